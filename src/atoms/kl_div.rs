@@ -1,0 +1,40 @@
+//! `kl_div(x, y)` = xᵢⱼ log(xᵢⱼ/yᵢⱼ) − xᵢⱼ + yᵢⱼ, elementwise, with domain x ≥ 0,
+//! y > 0 (and 0 log(0/y) = 0) — jointly convex in (x, y), nonnegative, not monotone.
+//! The shapes of x and y are broadcast as in numpy; the result has that shape.
+
+use super::{Atom, ShapeError, Signature};
+use crate::ir::shape::Shape;
+
+pub struct KlDiv;
+
+impl Atom for KlDiv {
+    fn name(&self) -> &'static str {
+        "kl_div"
+    }
+    fn signature(&self) -> Signature {
+        Signature { args: &["x", "y"], variadic: false, statics: &[] }
+    }
+    fn shape(&self, args: &[Shape], _statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
+        super::broadcast_args("kl_div", args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kl_div_broadcasts() {
+        let (v3, m23) = (Shape::vector(3), Shape::matrix(2, 3));
+        assert_eq!(KlDiv.shape(&[v3, v3], &[]).unwrap(), v3);
+        assert_eq!(KlDiv.shape(&[m23, Shape::SCALAR], &[]).unwrap(), m23);
+        assert_eq!(KlDiv.shape(&[v3, m23], &[]).unwrap(), m23);
+    }
+
+    #[test]
+    fn kl_div_rejects_incompatible_shapes() {
+        let e = KlDiv.shape(&[Shape::vector(3), Shape::vector(4)], &[]).unwrap_err();
+        assert_eq!(e.arg, Some(1));
+        assert!(e.message.contains("`kl_div`") && e.message.contains("[4]"));
+    }
+}

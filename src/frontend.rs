@@ -1,0 +1,83 @@
+//! The front end as one call: read a source, parse it, check it.
+
+use crate::diag::{Diagnostic, codes};
+use crate::ir::hir;
+use crate::sema::{self, Dims};
+use crate::source::{SourceFile, Span};
+
+/// Stack for parsing and checking: recursion is bounded by the parser's depth limits,
+/// and this leaves ample room for them whatever thread the caller is on.
+const STACK_BYTES: usize = 256 << 20;
+
+/// Everything that went wrong, with the source to render it against (if any).
+#[derive(Debug)]
+pub struct Failure {
+    pub source: Option<SourceFile>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Failure {
+    pub fn render(&self) -> String {
+        crate::diag::render_all(&self.diagnostics, self.source.as_ref())
+    }
+}
+
+/// Read a `.dopt` file (or `std:NAME` from the standard library). Non-UTF-8 bytes
+/// are reported with their line and column.
+pub fn read_source(path: &str) -> Result<SourceFile, Failure> {
+    if let Some(name) = path.strip_prefix("std:") {
+        return match crate::stdlib::get(name) {
+            Some(text) => Ok(SourceFile::new(path, text)),
+            None => {
+                let mut d =
+                    Diagnostic::error(codes::UNREADABLE, format!("no standard-library layer `{name}`"))
+                        .note(format!("the standard library has: {}", crate::stdlib::names().join(", ")));
+                if let Some(s) = crate::diag::suggest::best_match(name, crate::stdlib::names()) {
+                    d = d.help(format!("did you mean `std:{s}`?"));
+                }
+                Err(Failure { source: None, diagnostics: vec![d] })
+            }
+        };
+    }
+    let bytes = std::fs::read(path).map_err(|e| Failure {
+        source: None,
+        diagnostics: vec![Diagnostic::error(codes::UNREADABLE, format!("cannot read `{path}`: {e}"))],
+    })?;
+    source_from_bytes(path, bytes)
+}
+
+/// A source from raw bytes: UTF-8 is required.
+pub fn source_from_bytes(name: &str, bytes: Vec<u8>) -> Result<SourceFile, Failure> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(name, text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bad = e.as_bytes()[at];
+            let lossy = SourceFile::new(name, String::from_utf8_lossy(e.as_bytes()).into_owned());
+            // In the lossy text the bad byte became U+FFFD at the same char position.
+            let offset = String::from_utf8_lossy(&e.as_bytes()[..at]).len();
+            let d = Diagnostic::error(codes::NOT_UTF8, format!("invalid UTF-8 byte 0x{bad:02x}"))
+                .primary(Span::new(offset, offset + 3), "not UTF-8")
+                .help("save the file as UTF-8");
+            Err(Failure { source: Some(lossy), diagnostics: vec![d] })
+        }
+    }
+}
+
+/// Parse and check a source with the given dims.
+pub fn check(src: &SourceFile, dims: &Dims) -> Result<hir::Program, Failure> {
+    let fail = |diagnostics| Failure { source: Some(src.clone()), diagnostics };
+    let work = || -> Result<hir::Program, Vec<Diagnostic>> {
+        let ast = crate::syntax::parse(src).map_err(|d| vec![d])?;
+        sema::check(&ast, dims)
+    };
+    let result = std::thread::scope(|s| {
+        std::thread::Builder::new().stack_size(STACK_BYTES).spawn_scoped(s, work).map(|h| h.join())
+    });
+    match result {
+        Ok(Ok(r)) => r.map_err(fail),
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        // No thread could be started: run here instead.
+        Err(_) => work().map_err(fail),
+    }
+}

@@ -1,0 +1,7 @@
+//! The intermediate representations: `ast` (syntax with spans) and `hir` (resolved,
+//! shape-checked expression DAG in an arena).
+
+pub mod ast;
+pub mod hir;
+pub mod print;
+pub mod shape;

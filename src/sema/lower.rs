@@ -1,0 +1,590 @@
+//! Expressions → IR nodes, with the shape rule of every operator and atom call.
+
+use super::{Checker, Fail, GlobalKind, Local, R, Scope, State};
+use crate::atoms::{self, AtomId, StaticKind};
+use crate::diag::{Diagnostic, codes, suggest};
+use crate::ir::ast::{self, BinOp, ExprKind, IndexItem, StmtKind, UnOp};
+use crate::ir::hir::{Array, ConstId, NodeId, Op, Sel};
+use crate::ir::shape::Shape;
+use crate::source::Span;
+
+/// Functions that build constant arrays.
+pub(crate) const BUILTINS: &[&str] = &["zeros", "ones", "eye"];
+
+/// Most IR nodes one program may have (guards against exponential `def` expansion).
+pub const MAX_NODES: usize = 5_000_000;
+
+/// cvxpy names with no atom of the same name here, and what to write instead.
+const ALIASES: &[(&str, &str)] = &[
+    ("pnorm", "`norm(x, p)`"),
+    ("matmul", "the `@` operator"),
+    ("transpose", "`x.T`"),
+    ("mean", "`sum(x) / n`"),
+    ("mixed_norm", "a `sum` of norms"),
+    ("lambda_sum_largest", "`lambda_max` (for k = 1)"),
+    ("inv", "`inv_pos(x)` (elementwise 1/x for x > 0)"),
+    ("xexp", "`rel_entr` or `entr` for entropy terms"),
+    ("logsumexp", "`log_sum_exp(x)`"),
+    ("dot", "`x @ y`"),
+    ("max_elemwise", "`maximum(a, b)`"),
+    ("min_elemwise", "`minimum(a, b)`"),
+    ("ln", "`log(x)`"),
+    ("sq", "`square(x)`"),
+    ("relu", "`pos(x)` (or the layer `std:relu`)"),
+];
+
+impl<'a> Checker<'a> {
+    /// Record an error raised while lowering, with the call sites of the `def`s being
+    /// expanded as secondary labels.
+    pub(crate) fn fail(&mut self, mut d: Diagnostic, scope: &Scope<'a>) -> Fail {
+        for (name, span) in scope.calls.iter().rev() {
+            d = d.secondary(*span, format!("in this call of `{name}`"));
+        }
+        self.error(d)
+    }
+
+    pub(crate) fn push(&mut self, op: Op, shape: Shape, span: Span) -> R<NodeId> {
+        if self.out.nodes.len() >= MAX_NODES {
+            if self.out.nodes.len() == MAX_NODES {
+                self.out.nodes.push(crate::ir::hir::Node { op: Op::Const(ConstId(0)), shape, span });
+                return Err(self.error(
+                    Diagnostic::error(
+                        codes::TOO_DEEP,
+                        format!("the program expands to more than {MAX_NODES} expression nodes"),
+                    )
+                    .primary(span, "while expanding this")
+                    .help("nested `def`s double in size with each level; use `let` to share a subexpression"),
+                ));
+            }
+            return Err(Fail);
+        }
+        self.out.nodes.push(crate::ir::hir::Node { op, shape, span });
+        Ok(NodeId(self.out.nodes.len() as u32 - 1))
+    }
+
+    pub(crate) fn const_node(&mut self, value: Array, span: Span) -> R<NodeId> {
+        let shape = value.shape;
+        self.out.consts.push(crate::ir::hir::Const { name: None, value });
+        let c = ConstId(self.out.consts.len() as u32 - 1);
+        self.push(Op::Const(c), shape, span)
+    }
+
+    /// Lower a value expression.
+    pub(crate) fn lower(&mut self, e: &'a ast::Expr, scope: &Scope<'a>) -> R<NodeId> {
+        match &e.kind {
+            ExprKind::Number(v) => self.const_node(Array::scalar(*v), e.span),
+            ExprKind::Paren(x) | ExprKind::Unary(UnOp::Plus, x) => self.lower(x, scope),
+            ExprKind::Unary(UnOp::Neg, x) => {
+                let a = self.lower(x, scope)?;
+                // Fold the sign of a literal so that `-1` is the constant -1.
+                if let (Op::Const(c), ExprKind::Number(_)) = (&self.out.node(a).op, &x.kind) {
+                    let mut v = self.out.consts[c.index()].value.clone();
+                    v.data.iter_mut().for_each(|t| *t = -*t);
+                    return self.const_node(v, e.span);
+                }
+                let shape = self.out.node(a).shape;
+                self.push(Op::Neg(a), shape, e.span)
+            }
+            ExprKind::Name(n) => self.name(n, e.span, scope),
+            ExprKind::List(_) => {
+                let v = self.eval_array(e, scope)?;
+                self.const_node(v, e.span)
+            }
+            ExprKind::Binary(op, a, b) => self.binary(e, *op, a, b, scope),
+            ExprKind::Transpose(x) => {
+                let a = self.lower(x, scope)?;
+                let shape = self.out.node(a).shape.transpose();
+                self.push(Op::Transpose(a), shape, e.span)
+            }
+            ExprKind::Index(x, items) => self.index(e, x, items, scope),
+            ExprKind::Call { func, args } => self.call(e, func, args, scope),
+        }
+    }
+
+    fn name(&mut self, n: &'a str, span: Span, scope: &Scope<'a>) -> R<NodeId> {
+        match scope.get(n) {
+            Some(Local::Node(id)) => return Ok(id),
+            Some(Local::Int(v)) => return self.const_node(Array::scalar(v as f64), span),
+            None => {}
+        }
+        if !self.globals.contains_key(n) {
+            let d = if atoms::lookup(n).is_some() || BUILTINS.contains(&n) {
+                Diagnostic::error(codes::WRONG_SORT, format!("`{n}` is a function, used here as a value"))
+                    .primary(span, "call it with arguments")
+                    .help(format!("write `{n}(...)`"))
+            } else {
+                self.unknown_name(n, span, &[])
+            };
+            return Err(self.fail(d, scope));
+        }
+        match self.force_global_at(n, Some(span))? {
+            State::Dim(v) => self.const_node(Array::scalar(v as f64), span),
+            State::Param(p) => {
+                let shape = self.out.params[p.index()].shape;
+                let id = self.push(Op::Param(p), shape, span)?;
+                self.param_nodes.entry(p).or_insert(id);
+                Ok(id)
+            }
+            State::Var(v) => {
+                let shape = self.out.vars[v.index()].shape;
+                let id = self.push(Op::Var(v), shape, span)?;
+                self.var_nodes.entry(v).or_insert(id);
+                Ok(id)
+            }
+            State::Const(c) => {
+                let shape = self.out.consts[c.index()].value.shape;
+                self.push(Op::Const(c), shape, span)
+            }
+            State::Let(id) => Ok(id),
+            State::Def => {
+                let d = Diagnostic::error(codes::WRONG_SORT, format!("`{n}` is a def, used here as a value"))
+                    .primary(span, "call it with arguments")
+                    .secondary(self.globals[n].name_span, "defined here");
+                Err(self.fail(d, scope))
+            }
+            State::Pending | State::Active | State::Failed => Err(Fail),
+        }
+    }
+
+    fn binary(
+        &mut self,
+        e: &'a ast::Expr,
+        op: BinOp,
+        a: &'a ast::Expr,
+        b: &'a ast::Expr,
+        scope: &Scope<'a>,
+    ) -> R<NodeId> {
+        let x = self.lower(a, scope)?;
+        let y = self.lower(b, scope)?;
+        let (sa, sb) = (self.out.node(x).shape, self.out.node(y).shape);
+        if op == BinOp::MatMul {
+            return match matmul_shape(sa, sb) {
+                Ok(s) => self.push(Op::MatMul(x, y), s, e.span),
+                Err((msg, help)) => {
+                    let d = Diagnostic::error(
+                        codes::MATMUL_MISMATCH,
+                        format!("cannot multiply {sa} @ {sb}: {msg}"),
+                    )
+                    .primary(e.span, format!("{sa} @ {sb}"))
+                    .secondary(a.span, format!("shape {sa}"))
+                    .secondary(b.span, format!("shape {sb}"));
+                    let mut d = self.decl_labels(d, &[a, b]);
+                    if let Some(h) = help {
+                        d = d.help(h);
+                    }
+                    Err(self.fail(d, scope))
+                }
+            };
+        }
+        let Some(shape) = Shape::broadcast(sa, sb) else {
+            let d = Diagnostic::error(
+                codes::SHAPE_MISMATCH,
+                format!("shapes {sa} and {sb} do not broadcast together in `{}`", op.symbol()),
+            )
+            .primary(e.span, format!("{sa} {} {sb}", op.symbol()))
+            .secondary(a.span, format!("shape {sa}"))
+            .secondary(b.span, format!("shape {sb}"))
+            .note("elementwise operations need equal shapes, or one side a scalar (numpy broadcasting)");
+            let mut d = self.decl_labels(d, &[a, b]);
+            if op == BinOp::Mul && (sa.is_matrix() || sb.is_matrix()) {
+                d = d.help("`*` is elementwise; for a matrix product use `@`");
+            }
+            return Err(self.fail(d, scope));
+        };
+        let node = match op {
+            BinOp::Add => Op::Add(x, y),
+            BinOp::Sub => Op::Sub(x, y),
+            BinOp::Mul => Op::Mul(x, y),
+            BinOp::Div => Op::Div(x, y),
+            BinOp::MatMul => unreachable!("handled above"),
+        };
+        self.push(node, shape, e.span)
+    }
+
+    fn index(
+        &mut self,
+        e: &'a ast::Expr,
+        x: &'a ast::Expr,
+        items: &'a [IndexItem],
+        scope: &Scope<'a>,
+    ) -> R<NodeId> {
+        let base = self.lower(x, scope)?;
+        let shape = self.out.node(base).shape;
+        let what = crate::ir::print::expr_text(x);
+        if items.len() > shape.ndim() {
+            let d = Diagnostic::error(
+                codes::BAD_INDEX,
+                format!(
+                    "too many indices: `{what}` has shape {shape} ({} axes) but {} are given",
+                    shape.ndim(),
+                    items.len()
+                ),
+            )
+            .primary(e.span, format!("{} indices", items.len()));
+            let d = self.decl_labels(d, &[x]);
+            return Err(self.fail(d, scope));
+        }
+        let mut sels = Vec::with_capacity(shape.ndim());
+        let mut out_dims = Vec::new();
+        for (axis, &extent) in shape.dims().iter().enumerate() {
+            let Some(item) = items.get(axis) else {
+                sels.push(Sel::Range(0, extent));
+                out_dims.push(extent);
+                continue;
+            };
+            let n = extent as i64;
+            match item {
+                IndexItem::Single(ie) => {
+                    let i = self.eval_int(ie, scope)?;
+                    let k = if i < 0 { i + n } else { i };
+                    if !(0..n).contains(&k) {
+                        let d = Diagnostic::error(
+                            codes::INDEX_RANGE,
+                            format!("index {i} is out of range for axis {axis} of `{what}`, which has extent {extent}"),
+                        )
+                        .primary(ie.span, format!("valid indices are 0..{} (or -{extent}..-1 from the end)", extent.saturating_sub(1)));
+                        let d = self.decl_labels(d, &[x]);
+                        let d = self.with_iteration(d, &iteration_of(scope));
+                        return Err(self.fail(d, scope));
+                    }
+                    sels.push(Sel::At(k as usize));
+                }
+                IndexItem::Slice { lo, hi, span } => {
+                    let l = match lo {
+                        Some(le) => self.eval_int(le, scope)?,
+                        None => 0,
+                    };
+                    let h = match hi {
+                        Some(he) => self.eval_int(he, scope)?,
+                        None => n,
+                    };
+                    let lk = if l < 0 { l + n } else { l };
+                    let hk = if h < 0 { h + n } else { h };
+                    if lk < 0 || hk > n || lk >= hk {
+                        let why = if lk < 0 || hk > n {
+                            format!("the bounds must lie within 0..{extent}")
+                        } else {
+                            "the slice is empty".to_string()
+                        };
+                        let d = Diagnostic::error(
+                            codes::INDEX_RANGE,
+                            format!("slice {l}:{h} selects nothing valid on axis {axis} of `{what}` (extent {extent}): {why}"),
+                        )
+                        .primary(*span, format!("this is {lk}:{hk} after counting negative bounds from the end"));
+                        let d = self.decl_labels(d, &[x]);
+                        let d = self.with_iteration(d, &iteration_of(scope));
+                        return Err(self.fail(d, scope));
+                    }
+                    sels.push(Sel::Range(lk as usize, hk as usize));
+                    out_dims.push((hk - lk) as usize);
+                }
+            }
+        }
+        let out = Shape::from_dims(&out_dims).expect("at most two axes");
+        self.push(Op::Index(base, sels), out, e.span)
+    }
+
+    fn call(
+        &mut self,
+        e: &'a ast::Expr,
+        func: &'a ast::Ident,
+        args: &'a [ast::Arg],
+        scope: &Scope<'a>,
+    ) -> R<NodeId> {
+        let name = func.name.as_str();
+        if scope.get(name).is_some() {
+            let d = Diagnostic::error(codes::WRONG_SORT, format!("`{name}` is a value here, not a function"))
+                .primary(func.span, "called like a function");
+            return Err(self.fail(d, scope));
+        }
+        if let Some(g) = self.globals.get(name) {
+            if g.kind == GlobalKind::Def {
+                return self.expand_def(e, func, args, scope);
+            }
+            let noun = g.kind.noun();
+            let decl = g.name_span;
+            let mut d = Diagnostic::error(codes::WRONG_SORT, format!("`{name}` is a {noun}, not a function"))
+                .primary(func.span, "called like a function")
+                .secondary(decl, "declared here");
+            if matches!(g.kind, GlobalKind::Parameter | GlobalKind::Variable | GlobalKind::Constant) {
+                d = d.help(format!(
+                    "to index it, write `{name}[i]` or `{name}[i, j]`; to multiply, write `*` or `@`"
+                ));
+            }
+            return Err(self.fail(d, scope));
+        }
+        if BUILTINS.contains(&name) {
+            let v = self.eval_array(e, scope)?;
+            return self.const_node(v, e.span);
+        }
+        let Some(atom) = atoms::lookup(name) else {
+            let mut candidates: Vec<&str> = atoms::ATOMS.iter().map(|a| a.name()).collect();
+            candidates.extend(BUILTINS.iter().copied());
+            candidates
+                .extend(self.globals.iter().filter(|(_, g)| g.kind == GlobalKind::Def).map(|(n, _)| *n));
+            let mut d = Diagnostic::error(codes::UNKNOWN_FUNCTION, format!("unknown function `{name}`"))
+                .primary(func.span, "not an atom, a built-in or a def of this file");
+            if let Some((_, instead)) = ALIASES.iter().find(|(a, _)| *a == name) {
+                d = d.help(format!("write {instead}"));
+            } else if let Some(s) = suggest::best_match(name, candidates.iter().copied()) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
+            return Err(self.fail(d, scope));
+        };
+        self.atom_call(e, func, atom, args, scope)
+    }
+
+    fn expand_def(
+        &mut self,
+        e: &'a ast::Expr,
+        func: &'a ast::Ident,
+        args: &'a [ast::Arg],
+        scope: &Scope<'a>,
+    ) -> R<NodeId> {
+        let name = func.name.as_str();
+        if self.recursive_defs.contains(&name) || scope.calls.iter().any(|(n, _)| *n == name) {
+            return Err(Fail); // reported once, at the definition
+        }
+        let g = &self.globals[name];
+        let decl = g.name_span;
+        let ast = self.ast;
+        let StmtKind::Def { params, body, .. } = &ast.stmts[g.stmt].kind else { return Err(Fail) };
+        if let Some(a) = args.iter().find(|a| a.name.is_some()) {
+            let d = Diagnostic::error(
+                codes::UNKNOWN_ARGUMENT,
+                format!("`{name}` takes positional arguments only"),
+            )
+            .primary(a.name.as_ref().map(|n| n.span).unwrap_or(a.value.span), "keyword argument")
+            .secondary(decl, "defined here");
+            return Err(self.fail(d, scope));
+        }
+        if args.len() != params.len() {
+            let list: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+            let d = Diagnostic::error(
+                codes::ARITY,
+                format!(
+                    "`{name}` takes {} argument{} ({}), but {} {} given",
+                    params.len(),
+                    plural(params.len()),
+                    list.join(", "),
+                    args.len(),
+                    if args.len() == 1 { "is" } else { "are" }
+                ),
+            )
+            .primary(e.span, format!("{} given", args.len()))
+            .secondary(decl, "defined here");
+            return Err(self.fail(d, scope));
+        }
+        let mut inner = Scope { locals: Vec::new(), calls: scope.calls.clone() };
+        for (p, a) in params.iter().zip(args) {
+            let id = self.lower(&a.value, scope)?;
+            inner.locals.push((p.name.as_str(), Local::Node(id)));
+        }
+        inner.calls.push((name, e.span));
+        self.lower(body, &inner)
+    }
+
+    fn atom_call(
+        &mut self,
+        e: &'a ast::Expr,
+        func: &'a ast::Ident,
+        atom: AtomId,
+        args: &'a [ast::Arg],
+        scope: &Scope<'a>,
+    ) -> R<NodeId> {
+        let a = atom.atom();
+        let sig = a.signature();
+        let name = a.name();
+        let usage = usage(name, &sig);
+        let nexpr = sig.args.len();
+        // Bind arguments: positional first, then keywords.
+        let mut exprs: Vec<Option<&'a ast::Expr>> = vec![None; if sig.variadic { 0 } else { nexpr }];
+        let mut statics: Vec<Option<&'a ast::Expr>> = vec![None; sig.statics.len()];
+        let mut seen_keyword = false;
+        for (i, arg) in args.iter().enumerate() {
+            match &arg.name {
+                None => {
+                    if seen_keyword {
+                        let d = Diagnostic::error(
+                            codes::UNKNOWN_ARGUMENT,
+                            "positional argument after a keyword argument",
+                        )
+                        .primary(arg.value.span, "move it before the keyword arguments");
+                        return Err(self.fail(d, scope));
+                    }
+                    if sig.variadic {
+                        exprs.push(Some(&arg.value));
+                    } else if i < nexpr {
+                        exprs[i] = Some(&arg.value);
+                    } else if i - nexpr < statics.len() {
+                        statics[i - nexpr] = Some(&arg.value);
+                    } else {
+                        let d = Diagnostic::error(
+                            codes::ARITY,
+                            format!(
+                                "`{name}` takes at most {} argument{}, but {} are given",
+                                nexpr + statics.len(),
+                                plural(nexpr + statics.len()),
+                                args.len()
+                            ),
+                        )
+                        .primary(arg.value.span, "unexpected argument")
+                        .help(format!("the call is {usage}"));
+                        return Err(self.fail(d, scope));
+                    }
+                }
+                Some(kw) => {
+                    seen_keyword = true;
+                    let slot = if let Some(k) =
+                        sig.args.iter().position(|n| *n == kw.name).filter(|_| !sig.variadic)
+                    {
+                        &mut exprs[k]
+                    } else if let Some(k) = sig.statics.iter().position(|s| s.name == kw.name) {
+                        &mut statics[k]
+                    } else {
+                        let mut names: Vec<&str> = sig.args.to_vec();
+                        names.extend(sig.statics.iter().map(|s| s.name));
+                        let mut d = Diagnostic::error(
+                            codes::UNKNOWN_ARGUMENT,
+                            format!("`{name}` has no argument `{}`", kw.name),
+                        )
+                        .primary(kw.span, "unknown keyword")
+                        .help(format!("the call is {usage}"));
+                        if let Some(s) = suggest::best_match(&kw.name, names.iter().copied()) {
+                            d = d.help(format!("did you mean `{s}`?"));
+                        }
+                        return Err(self.fail(d, scope));
+                    };
+                    if slot.is_some() {
+                        let d = Diagnostic::error(
+                            codes::UNKNOWN_ARGUMENT,
+                            format!("argument `{}` given twice", kw.name),
+                        )
+                        .primary(kw.span, "already given");
+                        return Err(self.fail(d, scope));
+                    }
+                    *slot = Some(&arg.value);
+                }
+            }
+        }
+        let missing_expr = if sig.variadic { exprs.len() < nexpr } else { exprs.iter().any(|x| x.is_none()) };
+        let missing_static = sig.statics.iter().zip(&statics).any(|(s, v)| !s.optional && v.is_none());
+        if missing_expr || missing_static {
+            let at_least = if sig.variadic { "at least " } else { "" };
+            let min = nexpr + sig.statics.iter().filter(|s| !s.optional).count();
+            let d = Diagnostic::error(
+                codes::ARITY,
+                format!(
+                    "`{name}` takes {at_least}{min} argument{}, but {} {} given",
+                    plural(min),
+                    args.len(),
+                    if args.len() == 1 { "is" } else { "are" }
+                ),
+            )
+            .primary(e.span, "missing arguments")
+            .help(format!("the call is {usage}"));
+            return Err(self.fail(d, scope));
+        }
+        // Lower the expression arguments, evaluate the static ones.
+        let mut ids = Vec::with_capacity(exprs.len());
+        let mut arg_exprs = Vec::with_capacity(exprs.len());
+        for x in exprs.into_iter().flatten() {
+            ids.push(self.lower(x, scope)?);
+            arg_exprs.push(x);
+        }
+        let mut values = Vec::with_capacity(statics.len());
+        for (spec, v) in sig.statics.iter().zip(statics) {
+            let value = match v {
+                Some(x) => {
+                    let num = self.eval_num(x, scope)?;
+                    if spec.kind == StaticKind::Int && num.fract() != 0.0 {
+                        let d = Diagnostic::error(
+                            codes::NOT_INTEGER,
+                            format!("`{}` of `{name}` must be an integer, got {num}", spec.name),
+                        )
+                        .primary(x.span, "not an integer");
+                        return Err(self.fail(d, scope));
+                    }
+                    Some(num)
+                }
+                None => spec.default,
+            };
+            values.push(value);
+        }
+        let shapes: Vec<Shape> = ids.iter().map(|id| self.out.node(*id).shape).collect();
+        match a.shape(&shapes, &values) {
+            Ok(shape) => self.push(Op::Atom(atom, ids, values), shape, e.span),
+            Err(err) => {
+                let mut d = Diagnostic::error(codes::ATOM_SHAPE, err.message.clone());
+                d = match err.arg.and_then(|k| arg_exprs.get(k)) {
+                    Some(x) => d
+                        .primary(x.span, format!("shape {}", shapes[err.arg.unwrap_or(0)]))
+                        .secondary(func.span, format!("in this call of `{name}`")),
+                    None => d.primary(e.span, "here"),
+                };
+                for (k, x) in arg_exprs.iter().enumerate() {
+                    if Some(k) != err.arg && shapes.len() > 1 {
+                        d = d.secondary(x.span, format!("shape {}", shapes[k]));
+                    }
+                }
+                let mut d = self.decl_labels(d, &arg_exprs);
+                if let Some(h) = err.help {
+                    d = d.help(h);
+                }
+                Err(self.fail(d, scope))
+            }
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// How an atom is called, e.g. `norm(x, p)` or `huber(x, M=1)`.
+pub fn usage(name: &str, sig: &atoms::Signature) -> String {
+    let mut parts: Vec<String> = sig.args.iter().map(|a| a.to_string()).collect();
+    if sig.variadic {
+        parts.push("...".into());
+    }
+    for s in sig.statics {
+        parts.push(match (s.optional, s.default) {
+            (false, _) => s.name.to_string(),
+            (true, Some(d)) => format!("{}={d}", s.name),
+            (true, None) => format!("[{}]", s.name),
+        });
+    }
+    format!("`{name}({})`", parts.join(", "))
+}
+
+/// numpy's `@` shape rule; `Err((reason, help))` when the shapes do not fit.
+fn matmul_shape(a: Shape, b: Shape) -> Result<Shape, (String, Option<String>)> {
+    if a.is_scalar() || b.is_scalar() {
+        return Err(("`@` does not take scalars".into(), Some("to scale by a scalar use `*`".into())));
+    }
+    let (inner_a, inner_b) = (a.dims()[a.ndim() - 1], b.dims()[0]);
+    if inner_a != inner_b {
+        return Err((
+            format!("the inner dimensions differ ({inner_a} vs {inner_b})"),
+            Some("for `A @ x` the number of columns of A must equal the length of x".into()),
+        ));
+    }
+    Ok(match (a.ndim(), b.ndim()) {
+        (1, 1) => Shape::SCALAR,
+        (2, 1) => Shape::vector(a.dims()[0]),
+        (1, 2) => Shape::vector(b.dims()[1]),
+        _ => Shape::matrix(a.dims()[0], b.dims()[1]),
+    })
+}
+
+/// The `for` variables bound in a scope, for messages.
+fn iteration_of(scope: &Scope<'_>) -> Vec<(String, i64)> {
+    scope
+        .locals
+        .iter()
+        .filter_map(|(n, l)| match l {
+            Local::Int(v) => Some((n.to_string(), *v)),
+            Local::Node(_) => None,
+        })
+        .collect()
+}
