@@ -93,6 +93,7 @@ impl Diagnostic {
             Severity::Warning => "warning",
         };
         let _ = writeln!(out, "{sev}[{}]: {}", self.code.id, self.message);
+        let src = src.filter(|_| !self.labels.is_empty());
         let Some(src) = src else {
             for n in &self.notes {
                 let _ = writeln!(out, "  = note: {n}");
