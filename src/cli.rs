@@ -3,7 +3,10 @@
 use crate::frontend::{self, Failure};
 use crate::ir::ast::Sense;
 use crate::ir::hir::{self, CmpKind};
+use crate::layer::Layer;
 use crate::sema::Dims;
+use crate::solve::Settings;
+use crate::values::{self, Values};
 use clap::{Parser, Subcommand};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -28,11 +31,67 @@ enum Command {
         #[arg(long)]
         ir: bool,
     },
+    /// Reduce a problem to its cone program and describe it: sizes, cones, nnz.
+    Canon {
+        /// A .dopt file, or std:NAME.
+        file: String,
+        #[arg(long = "dim", value_name = "NAME=VALUE")]
+        dims: Vec<String>,
+    },
+    /// Solve a problem for one parameter value.
+    Solve {
+        /// A .dopt file, or std:NAME.
+        file: String,
+        /// JSON file mapping parameter names to values.
+        #[arg(long)]
+        params: String,
+        #[arg(long = "dim", value_name = "NAME=VALUE")]
+        dims: Vec<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        solver: SolverArgs,
+    },
+}
+
+/// Solver settings on the command line.
+#[derive(clap::Args, Debug, Clone)]
+struct SolverArgs {
+    /// Absolute and relative gap tolerance and feasibility tolerance.
+    #[arg(long, value_name = "TOL")]
+    tol: Option<f64>,
+    /// Maximum number of interior-point iterations.
+    #[arg(long, value_name = "N")]
+    max_iter: Option<u32>,
+    /// Print the solver's progress.
+    #[arg(long)]
+    verbose: bool,
+}
+
+impl SolverArgs {
+    fn settings(&self) -> Result<Settings, String> {
+        let mut s = Settings::default();
+        if let Some(t) = self.tol {
+            if !(t > 0.0 && t < 1.0) {
+                return Err(format!("error[E0701]: --tol {t}: expected a tolerance in (0, 1)"));
+            }
+            s.tol_gap_abs = t;
+            s.tol_gap_rel = t;
+            s.tol_feas = t;
+        }
+        if let Some(n) = self.max_iter {
+            s.max_iter = n;
+        }
+        s.verbose = self.verbose;
+        Ok(s)
+    }
 }
 
 /// Exit codes of spec §9.
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_INVALID: i32 = 1;
+pub const EXIT_NOT_SOLVED: i32 = 2;
 
 /// Run the command line with `args` (including the program name), writing to `out`
 /// and `err`; returns the exit code.
@@ -49,6 +108,10 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     };
     match cli.command {
         Command::Check { file, dims, ir } => check(&file, &dims, ir, out, err),
+        Command::Canon { file, dims } => canon(&file, &dims, out, err),
+        Command::Solve { file, params, dims, json, solver } => {
+            solve(&file, &params, &dims, json, &solver, out, err)
+        }
     }
 }
 
@@ -96,16 +159,62 @@ fn check(file: &str, dims: &[String], ir: bool, out: &mut dyn Write, err: &mut d
         Ok(s) => s,
         Err(f) => return report(&f, err),
     };
-    match frontend::check(&src, &dims) {
-        Ok(p) => {
-            let _ = out.write_all(summary(file, &p).as_bytes());
+    match frontend::analyze(&src, &dims) {
+        Ok(c) => {
+            let _ = out.write_all(summary(file, &c.program).as_bytes());
+            let _ = out.write_all(curvature_summary(&c, &src).as_bytes());
             if ir {
-                let _ = writeln!(out, "\n{}", crate::ir::print::program(&p));
+                let _ = writeln!(out, "\n{}", crate::ir::print::program(&c.program));
             }
             EXIT_OK
         }
         Err(f) => report(&f, err),
     }
+}
+
+/// The curvature of the objective and of each constraint statement, and the DPP verdict.
+pub fn curvature_summary(c: &frontend::Checked, src: &crate::source::SourceFile) -> String {
+    let p = &c.program;
+    let f = &c.analysis.dcp;
+    let mut s = String::new();
+    if let Some(o) = &p.objective {
+        let sense = if o.sense == Sense::Minimize { "minimize" } else { "maximize" };
+        let _ = writeln!(s, "curvature: {sense} {}", f.curvature(o.expr));
+    }
+    let mut last_stmt = usize::MAX;
+    for con in &p.constraints {
+        if con.stmt == last_stmt {
+            continue;
+        }
+        last_stmt = con.stmt;
+        let (line, _) = src.line_col(con.span.start as usize);
+        let name = match &con.label {
+            Some(l) => format!("{l} (line {line})"),
+            None => format!("line {line}"),
+        };
+        // A chain or a `for` gives several constraints: show each comparison of the
+        // first instance.
+        let parts: Vec<String> = p
+            .constraints
+            .iter()
+            .filter(|k| k.stmt == con.stmt && k.iteration == con.iteration)
+            .map(|k| format!("{} {} {}", f.curvature(k.lhs), k.kind.symbol(), f.curvature(k.rhs)))
+            .collect();
+        let count = p.constraints.iter().filter(|k| k.stmt == con.stmt).count();
+        let times = if con.iteration.is_empty() {
+            String::new()
+        } else {
+            format!(" (x{} instances)", count / parts.len().max(1))
+        };
+        let _ = writeln!(s, "  {name}: {}{times}", parts.join(", "));
+    }
+    let ext = if c.analysis.parametric_quad_forms.is_empty() {
+        String::new()
+    } else {
+        " (with parametric quad_form in the objective)".into()
+    };
+    let _ = writeln!(s, "DCP: yes; DPP: yes{ext}");
+    s
 }
 
 /// The summary `dopt check` prints for a valid problem.
@@ -201,4 +310,154 @@ pub fn summary(file: &str, p: &hir::Program) -> String {
     let outs: Vec<&str> = p.outputs.iter().map(|v| p.vars[v.index()].name.as_str()).collect();
     let _ = writeln!(s, "outputs: {}", outs.join(", "));
     s
+}
+
+/// Read, check, analyze and compile a problem; `Err(exit code)` after reporting.
+fn compile(file: &str, dims: &[String], params: Option<&Values>, err: &mut dyn Write) -> Result<Layer, i32> {
+    let mut dims = match parse_dims(dims) {
+        Ok(d) => d,
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            return Err(EXIT_INVALID);
+        }
+    };
+    let src = frontend::read_source(file).map_err(|f| report(&f, err))?;
+    if let Some(values) = params {
+        frontend::infer_dims(&src, values, &mut dims);
+    }
+    let c = frontend::analyze(&src, &dims).map_err(|f| report(&f, err))?;
+    Layer::new(c.program, &c.analysis).map_err(|d| {
+        let _ = err.write_all(d.render(Some(&src)).as_bytes());
+        EXIT_INVALID
+    })
+}
+
+fn canon(file: &str, dims: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let layer = match compile(file, dims, None, err) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let _ = out.write_all(canon_summary(&layer).as_bytes());
+    EXIT_OK
+}
+
+/// What `dopt canon` prints.
+pub fn canon_summary(layer: &Layer) -> String {
+    let cp = &layer.cone;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "variables: {} ({} from the problem, {} auxiliary)",
+        cp.n,
+        cp.var_cols.last().map_or(0, |r| r.end),
+        cp.n - cp.var_cols.last().map_or(0, |r| r.end)
+    );
+    let _ = writeln!(s, "constraint rows: {}", cp.m);
+    let _ = writeln!(s, "parameters: {} entries", cp.nparams);
+    let _ = writeln!(s, "cones:");
+    let mut counts: Vec<(String, usize, usize)> = Vec::new();
+    for c in &cp.cones {
+        let key = match c {
+            crate::ir::cone::Cone::Zero(_) => "zero".to_string(),
+            crate::ir::cone::Cone::Nonneg(_) => "nonnegative".to_string(),
+            crate::ir::cone::Cone::Soc(n) => format!("second-order (dim {n})"),
+            crate::ir::cone::Cone::Exp => "exponential (dim 3)".to_string(),
+            crate::ir::cone::Cone::Pow(a) => format!("power (dim 3, alpha {})", crate::ir::print::number(*a)),
+            crate::ir::cone::Cone::Psd(n) => format!("psd ({n}x{n}, {} rows)", n * (n + 1) / 2),
+        };
+        match counts.iter_mut().find(|(k, _, _)| *k == key) {
+            Some(e) => {
+                e.1 += 1;
+                e.2 += c.dim();
+            }
+            None => counts.push((key, 1, c.dim())),
+        }
+    }
+    for (k, count, rows) in counts {
+        let _ = writeln!(s, "  {k}: {count} cone{}, {rows} rows", if count == 1 { "" } else { "s" });
+    }
+    let off = cp.offsets();
+    let nnz_rows =
+        |a: usize, b: usize| (a..b).map(|r| cp.map.outer_view(r).map_or(0, |v| v.nnz())).sum::<usize>();
+    let _ = writeln!(s, "P: {} stored entries (upper triangle)", cp.p.nnz());
+    let _ = writeln!(s, "A: {} x {}, {} stored entries", cp.m, cp.n, cp.a.nnz());
+    let _ = writeln!(
+        s,
+        "parameter map M: {} x {}, nnz {} (P {}, q {}, r {}, A {}, b {})",
+        off.end,
+        cp.nparams + 1,
+        cp.map.nnz(),
+        nnz_rows(off.p, off.q),
+        nnz_rows(off.q, off.r),
+        nnz_rows(off.r, off.a),
+        nnz_rows(off.a, off.b),
+        nnz_rows(off.b, off.end)
+    );
+    s
+}
+
+fn read_values(path: &str, what: &str, err: &mut dyn Write) -> Result<Values, i32> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let _ = writeln!(err, "error[E0901]: cannot read {what} file `{path}`: {e}");
+        EXIT_INVALID
+    })?;
+    values::values_from_json(&text).map_err(|e| {
+        let _ = writeln!(err, "error[E0703]: {what} file `{path}`: {e}");
+        EXIT_INVALID
+    })
+}
+
+fn solve(
+    file: &str,
+    params: &str,
+    dims: &[String],
+    json: bool,
+    solver: &SolverArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let settings = match solver.settings() {
+        Ok(s) => s,
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            return EXIT_INVALID;
+        }
+    };
+    let values = match read_values(params, "parameter", err) {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
+    let layer = match compile(file, dims, Some(&values), err) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let o = match layer.forward(&values, &settings) {
+        Ok(o) => o,
+        Err(diags) => {
+            let _ = err.write_all(crate::diag::render_all(&diags, None).as_bytes());
+            return EXIT_INVALID;
+        }
+    };
+    if json {
+        let v = serde_json::json!({
+            "status": o.status.as_str(),
+            "objective": o.objective,
+            "variables": values::values_to_json(&o.variables),
+            "duals": values::values_to_json(&o.duals),
+            "solve_time": o.solve_time,
+            "iterations": o.iterations,
+        });
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        let _ = writeln!(out, "status: {}", o.status);
+        let _ = writeln!(out, "objective: {}", o.objective);
+        for (k, v) in &o.variables {
+            let _ = writeln!(out, "{k} = {}", values::array_to_json(v));
+        }
+        for (k, v) in &o.duals {
+            let _ = writeln!(out, "dual {k} = {}", values::array_to_json(v));
+        }
+        let _ = writeln!(out, "solve time: {:.3} ms, {} iterations", o.solve_time * 1e3, o.iterations);
+    }
+    if o.status.is_optimal() { EXIT_OK } else { EXIT_NOT_SOLVED }
 }

@@ -81,3 +81,51 @@ pub fn check(src: &SourceFile, dims: &Dims) -> Result<hir::Program, Failure> {
         Err(_) => work().map_err(fail),
     }
 }
+
+/// A checked program with its DCP/DPP analysis.
+pub struct Checked {
+    pub program: hir::Program,
+    pub analysis: crate::dcp::check::Analysis,
+}
+
+/// Parse, check, and verify that the problem is DCP and DPP.
+pub fn analyze(src: &SourceFile, dims: &Dims) -> Result<Checked, Failure> {
+    let program = check(src, dims)?;
+    match crate::dcp::check::check(&program, src) {
+        Ok(analysis) => Ok(Checked { program, analysis }),
+        Err(diagnostics) => Err(Failure { source: Some(src.clone()), diagnostics }),
+    }
+}
+
+/// Give dims that have neither a `--dim` value nor a default the extent that a
+/// parameter value implies: `parameter A[m, n]` with a 3×4 value sets m = 3, n = 4.
+/// Conflicts are left for the checks to report (the value's shape will not match).
+pub fn infer_dims(src: &SourceFile, values: &crate::values::Values, dims: &mut Dims) {
+    use crate::ir::ast::{ExprKind, StmtKind};
+    let Ok(ast) = crate::syntax::parse(src) else { return };
+    let open: Vec<&str> = ast
+        .stmts
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StmtKind::Dim { name, default: None } if dims.get(&name.name).is_none() => {
+                Some(name.name.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    for s in &ast.stmts {
+        let StmtKind::Parameter(d) = &s.kind else { continue };
+        let (Some(shape), Some(v)) = (&d.shape, values.get(&d.name.name)) else { continue };
+        if shape.len() != v.shape.ndim() {
+            continue;
+        }
+        for (e, &extent) in shape.iter().zip(v.shape.dims()) {
+            if let ExprKind::Name(n) = &e.kind
+                && open.contains(&n.as_str())
+                && dims.get(n).is_none()
+            {
+                dims.set(n, extent as i64);
+            }
+        }
+    }
+}

@@ -1,14 +1,24 @@
 //! dopt: a modeling language and compiler for differentiable convex optimization.
 #![doc = include_str!("../ARCHITECTURE.md")]
+// Diagnostics are large values on the cold path; boxing them buys nothing.
+#![allow(clippy::result_large_err)]
 
 pub mod atoms;
+pub mod blas;
+pub mod dcp;
 pub mod diag;
 pub mod frontend;
 pub mod ir;
+pub mod linalg;
 pub mod sema;
 pub mod source;
 pub mod stdlib;
 pub mod syntax;
 
 pub use sema::Dims;
+pub mod canon;
 pub mod cli;
+pub mod diff;
+pub mod layer;
+pub mod solve;
+pub mod values;

@@ -1,7 +1,9 @@
 //! The `.dopt` case corpus in `tests/cases/`: each file's header says what to expect.
 //!
 //! ```text
-//! # expect: ok                 (or a kind: syntax, unknown-name, shape, dim, statement, ...)
+//! # expect: ok                 (names and shapes only; or an error kind: syntax,
+//!                              unknown-name, shape, dim, statement, not-dcp, not-dpp)
+//! # expect: dcp                (must also pass the DCP and DPP analysis)
 //! # dims: n=3 m=2              (optional: dims given as on the command line)
 //! ```
 //! A valid case snapshots the `dopt check` summary and the IR listing; an invalid one
@@ -45,14 +47,30 @@ fn case_corpus() {
         assert!(!h.expect.is_empty(), "{stem}: no `# expect:` header");
         let dims = dopt::cli::parse_dims(&h.dims).unwrap();
         let src = dopt::source::SourceFile::new(format!("tests/cases/{stem}.dopt"), text.clone());
-        let result = frontend::check(&src, &dims);
+        let dcp_case = matches!(h.expect.as_str(), "dcp" | "not-dcp" | "not-dpp");
+        if h.expect == "dcp" {
+            match frontend::analyze(&src, &dims) {
+                Ok(c) => {
+                    let shown = format!(
+                        "{}{}",
+                        dopt::cli::summary(&src.name, &c.program),
+                        dopt::cli::curvature_summary(&c, &src)
+                    );
+                    insta::assert_snapshot!(format!("dcp__{stem}"), shown);
+                }
+                Err(f) => panic!("{stem}: expected DCP and DPP, got\n{}", f.render()),
+            }
+            continue;
+        }
+        let result = if dcp_case {
+            frontend::analyze(&src, &dims).map(|c| c.program)
+        } else {
+            frontend::check(&src, &dims)
+        };
         match (h.expect.as_str(), result) {
             ("ok", Ok(p)) => {
-                let shown = format!(
-                    "{}\n{}",
-                    dopt::cli::summary(&src.name, &p),
-                    dopt::ir::print::program(&p)
-                );
+                let shown =
+                    format!("{}\n{}", dopt::cli::summary(&src.name, &p), dopt::ir::print::program(&p));
                 insta::assert_snapshot!(format!("ok__{stem}"), shown);
             }
             ("ok", Err(f)) => panic!("{stem}: expected ok, got\n{}", f.render()),
@@ -64,7 +82,11 @@ fn case_corpus() {
                     f.render()
                 );
                 for d in &f.diagnostics {
-                    assert!(d.primary_span().is_some(), "{stem}: a diagnostic without a location:\n{}", f.render());
+                    assert!(
+                        d.primary_span().is_some(),
+                        "{stem}: a diagnostic without a location:\n{}",
+                        f.render()
+                    );
                 }
                 insta::assert_snapshot!(format!("err__{stem}"), f.render());
             }

@@ -1,5 +1,5 @@
 //! The shared reference files (copied to `tests/data/reference/`): every problem
-//! passes the front end; every invalid file is rejected with the expected kind at the
+//! passes the front end and the DCP/DPP analysis; every invalid file is rejected with the expected kind at the
 //! line its header names.
 
 use dopt::frontend;
@@ -23,8 +23,9 @@ fn every_reference_problem_checks() {
     assert_eq!(problems.len(), 15);
     for path in problems {
         let src = frontend::read_source(path.to_str().unwrap()).unwrap();
-        let p = frontend::check(&src, &Dims::new())
+        let c = frontend::analyze(&src, &Dims::new())
             .unwrap_or_else(|f| panic!("{}:\n{}", path.display(), f.render()));
+        let p = &c.program;
         // The dims of the reference JSON are the file's defaults.
         let json = std::fs::read_to_string(path.with_extension("json")).unwrap();
         for (name, dim) in &p.dims {
@@ -39,22 +40,23 @@ fn every_reference_problem_checks() {
 fn mistake_lines(text: &str) -> Vec<usize> {
     let m = text.lines().find(|l| l.starts_with("# mistake:")).unwrap();
     m.match_indices("line ")
-        .filter_map(|(i, _)| m[i + 5..].chars().take_while(|c| c.is_ascii_digit()).collect::<String>().parse().ok())
+        .filter_map(|(i, _)| {
+            m[i + 5..].chars().take_while(|c| c.is_ascii_digit()).collect::<String>().parse().ok()
+        })
         .collect()
 }
 
 #[test]
-fn invalid_files_front_end_kinds_are_rejected_at_their_line() {
+fn invalid_files_are_rejected_with_their_kind_at_their_line() {
     let mut checked = 0;
     for path in files("invalid") {
         let text = std::fs::read_to_string(&path).unwrap();
         let kind = text.lines().next().unwrap().strip_prefix("# expect: ").unwrap().trim().to_string();
-        if kind == "not-dcp" || kind == "not-dpp" {
-            continue; // the DCP/DPP analysis has its own tests
-        }
         let name = format!("invalid/{}", path.file_name().unwrap().to_str().unwrap());
         let src = dopt::source::SourceFile::new(name, text.clone());
-        let f = frontend::check(&src, &Dims::new()).expect_err(path.to_str().unwrap());
+        let f = frontend::analyze(&src, &Dims::new())
+            .err()
+            .unwrap_or_else(|| panic!("{} was accepted", path.display()));
         let d = &f.diagnostics[0];
         assert_eq!(d.kind().as_str(), kind, "{}:\n{}", path.display(), f.render());
         let (line, _) = src.line_col(d.primary_span().unwrap().start as usize);
@@ -66,8 +68,11 @@ fn invalid_files_front_end_kinds_are_rejected_at_their_line() {
             path.display(),
             f.render()
         );
-        insta::assert_snapshot!(format!("invalid__{}", path.file_stem().unwrap().to_str().unwrap()), f.render());
+        insta::assert_snapshot!(
+            format!("invalid__{}", path.file_stem().unwrap().to_str().unwrap()),
+            f.render()
+        );
         checked += 1;
     }
-    assert_eq!(checked, 6);
+    assert_eq!(checked, 12);
 }

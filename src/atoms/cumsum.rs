@@ -1,9 +1,14 @@
 //! `cumsum(x, axis=0)` is the cumulative sum along one axis, numpy's meaning:
 //! for a vector, yᵢ = Σ_{j ≤ i} xⱼ; for X[m, n], axis 0 accumulates down each column
 //! (Yᵢⱼ = Σ_{k ≤ i} Xₖⱼ) and axis 1 along each row. The shape is unchanged (a scalar
-//! stays a scalar). Affine; the sign follows from the entries of x.
+//! stays a scalar). Affine, increasing; the sign is that of the entries of x.
+//!
+//! Conic form: affine: the linear map of partial sums, no cones.
 
-use super::{Atom, ShapeError, Signature, StaticKind, StaticParam};
+use super::{
+    Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
+};
+use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
 pub struct Cumsum;
@@ -32,10 +37,72 @@ impl Atom for Cumsum {
         }
         Ok(x)
     }
+    fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
+        AtomCurvature::Affine
+    }
+    fn sign(&self, args: &[ArgInfo], _statics: &[Option<f64>]) -> Sign {
+        // Partial sums of entries of one sign keep that sign.
+        args[0].sign.add(args[0].sign)
+    }
+    fn monotonicity(&self, _i: usize, _args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
+        Mono::Increasing
+    }
+    fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
+        let x = args[0];
+        let shape = self.shape(&[x.shape], statics).map_err(|e| e.message)?;
+        let mut data = x.data.clone();
+        if x.shape.is_scalar() {
+            return Ok(Array { shape, data });
+        }
+        let ax = super::axis("cumsum", statics[0].unwrap_or(0.0), x.shape.ndim()).map_err(|e| e.message)?;
+        let (m, n) = x.shape.rows_cols();
+        if ax == 0 {
+            // Down each column (a vector is one column).
+            for i in 1..m {
+                for j in 0..n {
+                    data[i * n + j] += data[(i - 1) * n + j];
+                }
+            }
+        } else {
+            for i in 0..m {
+                for j in 1..n {
+                    data[i * n + j] += data[i * n + j - 1];
+                }
+            }
+        }
+        Ok(Array { shape, data })
+    }
+    fn canonicalize(
+        &self,
+        _c: &mut Canon,
+        args: &[Affine],
+        shapes: &[Shape],
+        statics: &[Option<f64>],
+        _out: Shape,
+    ) -> Result<Affine, String> {
+        let x = &args[0];
+        if shapes[0].is_scalar() {
+            return Ok(x.clone());
+        }
+        let ax = super::axis("cumsum", statics[0].unwrap_or(0.0), shapes[0].ndim()).map_err(|e| e.message)?;
+        let (m, n) = shapes[0].rows_cols();
+        let mut map = Vec::new();
+        for i in 0..m {
+            for j in 0..n {
+                if ax == 0 {
+                    map.extend((0..=i).map(|k| (i * n + j, k * n + j, 1.0)));
+                } else {
+                    map.extend((0..=j).map(|l| (i * n + j, i * n + l, 1.0)));
+                }
+            }
+        }
+        Ok(x.linear_map(m * n, &map))
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{arg, array};
     use super::*;
 
     #[test]
@@ -56,5 +123,25 @@ mod tests {
         assert_eq!(e.arg, Some(0));
         assert!(Cumsum.shape(&[Shape::matrix(3, 4)], &[Some(2.0)]).is_err());
         assert!(Cumsum.shape(&[Shape::matrix(3, 4)], &[Some(-3.0)]).is_err());
+    }
+
+    #[test]
+    fn cumsum_facts() {
+        for s in [Sign::Nonneg, Sign::Nonpos, Sign::Zero, Sign::Unknown] {
+            assert_eq!(Cumsum.sign(&[arg(s)], &[Some(0.0)]), s);
+        }
+        assert_eq!(Cumsum.curvature(&[arg(Sign::Unknown)], &[Some(0.0)]), AtomCurvature::Affine);
+        assert_eq!(Cumsum.monotonicity(0, &[arg(Sign::Unknown)], &[Some(0.0)]), Mono::Increasing);
+    }
+
+    #[test]
+    fn cumsum_accumulates_along_the_axis() {
+        let v = array(&[4], &[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(Cumsum.eval(&[&v], &[Some(0.0)]).unwrap().data, vec![1.0, 3.0, 6.0, 10.0]);
+        let x = array(&[2, 3], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!(Cumsum.eval(&[&x], &[Some(0.0)]).unwrap().data, vec![1.0, 2.0, 3.0, 5.0, 7.0, 9.0]);
+        assert_eq!(Cumsum.eval(&[&x], &[Some(1.0)]).unwrap().data, vec![1.0, 3.0, 6.0, 4.0, 9.0, 15.0]);
+        assert_eq!(Cumsum.eval(&[&x], &[Some(-1.0)]).unwrap().data, vec![1.0, 3.0, 6.0, 4.0, 9.0, 15.0]);
+        assert_eq!(Cumsum.eval(&[&Array::scalar(2.0)], &[Some(0.0)]).unwrap().data, vec![2.0]);
     }
 }

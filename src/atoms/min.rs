@@ -1,8 +1,11 @@
 //! `min(x)` = minᵢⱼ xᵢⱼ, the smallest entry — concave, increasing; the sign follows
 //! from the entries of x (nonnegative if x ≥ 0, nonpositive if x ≤ 0). Any shape; the
 //! result is a scalar. (The elementwise minimum of several arguments is `minimum`.)
+//!
+//! Conic form: t ≤ min xᵢ ⇔ xᵢ − t ≥ 0.
 
-use super::{Atom, ShapeError, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
 pub struct Min;
@@ -17,10 +20,37 @@ impl Atom for Min {
     fn shape(&self, args: &[Shape], _statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
         super::scalar(args)
     }
+    fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
+        AtomCurvature::Concave
+    }
+    fn sign(&self, args: &[ArgInfo], _statics: &[Option<f64>]) -> Sign {
+        args[0].sign
+    }
+    fn monotonicity(&self, _i: usize, _args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
+        Mono::Increasing
+    }
+    fn eval(&self, args: &[&Array], _statics: &[Option<f64>]) -> Result<Array, String> {
+        let x = &args[0].data;
+        Ok(Array::scalar(x.iter().copied().fold(f64::INFINITY, f64::min)))
+    }
+    fn canonicalize(
+        &self,
+        c: &mut Canon,
+        args: &[Affine],
+        _shapes: &[Shape],
+        _statics: &[Option<f64>],
+        _out: Shape,
+    ) -> Result<Affine, String> {
+        let x = &args[0];
+        let t = c.var(1);
+        c.nonneg(super::sub(x.clone(), super::repeat(&t, x.size)));
+        Ok(t)
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{arg, array};
     use super::*;
 
     #[test]
@@ -28,5 +58,19 @@ mod tests {
         for s in [Shape::SCALAR, Shape::vector(4), Shape::matrix(2, 3)] {
             assert_eq!(Min.shape(&[s], &[]).unwrap(), Shape::SCALAR);
         }
+    }
+
+    #[test]
+    fn min_facts() {
+        assert_eq!(Min.curvature(&[arg(Sign::Unknown)], &[]), AtomCurvature::Concave);
+        for s in [Sign::Nonneg, Sign::Nonpos, Sign::Zero, Sign::Unknown] {
+            assert_eq!(Min.sign(&[arg(s)], &[]), s);
+        }
+        assert_eq!(Min.monotonicity(0, &[arg(Sign::Unknown)], &[]), Mono::Increasing);
+    }
+
+    #[test]
+    fn min_evaluates() {
+        assert_eq!(Min.eval(&[&array(&[2, 2], &[3.0, 1.0, 7.0, 2.0])], &[]).unwrap().data, vec![1.0]);
     }
 }

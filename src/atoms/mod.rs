@@ -5,6 +5,9 @@
 //! evaluation and the conic form. Operators (`+ - * / @`, `.T`, indexing) are not
 //! atoms: they live in the IR itself.
 
+use crate::canon::{Affine, Canon};
+pub use crate::dcp::algebra::{AtomCurvature, Curvature, Mono, Sign, by_sign};
+use crate::ir::hir::{Array, Attrs};
 use crate::ir::shape::Shape;
 
 /// Whether a compile-time argument must be an integer or may be any real number.
@@ -74,6 +77,71 @@ impl ShapeError {
     }
 }
 
+/// What the analysis knows about one argument when it asks an atom about itself.
+#[derive(Clone, Copy, Debug)]
+pub struct ArgInfo<'a> {
+    pub shape: Shape,
+    pub sign: Sign,
+    /// Curvature in the current analysis (parameters count as constants for DCP and
+    /// as affine for DPP).
+    pub curvature: Curvature,
+    pub has_vars: bool,
+    pub has_params: bool,
+    /// The value, when the argument is a compile-time constant (no parameters, no
+    /// variables).
+    pub value: Option<&'a Array>,
+    /// The declared attributes, when the argument is a parameter or variable itself.
+    pub attrs: Option<Attrs>,
+}
+
+impl ArgInfo<'_> {
+    /// Affine in the parameters and free of variables (DPP's "parameter-affine").
+    pub fn param_affine(&self) -> bool {
+        !self.has_vars && self.curvature.is_affine()
+    }
+    pub fn param_free(&self) -> bool {
+        !self.has_params
+    }
+    pub fn is_constant(&self) -> bool {
+        self.curvature.is_constant()
+    }
+}
+
+/// Curvature of a product of two factors (elementwise, matrix or Kronecker): affine
+/// when one factor is constant — or, for DPP, when one is parameter-affine and the
+/// other parameter-free; otherwise not DCP.
+pub fn product_curvature(a: &ArgInfo, b: &ArgInfo) -> AtomCurvature {
+    if a.is_constant()
+        || b.is_constant()
+        || (a.param_affine() && b.param_free())
+        || (b.param_affine() && a.param_free())
+    {
+        AtomCurvature::Affine
+    } else {
+        AtomCurvature::Neither
+    }
+}
+
+/// Monotonicity of a product in one factor: the sign of the other factor decides.
+pub fn product_mono(other: &ArgInfo) -> Mono {
+    match other.sign {
+        Sign::Nonneg | Sign::Zero => Mono::Increasing,
+        Sign::Nonpos => Mono::Decreasing,
+        Sign::Unknown => Mono::None,
+    }
+}
+
+/// The sign from cvxpy's pair of flags (is nonnegative, is nonpositive): both means
+/// zero.
+pub fn sign_from_flags(nonneg: bool, nonpos: bool) -> Sign {
+    match (nonneg, nonpos) {
+        (true, true) => Sign::Zero,
+        (true, false) => Sign::Nonneg,
+        (false, true) => Sign::Nonpos,
+        (false, false) => Sign::Unknown,
+    }
+}
+
 /// Everything the compiler knows about one atom.
 pub trait Atom: Sync + Send {
     /// The name used in `.dopt` files (cvxpy's name).
@@ -83,6 +151,36 @@ pub trait Atom: Sync + Send {
     /// The shape of the result, given the shapes of the expression arguments and the
     /// compile-time arguments (defaults applied; `None` for an omitted optional one).
     fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError>;
+
+    /// Intrinsic curvature for these arguments (most atoms: a fixed answer).
+    fn curvature(&self, args: &[ArgInfo], statics: &[Option<f64>]) -> AtomCurvature;
+    /// Sign of the result, from the arguments' signs.
+    fn sign(&self, args: &[ArgInfo], statics: &[Option<f64>]) -> Sign;
+    /// Monotonicity in argument `i` (may depend on the arguments' signs).
+    fn monotonicity(&self, i: usize, args: &[ArgInfo], statics: &[Option<f64>]) -> Mono;
+    /// The value on constant arguments; an error message outside the domain.
+    fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String>;
+    /// The conic form: the expression of an epigraph variable t ≥ f(args) for a convex
+    /// atom (hypograph t ≤ f(args) for a concave one; f(args) itself for an affine
+    /// one), adding the cone constraints that tie t to the arguments. `args[i]` is the
+    /// canonical form of argument i (entries row-major, shape `shapes[i]`); the result
+    /// has `out.size()` entries. The DCP analysis only lets a convex atom appear where
+    /// it is bounded above (a concave one where it is bounded below), so the form may
+    /// introduce epigraph variables; it must never cut off a point of the epigraph, and
+    /// it must stay affine in the parameters (arguments are only combined with numbers).
+    fn canonicalize(
+        &self,
+        c: &mut Canon,
+        args: &[Affine],
+        shapes: &[Shape],
+        statics: &[Option<f64>],
+        out: Shape,
+    ) -> Result<Affine, String>;
+    /// Arguments that must be free of parameters for the problem data to stay affine
+    /// in the parameters (DPP), e.g. the denominator of `quad_over_lin`.
+    fn param_free_args(&self) -> &'static [usize] {
+        &[]
+    }
 }
 
 /// Index of an atom in [`ATOMS`].
@@ -230,9 +328,201 @@ pub fn axis(name: &str, value: f64, ndim: usize) -> Result<usize, ShapeError> {
     Ok(if a < 0 { (a + nd) as usize } else { a as usize })
 }
 
+/// Apply a scalar function to every entry.
+pub fn map(a: &Array, f: impl Fn(f64) -> f64) -> Array {
+    Array { shape: a.shape, data: a.data.iter().map(|v| f(*v)).collect() }
+}
+
+/// Apply a scalar function of two arguments entrywise, with numpy broadcasting.
+pub fn map2(a: &Array, b: &Array, f: impl Fn(f64, f64) -> f64) -> Result<Array, String> {
+    let shape = Shape::broadcast(a.shape, b.shape)
+        .ok_or_else(|| format!("shapes {} and {} do not broadcast", a.shape, b.shape))?;
+    let (rows, cols) = shape.rows_cols();
+    let pick = |x: &Array, i: usize, j: usize| {
+        // Align from the right, as numpy does: a vector is a row when broadcast
+        // against a matrix.
+        match x.shape.ndim() {
+            0 => x.data[0],
+            1 if shape.ndim() == 2 => x.data[if x.shape.dims()[0] == 1 { 0 } else { j }],
+            1 => x.data[if x.shape.dims()[0] == 1 { 0 } else { i }],
+            _ => {
+                let (xr, xc) = x.shape.rows_cols();
+                x.data[(if xr == 1 { 0 } else { i }) * xc + if xc == 1 { 0 } else { j }]
+            }
+        }
+    };
+    let mut data = Vec::with_capacity(shape.size());
+    for i in 0..rows {
+        for j in 0..cols {
+            data.push(f(pick(a, i, j), pick(b, i, j)));
+        }
+    }
+    Ok(Array { shape, data })
+}
+
+// ---------------------------------------------------------------------------
+// Conic-form helpers shared by the atom files. Every helper combines its arguments
+// with numbers only, so the results stay affine in the parameters (DPP).
+
+/// `n` copies of the number `v`.
+pub fn filled(n: usize, v: f64) -> Affine {
+    Affine::constant(&vec![v; n])
+}
+
+/// The sum of all entries of `x` (one entry).
+pub fn sum_entries(x: &Affine) -> Affine {
+    let map: std::vec::Vec<_> = (0..x.size).map(|i| (0, i, 1.0)).collect();
+    x.linear_map(1, &map)
+}
+
+/// A one-entry expression repeated `n` times.
+pub fn repeat(x: &Affine, n: usize) -> Affine {
+    x.gather(&vec![0; n])
+}
+
+/// `a − b` for expressions of the same size.
+pub fn sub(a: Affine, b: Affine) -> Affine {
+    a.add(b.neg())
+}
+
+/// Entrywise `xᵢ² ≤ tᵢ·yᵢ`, `tᵢ, yᵢ ≥ 0` (the rotated second-order cone) as
+/// `‖(2xᵢ, tᵢ − yᵢ)‖ ≤ tᵢ + yᵢ`, one 3-d cone per entry.
+pub fn rotated_socs(c: &mut Canon, t: &Affine, y: &Affine, x: &Affine) {
+    for i in 0..x.size {
+        let (ti, yi, xi) = (t.gather(&[i]), y.gather(&[i]), x.gather(&[i]));
+        c.soc(ti.clone().add(yi.clone()), Affine::concat(vec![xi.scale(2.0), sub(ti, yi)]));
+    }
+}
+
+/// A fresh t with `t ≥ |x|` entrywise (`t − x ≥ 0`, `t + x ≥ 0`).
+pub fn abs_epigraph(c: &mut Canon, x: &Affine) -> Affine {
+    let t = c.var(x.size);
+    c.nonneg(sub(t.clone(), x.clone()));
+    c.nonneg(t.clone().add(x.clone()));
+    t
+}
+
+/// A fresh t with `t ≥ x²` entrywise: `‖(2x, t − 1)‖ ≤ t + 1`.
+pub fn square_epigraph(c: &mut Canon, x: &Affine) -> Affine {
+    let t = c.var(x.size);
+    rotated_socs(c, &t, &filled(x.size, 1.0), x);
+    t
+}
+
+/// A fresh scalar t with `t ≥ Σ xᵢ²`: one cone `‖(2x, t − 1)‖ ≤ t + 1` of dim n + 2.
+pub fn sum_squares_epigraph(c: &mut Canon, x: &Affine) -> Affine {
+    let t = c.var(1);
+    let one = filled(1, 1.0);
+    c.soc(t.clone().add(one.clone()), Affine::concat(vec![x.clone().scale(2.0), sub(t.clone(), one)]));
+    t
+}
+
+/// The n×n matrix `t·I` (row-major) of a one-entry expression t.
+pub fn scaled_identity(t: &Affine, n: usize) -> Affine {
+    let map: std::vec::Vec<_> = (0..n).map(|i| (i * n + i, 0, 1.0)).collect();
+    t.linear_map(n * n, &map)
+}
+
+/// The transpose of an m×n row-major expression (n×m, row-major).
+pub fn transpose(x: &Affine, m: usize, n: usize) -> Affine {
+    let rows: std::vec::Vec<usize> = (0..n * m).map(|k| (k % m) * n + k / m).collect();
+    x.gather(&rows)
+}
+
+/// A symmetric n×n matrix of fresh variables (one per entry on and above the
+/// diagonal, mirrored below), row-major.
+pub fn symmetric_var(c: &mut Canon, n: usize) -> Affine {
+    let v = c.var(n * (n + 1) / 2);
+    let mut index = vec![0; n * n];
+    let mut k = 0;
+    for i in 0..n {
+        for j in i..n {
+            index[i * n + j] = k;
+            index[j * n + i] = k;
+            k += 1;
+        }
+    }
+    v.gather(&index)
+}
+
+/// A `rows × cols` row-major block matrix, zero outside the blocks; each block is
+/// `(expr, its rows, its columns, first row, first column)`.
+pub fn block_matrix(rows: usize, cols: usize, blocks: &[(&Affine, usize, usize, usize, usize)]) -> Affine {
+    let src = Affine::concat(blocks.iter().map(|b| b.0.clone()).collect());
+    let mut map = std::vec::Vec::new();
+    let mut base = 0;
+    for &(e, m, n, r0, c0) in blocks {
+        debug_assert_eq!(e.size, m * n);
+        for i in 0..m {
+            for j in 0..n {
+                map.push(((r0 + i) * cols + c0 + j, base + i * n + j, 1.0));
+            }
+        }
+        base += e.size;
+    }
+    src.linear_map(rows * cols, &map)
+}
+
+/// Require every entry to satisfy a domain condition.
+pub fn check_domain(a: &Array, ok: impl Fn(f64) -> bool, what: &str) -> Result<(), String> {
+    match a.data.iter().find(|v| !ok(**v)) {
+        Some(v) => Err(format!("{v} is outside the domain ({what})")),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// An affine argument of the given sign (a variable), for the atoms' unit tests.
+    pub(crate) fn arg(sign: Sign) -> ArgInfo<'static> {
+        ArgInfo {
+            shape: Shape::vector(3),
+            sign,
+            curvature: Curvature::Affine,
+            has_vars: true,
+            has_params: false,
+            value: None,
+            attrs: None,
+        }
+    }
+
+    /// An array of the given extents (`&[]` scalar, `&[n]` vector, `&[m, n]` matrix),
+    /// entries in row-major order.
+    pub(crate) fn array(dims: &[usize], data: &[f64]) -> Array {
+        let shape = Shape::from_dims(dims).unwrap();
+        assert_eq!(shape.size(), data.len(), "test array {dims:?} has {} entries", data.len());
+        Array { shape, data: data.to_vec() }
+    }
+
+    /// Entrywise agreement to 1e-9 (relative to the size of the expected value).
+    pub(crate) fn assert_close(got: &[f64], want: &[f64]) {
+        assert_eq!(got.len(), want.len(), "got {got:?}, want {want:?}");
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() <= 1e-9 * w.abs().max(1.0), "got {got:?}, want {want:?}");
+        }
+    }
+
+    #[test]
+    fn sign_from_flags_is_cvxpys_pair() {
+        assert_eq!(sign_from_flags(true, true), Sign::Zero);
+        assert_eq!(sign_from_flags(true, false), Sign::Nonneg);
+        assert_eq!(sign_from_flags(false, true), Sign::Nonpos);
+        assert_eq!(sign_from_flags(false, false), Sign::Unknown);
+    }
+
+    #[test]
+    fn map2_broadcasts_like_numpy() {
+        let m = Array { shape: Shape::matrix(2, 3), data: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0] };
+        let v = Array { shape: Shape::vector(3), data: vec![10.0, 20.0, 30.0] };
+        let r = map2(&m, &v, |a, b| a + b).unwrap();
+        assert_eq!(r.data, vec![11.0, 22.0, 33.0, 14.0, 25.0, 36.0]);
+        let c = Array { shape: Shape::matrix(2, 1), data: vec![1.0, 2.0] };
+        let r = map2(&c, &v, |a, b| a * b).unwrap();
+        assert_eq!(r.shape, Shape::matrix(2, 3));
+        assert_eq!(r.data, vec![10.0, 20.0, 30.0, 20.0, 40.0, 60.0]);
+    }
 
     /// Every file in `src/atoms/` must be registered in `atoms!` (and vice versa).
     #[test]

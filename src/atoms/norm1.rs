@@ -1,7 +1,10 @@
 //! `norm1(x)` = Σᵢⱼ |xᵢⱼ|, the entrywise 1-norm — convex, nonnegative; increasing
 //! for x ≥ 0, decreasing for x ≤ 0. Any shape; the result is a scalar.
+//!
+//! Conic form: Σ|xᵢ| ≤ Σuᵢ with uᵢ − xᵢ ≥ 0, uᵢ + xᵢ ≥ 0.
 
-use super::{Atom, ShapeError, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
 pub struct Norm1;
@@ -16,10 +19,33 @@ impl Atom for Norm1 {
     fn shape(&self, args: &[Shape], _statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
         super::scalar(args)
     }
+    fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
+        AtomCurvature::Convex
+    }
+    fn sign(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> Sign {
+        Sign::Nonneg
+    }
+    fn monotonicity(&self, _i: usize, args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
+        super::by_sign(args[0].sign)
+    }
+    fn eval(&self, args: &[&Array], _statics: &[Option<f64>]) -> Result<Array, String> {
+        Ok(Array::scalar(args[0].data.iter().map(|v| v.abs()).sum()))
+    }
+    fn canonicalize(
+        &self,
+        c: &mut Canon,
+        args: &[Affine],
+        _shapes: &[Shape],
+        _statics: &[Option<f64>],
+        _out: Shape,
+    ) -> Result<Affine, String> {
+        Ok(super::sum_entries(&super::abs_epigraph(c, &args[0])))
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{arg, array};
     use super::*;
 
     #[test]
@@ -27,5 +53,21 @@ mod tests {
         for s in [Shape::SCALAR, Shape::vector(4), Shape::matrix(2, 3)] {
             assert_eq!(Norm1.shape(&[s], &[]).unwrap(), Shape::SCALAR);
         }
+    }
+
+    #[test]
+    fn norm1_facts() {
+        let s = [];
+        assert_eq!(Norm1.curvature(&[arg(Sign::Unknown)], &s), AtomCurvature::Convex);
+        assert_eq!(Norm1.sign(&[arg(Sign::Nonpos)], &s), Sign::Nonneg);
+        assert_eq!(Norm1.monotonicity(0, &[arg(Sign::Nonneg)], &s), Mono::Increasing);
+        assert_eq!(Norm1.monotonicity(0, &[arg(Sign::Nonpos)], &s), Mono::Decreasing);
+        assert_eq!(Norm1.monotonicity(0, &[arg(Sign::Unknown)], &s), Mono::None);
+    }
+
+    #[test]
+    fn norm1_evaluates() {
+        let x = array(&[2, 2], &[3.0, -4.0, 0.0, 1.0]);
+        assert_eq!(Norm1.eval(&[&x], &[]).unwrap().data, vec![8.0]);
     }
 }

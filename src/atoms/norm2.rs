@@ -1,8 +1,11 @@
 //! `norm2(x)` = (Σᵢⱼ xᵢⱼ²)^½, the entrywise 2-norm (for a matrix, the Frobenius norm,
 //! not the spectral norm `sigma_max`) — convex, nonnegative; increasing for x ≥ 0,
 //! decreasing for x ≤ 0. Any shape; the result is a scalar.
+//!
+//! Conic form: ‖x‖₂ ≤ t ⇔ (t, x) ∈ SOC.
 
-use super::{Atom, ShapeError, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
 pub struct Norm2;
@@ -17,10 +20,35 @@ impl Atom for Norm2 {
     fn shape(&self, args: &[Shape], _statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
         super::scalar(args)
     }
+    fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
+        AtomCurvature::Convex
+    }
+    fn sign(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> Sign {
+        Sign::Nonneg
+    }
+    fn monotonicity(&self, _i: usize, args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
+        super::by_sign(args[0].sign)
+    }
+    fn eval(&self, args: &[&Array], _statics: &[Option<f64>]) -> Result<Array, String> {
+        Ok(Array::scalar(args[0].data.iter().map(|v| v * v).sum::<f64>().sqrt()))
+    }
+    fn canonicalize(
+        &self,
+        c: &mut Canon,
+        args: &[Affine],
+        _shapes: &[Shape],
+        _statics: &[Option<f64>],
+        _out: Shape,
+    ) -> Result<Affine, String> {
+        let t = c.var(1);
+        c.soc(t.clone(), args[0].clone());
+        Ok(t)
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{arg, array};
     use super::*;
 
     #[test]
@@ -28,5 +56,23 @@ mod tests {
         for s in [Shape::SCALAR, Shape::vector(4), Shape::matrix(2, 3)] {
             assert_eq!(Norm2.shape(&[s], &[]).unwrap(), Shape::SCALAR);
         }
+    }
+
+    #[test]
+    fn norm2_facts() {
+        let s = [];
+        assert_eq!(Norm2.curvature(&[arg(Sign::Unknown)], &s), AtomCurvature::Convex);
+        assert_eq!(Norm2.sign(&[arg(Sign::Nonpos)], &s), Sign::Nonneg);
+        assert_eq!(Norm2.monotonicity(0, &[arg(Sign::Nonneg)], &s), Mono::Increasing);
+        assert_eq!(Norm2.monotonicity(0, &[arg(Sign::Nonpos)], &s), Mono::Decreasing);
+        assert_eq!(Norm2.monotonicity(0, &[arg(Sign::Unknown)], &s), Mono::None);
+    }
+
+    #[test]
+    fn norm2_evaluates() {
+        let x = array(&[2], &[3.0, -4.0]);
+        assert_eq!(Norm2.eval(&[&x], &[]).unwrap().data, vec![5.0]);
+        let m = array(&[2, 2], &[1.0, -1.0, 1.0, -1.0]);
+        assert_eq!(Norm2.eval(&[&m], &[]).unwrap().data, vec![2.0]);
     }
 }

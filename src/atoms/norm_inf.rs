@@ -1,7 +1,10 @@
 //! `norm_inf(x)` = maxᵢⱼ |xᵢⱼ|, the entrywise ∞-norm — convex, nonnegative;
 //! increasing for x ≥ 0, decreasing for x ≤ 0. Any shape; the result is a scalar.
+//!
+//! Conic form: max |xᵢ| ≤ t ⇔ t − xᵢ ≥ 0, t + xᵢ ≥ 0.
 
-use super::{Atom, ShapeError, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
 pub struct NormInf;
@@ -16,10 +19,38 @@ impl Atom for NormInf {
     fn shape(&self, args: &[Shape], _statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
         super::scalar(args)
     }
+    fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
+        AtomCurvature::Convex
+    }
+    fn sign(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> Sign {
+        Sign::Nonneg
+    }
+    fn monotonicity(&self, _i: usize, args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
+        super::by_sign(args[0].sign)
+    }
+    fn eval(&self, args: &[&Array], _statics: &[Option<f64>]) -> Result<Array, String> {
+        Ok(Array::scalar(args[0].data.iter().fold(0.0, |m: f64, v| m.max(v.abs()))))
+    }
+    fn canonicalize(
+        &self,
+        c: &mut Canon,
+        args: &[Affine],
+        _shapes: &[Shape],
+        _statics: &[Option<f64>],
+        _out: Shape,
+    ) -> Result<Affine, String> {
+        let x = &args[0];
+        let t = c.var(1);
+        let tn = super::repeat(&t, x.size);
+        c.nonneg(super::sub(tn.clone(), x.clone()));
+        c.nonneg(tn.add(x.clone()));
+        Ok(t)
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{arg, array};
     use super::*;
 
     #[test]
@@ -27,5 +58,21 @@ mod tests {
         for s in [Shape::SCALAR, Shape::vector(4), Shape::matrix(2, 3)] {
             assert_eq!(NormInf.shape(&[s], &[]).unwrap(), Shape::SCALAR);
         }
+    }
+
+    #[test]
+    fn norminf_facts() {
+        let s = [];
+        assert_eq!(NormInf.curvature(&[arg(Sign::Unknown)], &s), AtomCurvature::Convex);
+        assert_eq!(NormInf.sign(&[arg(Sign::Nonpos)], &s), Sign::Nonneg);
+        assert_eq!(NormInf.monotonicity(0, &[arg(Sign::Nonneg)], &s), Mono::Increasing);
+        assert_eq!(NormInf.monotonicity(0, &[arg(Sign::Nonpos)], &s), Mono::Decreasing);
+        assert_eq!(NormInf.monotonicity(0, &[arg(Sign::Unknown)], &s), Mono::None);
+    }
+
+    #[test]
+    fn norminf_evaluates() {
+        let x = array(&[2, 2], &[3.0, -4.0, 0.0, 1.0]);
+        assert_eq!(NormInf.eval(&[&x], &[]).unwrap().data, vec![4.0]);
     }
 }

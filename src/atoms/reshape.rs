@@ -1,9 +1,14 @@
 //! `reshape(x, m)` gives a vector [m] and `reshape(x, m, n)` a matrix [m, n] holding
 //! the entries of x in row-major (C) order, as numpy's `reshape`; the number of
 //! entries must not change. (cvxpy's `reshape` has defaulted to column-major order;
-//! dopt follows numpy.) Affine; the sign follows from the entries of x.
+//! dopt follows numpy.) Affine, increasing; the sign is that of the entries of x.
+//!
+//! Conic form: affine: the identity on the row-major entries, no cones.
 
-use super::{Atom, ShapeError, Signature, StaticKind, StaticParam};
+use super::{
+    Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
+};
+use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
 pub struct Reshape;
@@ -26,10 +31,7 @@ impl Atom for Reshape {
             args: &["x"],
             variadic: false,
             statics: const {
-                &[
-                    StaticParam::required("m", StaticKind::Int),
-                    StaticParam::optional("n", StaticKind::Int),
-                ]
+                &[StaticParam::required("m", StaticKind::Int), StaticParam::optional("n", StaticKind::Int)]
             },
         }
     }
@@ -53,10 +55,35 @@ impl Atom for Reshape {
             .help("the number of entries must stay the same"))
         }
     }
+    fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
+        AtomCurvature::Affine
+    }
+    fn sign(&self, args: &[ArgInfo], _statics: &[Option<f64>]) -> Sign {
+        args[0].sign
+    }
+    fn monotonicity(&self, _i: usize, _args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
+        Mono::Increasing
+    }
+    fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
+        // Row-major storage: the entries keep their order.
+        let shape = self.shape(&[args[0].shape], statics).map_err(|e| e.message)?;
+        Ok(Array { shape, data: args[0].data.clone() })
+    }
+    fn canonicalize(
+        &self,
+        _c: &mut Canon,
+        args: &[Affine],
+        _shapes: &[Shape],
+        _statics: &[Option<f64>],
+        _out: Shape,
+    ) -> Result<Affine, String> {
+        Ok(args[0].clone())
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{arg, array};
     use super::*;
 
     #[test]
@@ -80,5 +107,24 @@ mod tests {
         assert!(Reshape.shape(&x, &[Some(0.0), Some(12.0)]).is_err());
         assert!(Reshape.shape(&x, &[Some(-3.0), Some(-4.0)]).is_err());
         assert!(Reshape.shape(&x, &[Some(1e300), Some(1e300)]).is_err());
+    }
+
+    #[test]
+    fn reshape_facts() {
+        assert_eq!(Reshape.sign(&[arg(Sign::Nonpos)], &[Some(3.0), None]), Sign::Nonpos);
+        assert_eq!(Reshape.curvature(&[arg(Sign::Unknown)], &[Some(3.0), None]), AtomCurvature::Affine);
+        assert_eq!(Reshape.monotonicity(0, &[arg(Sign::Unknown)], &[Some(3.0), None]), Mono::Increasing);
+    }
+
+    #[test]
+    fn reshape_is_row_major() {
+        let x = array(&[2, 3], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        let r = Reshape.eval(&[&x], &[Some(3.0), Some(2.0)]).unwrap();
+        assert_eq!(r.shape, Shape::matrix(3, 2));
+        // numpy: [[1, 2], [3, 4], [5, 6]]
+        assert_eq!((r.at(1, 0), r.at(2, 1)), (3.0, 6.0));
+        let v = Reshape.eval(&[&x], &[Some(6.0), None]).unwrap();
+        assert_eq!((v.shape, v.data), (Shape::vector(6), vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]));
+        assert!(Reshape.eval(&[&x], &[Some(4.0), None]).is_err());
     }
 }

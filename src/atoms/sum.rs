@@ -1,8 +1,14 @@
 //! `sum(x)` = Σ of all entries (a scalar); `sum(x, axis)` sums over one axis with
 //! numpy's meaning: for X[m, n], axis 0 gives [n] (column sums), axis 1 gives [m].
-//! Affine.
+//! Affine, increasing; the sign is that of the entries of x (a sum of nonnegative
+//! entries is nonnegative).
+//!
+//! Conic form: affine: the linear map Σ (over all entries or one axis), no cones.
 
-use super::{Atom, ShapeError, Signature, StaticKind, StaticParam};
+use super::{
+    Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
+};
+use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
 pub struct Sum;
@@ -32,10 +38,53 @@ impl Atom for Sum {
             }
         }
     }
+    fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
+        AtomCurvature::Affine
+    }
+    fn sign(&self, args: &[ArgInfo], _statics: &[Option<f64>]) -> Sign {
+        // Entries of one sign add up to that sign.
+        args[0].sign.add(args[0].sign)
+    }
+    fn monotonicity(&self, _i: usize, _args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
+        Mono::Increasing
+    }
+    fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
+        let x = args[0];
+        let out = self.shape(&[x.shape], statics).map_err(|e| e.message)?;
+        let (Some(a), true) = (statics[0], x.shape.is_matrix()) else {
+            return Ok(Array::scalar(x.data.iter().sum()));
+        };
+        let (m, n) = x.shape.rows_cols();
+        let data = if super::axis("sum", a, 2).map_err(|e| e.message)? == 0 {
+            (0..n).map(|j| (0..m).map(|i| x.data[i * n + j]).sum()).collect()
+        } else {
+            (0..m).map(|i| x.data[i * n..(i + 1) * n].iter().sum()).collect()
+        };
+        Ok(Array { shape: out, data })
+    }
+    fn canonicalize(
+        &self,
+        _c: &mut Canon,
+        args: &[Affine],
+        shapes: &[Shape],
+        statics: &[Option<f64>],
+        out: Shape,
+    ) -> Result<Affine, String> {
+        let x = &args[0];
+        let (Some(a), true) = (statics[0], shapes[0].is_matrix()) else {
+            return Ok(super::sum_entries(x));
+        };
+        let (m, n) = shapes[0].rows_cols();
+        let down = super::axis("sum", a, 2).map_err(|e| e.message)? == 0;
+        let map: Vec<_> =
+            (0..m).flat_map(|i| (0..n).map(move |j| (if down { j } else { i }, i * n + j, 1.0))).collect();
+        Ok(x.linear_map(out.size(), &map))
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{arg, array};
     use super::*;
 
     #[test]
@@ -47,5 +96,27 @@ mod tests {
         assert_eq!(Sum.shape(&x, &[Some(-1.0)]).unwrap(), Shape::vector(3));
         assert!(Sum.shape(&x, &[Some(2.0)]).is_err());
         assert!(Sum.shape(&[Shape::SCALAR], &[Some(0.0)]).is_err());
+    }
+
+    #[test]
+    fn sum_facts() {
+        for s in [Sign::Nonneg, Sign::Nonpos, Sign::Zero, Sign::Unknown] {
+            assert_eq!(Sum.sign(&[arg(s)], &[None]), s);
+        }
+        assert_eq!(Sum.curvature(&[arg(Sign::Unknown)], &[None]), AtomCurvature::Affine);
+        assert_eq!(Sum.monotonicity(0, &[arg(Sign::Unknown)], &[None]), Mono::Increasing);
+    }
+
+    #[test]
+    fn sum_evaluates_over_axes() {
+        let x = array(&[2, 3], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!(Sum.eval(&[&x], &[None]).unwrap().data, vec![21.0]);
+        let c = Sum.eval(&[&x], &[Some(0.0)]).unwrap();
+        assert_eq!((c.shape, c.data), (Shape::vector(3), vec![5.0, 7.0, 9.0]));
+        let r = Sum.eval(&[&x], &[Some(1.0)]).unwrap();
+        assert_eq!((r.shape, r.data), (Shape::vector(2), vec![6.0, 15.0]));
+        assert_eq!(Sum.eval(&[&x], &[Some(-1.0)]).unwrap().data, vec![6.0, 15.0]);
+        let v = array(&[3], &[1.0, -2.0, 4.0]);
+        assert_eq!(Sum.eval(&[&v], &[Some(0.0)]).unwrap().data, vec![3.0]);
     }
 }

@@ -1,8 +1,14 @@
 //! `sum_smallest(x, k)` = the sum of the k smallest entries of x, for a compile-time
 //! integer 1 ≤ k ≤ (number of entries of x) — concave, increasing; the sign follows
 //! from the entries of x. Any shape; the result is a scalar.
+//!
+//! Conic form: sum_smallest(x, k) = −sum_largest(−x, k), so t ≤ sum_smallest(x, k) ⇔
+//! t = −(k·q + Σzᵢ) with z ≥ 0, zᵢ ≥ −xᵢ − q (the negated epigraph of sum_largest).
 
-use super::{Atom, ShapeError, Signature, StaticKind, StaticParam};
+use super::{
+    Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
+};
+use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
 pub struct SumSmallest;
@@ -29,10 +35,39 @@ impl Atom for SumSmallest {
             ))),
         }
     }
+    fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
+        AtomCurvature::Concave
+    }
+    fn sign(&self, args: &[ArgInfo], _statics: &[Option<f64>]) -> Sign {
+        // A sum of k entries of one sign keeps that sign.
+        args[0].sign.add(args[0].sign)
+    }
+    fn monotonicity(&self, _i: usize, _args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
+        Mono::Increasing
+    }
+    fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
+        self.shape(&[args[0].shape], statics).map_err(|e| e.message)?;
+        let k = statics[0].unwrap_or(1.0) as usize;
+        let mut x = args[0].data.clone();
+        x.sort_by(|a, b| a.total_cmp(b));
+        Ok(Array::scalar(x[..k].iter().sum()))
+    }
+    fn canonicalize(
+        &self,
+        c: &mut Canon,
+        args: &[Affine],
+        shapes: &[Shape],
+        statics: &[Option<f64>],
+        out: Shape,
+    ) -> Result<Affine, String> {
+        let minus = [args[0].clone().neg()];
+        Ok(super::sum_largest::SumLargest.canonicalize(c, &minus, shapes, statics, out)?.neg())
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{arg, array};
     use super::*;
 
     #[test]
@@ -51,5 +86,23 @@ mod tests {
         assert!(e.message.contains("k = 13"));
         assert!(SumSmallest.shape(&[Shape::vector(4)], &[Some(0.0)]).is_err());
         assert!(SumSmallest.shape(&[Shape::vector(4)], &[Some(-1.0)]).is_err());
+    }
+
+    #[test]
+    fn sum_smallest_facts() {
+        let s = [Some(2.0)];
+        assert_eq!(SumSmallest.curvature(&[arg(Sign::Unknown)], &s), AtomCurvature::Concave);
+        for g in [Sign::Nonneg, Sign::Nonpos, Sign::Zero, Sign::Unknown] {
+            assert_eq!(SumSmallest.sign(&[arg(g)], &s), g);
+        }
+        assert_eq!(SumSmallest.monotonicity(0, &[arg(Sign::Unknown)], &s), Mono::Increasing);
+    }
+
+    #[test]
+    fn sum_smallest_evaluates() {
+        let x = array(&[5], &[3.0, 1.0, 4.0, 1.0, 5.0]);
+        assert_eq!(SumSmallest.eval(&[&x], &[Some(2.0)]).unwrap().data, vec![2.0]);
+        assert_eq!(SumSmallest.eval(&[&x], &[Some(3.0)]).unwrap().data, vec![5.0]);
+        assert!(SumSmallest.eval(&[&x], &[Some(0.0)]).is_err());
     }
 }

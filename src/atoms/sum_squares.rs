@@ -1,7 +1,10 @@
 //! `sum_squares(x)` = Σᵢⱼ xᵢⱼ² — convex, nonnegative; increasing for x ≥ 0,
 //! decreasing for x ≤ 0. Any shape; the result is a scalar.
+//!
+//! Conic form: Σxᵢ² ≤ t ⇔ ‖(2x, t − 1)‖ ≤ t + 1 (one cone of dim n + 2).
 
-use super::{Atom, ShapeError, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
 pub struct SumSquares;
@@ -15,5 +18,56 @@ impl Atom for SumSquares {
     }
     fn shape(&self, args: &[Shape], _statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
         super::scalar(args)
+    }
+    fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
+        AtomCurvature::Convex
+    }
+    fn sign(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> Sign {
+        Sign::Nonneg
+    }
+    fn monotonicity(&self, _i: usize, args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
+        super::by_sign(args[0].sign)
+    }
+    fn eval(&self, args: &[&Array], _statics: &[Option<f64>]) -> Result<Array, String> {
+        Ok(Array::scalar(args[0].data.iter().map(|v| v * v).sum()))
+    }
+    fn canonicalize(
+        &self,
+        c: &mut Canon,
+        args: &[Affine],
+        _shapes: &[Shape],
+        _statics: &[Option<f64>],
+        _out: Shape,
+    ) -> Result<Affine, String> {
+        Ok(super::sum_squares_epigraph(c, &args[0]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{arg, array};
+    use super::*;
+
+    #[test]
+    fn sum_squares_is_a_scalar() {
+        for s in [Shape::SCALAR, Shape::vector(4), Shape::matrix(2, 3)] {
+            assert_eq!(SumSquares.shape(&[s], &[]).unwrap(), Shape::SCALAR);
+        }
+    }
+
+    #[test]
+    fn sumsquares_facts() {
+        let s = [];
+        assert_eq!(SumSquares.curvature(&[arg(Sign::Unknown)], &s), AtomCurvature::Convex);
+        assert_eq!(SumSquares.sign(&[arg(Sign::Nonpos)], &s), Sign::Nonneg);
+        assert_eq!(SumSquares.monotonicity(0, &[arg(Sign::Nonneg)], &s), Mono::Increasing);
+        assert_eq!(SumSquares.monotonicity(0, &[arg(Sign::Nonpos)], &s), Mono::Decreasing);
+        assert_eq!(SumSquares.monotonicity(0, &[arg(Sign::Unknown)], &s), Mono::None);
+    }
+
+    #[test]
+    fn sumsquares_evaluates() {
+        let x = array(&[2, 2], &[1.0, 2.0, -2.0, 4.0]);
+        assert_eq!(SumSquares.eval(&[&x], &[]).unwrap().data, vec![25.0]);
     }
 }

@@ -94,7 +94,27 @@ codes! {
     NAMED_CHAIN = "E0405", Statement, "a chained comparison cannot be named";
     BAD_OUTPUT = "E0406", Statement, "output that is not a variable";
 
+    DCP_COMPOSITION = "E0501", Dcp, "atom applied against the composition rule";
+    DCP_PRODUCT = "E0502", Dcp, "product of two non-constant expressions";
+    DCP_SUM = "E0503", Dcp, "sum of a convex and a concave expression";
+    DCP_DIVISION = "E0504", Dcp, "division by a non-constant expression";
+    DCP_OBJECTIVE = "E0505", Dcp, "objective of the wrong curvature";
+    DCP_CONSTRAINT = "E0506", Dcp, "constraint that is not convex";
+    DCP_NOT_SYMMETRIC = "E0507", Dcp, "semidefinite constraint on a matrix not known to be symmetric";
+    DCP_INDEFINITE = "E0508", Dcp, "quad_form with a matrix that is neither PSD nor NSD";
+
+    DPP_PRODUCT = "E0601", Dpp, "product of two parameter-dependent factors";
+    DPP_NONLINEAR_PARAMETER = "E0602", Dpp, "nonlinear function of a parameter used as a coefficient";
+    DPP_PARAMETER_ARGUMENT = "E0603", Dpp, "parameter where the data must be parameter-free";
+    DPP_CURVATURE = "E0604", Dpp, "parameters enter the problem nonlinearly";
+
     BAD_DIM_ARG = "E0701", Input, "bad --dim value";
+    BAD_PARAMETER = "E0702", Input, "bad parameter value";
+    BAD_JSON = "E0703", Input, "malformed values file";
+    NOT_DIFFERENTIABLE = "E0704", Input, "backward pass through a solve that is not optimal";
+
+    CANON = "E0801", Statement, "cannot reduce to a cone program";
+    SOLVER_SETUP = "E0802", Statement, "the solver rejected the problem data";
 
     UNREADABLE = "E0901", Io, "cannot read file";
 }

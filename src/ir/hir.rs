@@ -224,6 +224,8 @@ pub struct Program {
     pub constraints: Vec<Constraint>,
     /// The variables the layer returns, in order.
     pub outputs: Vec<VarId>,
+    /// Each `let` with the node it names (in the order they were evaluated).
+    pub lets: Vec<(String, NodeId)>,
 }
 
 impl Program {

@@ -2,6 +2,8 @@
 //! shape-checked expression DAG in an arena).
 
 pub mod ast;
+pub mod cone;
+pub mod eval;
 pub mod hir;
 pub mod print;
 pub mod shape;

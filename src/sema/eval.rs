@@ -39,7 +39,13 @@ impl<'a> Checker<'a> {
         let result = match (&ast.stmts[stmt].kind, kind) {
             (StmtKind::Dim { name, default }, _) => self.dim_value(name, default.as_ref()).map(State::Dim),
             (StmtKind::Constant { decl, value }, _) => self.constant(decl, value).map(State::Const),
-            (StmtKind::Let { value, .. }, _) => self.lower(value, &Scope::default()).map(State::Let),
+            (StmtKind::Let { value, name }, _) => {
+                let id = self.lower(value, &Scope::default());
+                if let Ok(id) = id {
+                    self.out.lets.push((name.name.clone(), id));
+                }
+                id.map(State::Let)
+            }
             (StmtKind::Def { .. }, _) => Ok(State::Def),
             // Parameters and variables are declared before anything else is evaluated.
             _ => Err(Fail),
@@ -87,30 +93,27 @@ impl<'a> Checker<'a> {
             None => None,
         };
         let mut arr = self.eval_array(value, &Scope::default())?;
-        if let Some(shape) = declared {
-            if arr.shape != shape {
-                if let Some(v) = arr.as_scalar() {
-                    if shape.size() > MAX_CONST_ENTRIES {
-                        return Err(self.too_big(decl.name.span, shape));
-                    }
-                    arr = Array::filled(shape, v);
-                } else {
-                    return Err(self.error(
-                        Diagnostic::error(
-                            codes::CONSTANT_VALUE,
-                            format!(
-                                "`{}` is declared with shape {shape} but its value has shape {}",
-                                decl.name.name, arr.shape
-                            ),
-                        )
-                        .primary(value.span, format!("shape {}", arr.shape))
-                        .secondary(
-                            decl.shape_span.unwrap_or(decl.name.span),
-                            format!("declared shape {shape}"),
-                        )
-                        .note("nested lists are row-major: `[[1, 2, 3], [4, 5, 6]]` has shape [2, 3]"),
-                    ));
+        if let Some(shape) = declared
+            && arr.shape != shape
+        {
+            if let Some(v) = arr.as_scalar() {
+                if shape.size() > MAX_CONST_ENTRIES {
+                    return Err(self.too_big(decl.name.span, shape));
                 }
+                arr = Array::filled(shape, v);
+            } else {
+                return Err(self.error(
+                    Diagnostic::error(
+                        codes::CONSTANT_VALUE,
+                        format!(
+                            "`{}` is declared with shape {shape} but its value has shape {}",
+                            decl.name.name, arr.shape
+                        ),
+                    )
+                    .primary(value.span, format!("shape {}", arr.shape))
+                    .secondary(decl.shape_span.unwrap_or(decl.name.span), format!("declared shape {shape}"))
+                    .note("nested lists are row-major: `[[1, 2, 3], [4, 5, 6]]` has shape [2, 3]"),
+                ));
             }
         }
         self.out.consts.push(hir::Const { name: Some(decl.name.name.clone()), value: arr });
@@ -129,9 +132,10 @@ impl<'a> Checker<'a> {
     pub(crate) fn eval_int(&mut self, e: &'a ast::Expr, scope: &Scope<'a>) -> R<i64> {
         let v = self.eval_num_inner(e, scope, true)?;
         if v.fract() != 0.0 || v.abs() > 9.0e15 {
-            return Err(self.error(
+            return Err(self.fail(
                 Diagnostic::error(codes::NOT_INTEGER, format!("expected an integer, but this is {v}"))
                     .primary(e.span, "not an integer"),
+                scope,
             ));
         }
         Ok(v as i64)
@@ -158,95 +162,116 @@ impl<'a> Checker<'a> {
                     BinOp::Mul => x * y,
                     _ => {
                         if y == 0.0 {
-                            return Err(self.error(
+                            return Err(self.fail(
                                 Diagnostic::error(code, "division by zero").primary(b.span, "this is 0"),
+                                scope,
                             ));
                         }
                         if int && (x / y).fract() != 0.0 {
-                            return Err(self.error(
+                            return Err(self.fail(
                                 Diagnostic::error(code, format!("{x} / {y} is not an integer"))
                                     .primary(e.span, "inexact division")
                                     .help("shapes and indices must be integers"),
+                                scope,
                             ));
                         }
                         x / y
                     }
                 }
             }
-            ExprKind::Name(n) => {
-                match scope.get(n) {
-                    Some(Local::Int(v)) => v as f64,
-                    Some(Local::Node(id)) => match self.node_scalar_value(id) {
-                        Some(v) => v,
-                        None => {
-                            return Err(self.error(
-                                Diagnostic::error(
-                                    code,
-                                    format!("expected {what} known when compiling, but `{n}` is not"),
-                                )
-                                .primary(e.span, "not a compile-time value"),
-                            ));
-                        }
-                    },
-                    None => match self.globals.get(n.as_str()).map(|g| g.kind) {
-                        Some(GlobalKind::Dim) | Some(GlobalKind::Constant) | Some(GlobalKind::Let) => {
-                            match self.force_global_at(n, Some(e.span))? {
-                                State::Dim(v) => v as f64,
-                                State::Const(c) => match self.out.consts[c.index()].value.as_scalar() {
-                                    Some(v) => v,
-                                    None => {
-                                        let shape = self.out.consts[c.index()].value.shape;
-                                        return Err(self.error(
-                                        Diagnostic::error(code, format!("expected {what}, but the constant `{n}` has shape {shape}"))
-                                            .primary(e.span, "not a scalar"),
-                                    ));
-                                    }
-                                },
-                                State::Let(id) => match self.node_scalar_value(id) {
-                                    Some(v) => v,
-                                    None => {
-                                        return Err(self.error(
-                                        Diagnostic::error(code, format!("expected {what} known when compiling, but `{n}` is an expression"))
-                                            .primary(e.span, "not a compile-time value"),
-                                    ));
-                                    }
-                                },
-                                _ => return Err(Fail),
-                            }
-                        }
-                        Some(kind) => {
-                            let hint = match kind {
-                                GlobalKind::Parameter => {
-                                    "a parameter's value is only known when the layer is called"
-                                }
-                                GlobalKind::Variable => "a variable's value is what the solver finds",
-                                _ => "it has no compile-time value",
-                            };
-                            return Err(self.error(
-                            Diagnostic::error(code, format!("expected {what} known when compiling, but `{n}` is a {}", kind.noun()))
-                                .primary(e.span, format!("a {}", kind.noun()))
-                                .note(hint)
-                                .help("shapes, indices, `for` bounds and atom parameters such as `p` or `axis` are numbers, dims or `for` variables"),
+            ExprKind::Name(n) => match scope.get(n) {
+                Some(Local::Int(v)) => v as f64,
+                Some(Local::Node(id)) => match self.node_scalar_value(id) {
+                    Some(v) => v,
+                    None => {
+                        return Err(self.fail(
+                            Diagnostic::error(
+                                code,
+                                format!(
+                                    "expected {what} known when compiling, \
+                                         but the argument given for `{n}` is not one"
+                                ),
+                            )
+                            .primary(e.span, "not a compile-time value")
+                            .help(format!(
+                                "pass a number, a dim or a scalar constant for `{n}`, \
+                                     not an expression of parameters or variables"
+                            )),
+                            scope,
                         ));
+                    }
+                },
+                None => match self.globals.get(n.as_str()).map(|g| g.kind) {
+                    Some(GlobalKind::Dim) | Some(GlobalKind::Constant) | Some(GlobalKind::Let) => {
+                        match self.force_global_at(n, Some(e.span))? {
+                            State::Dim(v) => v as f64,
+                            State::Const(c) => match self.out.consts[c.index()].value.as_scalar() {
+                                Some(v) => v,
+                                None => {
+                                    let shape = self.out.consts[c.index()].value.shape;
+                                    let d = Diagnostic::error(
+                                        code,
+                                        format!("expected {what}, but the constant `{n}` has shape {shape}"),
+                                    )
+                                    .primary(e.span, "not a scalar");
+                                    return Err(self.fail(d, scope));
+                                }
+                            },
+                            State::Let(id) => {
+                                match self.node_scalar_value(id) {
+                                    Some(v) => v,
+                                    None => {
+                                        let d = Diagnostic::error(
+                                            code,
+                                            format!("expected {what} known when compiling, but `{n}` is an expression"),
+                                        )
+                                        .primary(e.span, "not a compile-time value");
+                                        return Err(self.fail(d, scope));
+                                    }
+                                }
+                            }
+                            _ => return Err(Fail),
                         }
-                        None => {
-                            let d = self.unknown_name(n, e.span, &[GlobalKind::Dim, GlobalKind::Constant]);
-                            return Err(self.error(d));
-                        }
-                    },
-                }
-            }
+                    }
+                    Some(kind) => {
+                        let hint = match kind {
+                            GlobalKind::Parameter => {
+                                "a parameter's value is only known when the layer is called"
+                            }
+                            GlobalKind::Variable => "a variable's value is what the solver finds",
+                            _ => "it has no compile-time value",
+                        };
+                        let d = Diagnostic::error(
+                            code,
+                            format!("expected {what} known when compiling, but `{n}` is a {}", kind.noun()),
+                        )
+                        .primary(e.span, format!("a {}", kind.noun()))
+                        .note(hint)
+                        .help(
+                            "shapes, indices, `for` bounds and atom parameters such as `p` or `axis` \
+                                 are numbers, dims or `for` variables",
+                        );
+                        return Err(self.fail(d, scope));
+                    }
+                    None => {
+                        let d = self.unknown_name(n, e.span, &[GlobalKind::Dim, GlobalKind::Constant]);
+                        return Err(self.fail(d, scope));
+                    }
+                },
+            },
             _ => {
-                return Err(self.error(
+                return Err(self.fail(
                     Diagnostic::error(code, format!("expected {what} known when compiling"))
                         .primary(e.span, "not a compile-time number")
                         .help("use numbers, dims, `for` variables, scalar constants and + - * /"),
+                    scope,
                 ));
             }
         };
         if !v.is_finite() {
-            return Err(self.error(
+            return Err(self.fail(
                 Diagnostic::error(codes::BAD_NUMBER, "number out of range").primary(e.span, "overflows"),
+                scope,
             ));
         }
         Ok(v)
@@ -272,9 +297,10 @@ impl<'a> Checker<'a> {
             }
             ExprKind::List(items) => {
                 if items.is_empty() {
-                    return Err(self.error(
+                    return Err(self.fail(
                         Diagnostic::error(codes::CONSTANT_VALUE, "empty list")
                             .primary(e.span, "arrays must have at least one entry"),
+                        scope,
                     ));
                 }
                 let mut rows = Vec::with_capacity(items.len());
@@ -284,11 +310,12 @@ impl<'a> Checker<'a> {
                 let inner = rows[0].0.shape;
                 for (r, sp) in &rows {
                     if r.shape != inner {
-                        return Err(self.error(
+                        return Err(self.fail(
                             Diagnostic::error(codes::CONSTANT_VALUE, "ragged nested list")
                                 .primary(*sp, format!("shape {}", r.shape))
                                 .secondary(rows[0].1, format!("the first entry has shape {inner}"))
                                 .help("every row of a matrix literal must have the same length"),
+                            scope,
                         ));
                     }
                 }
@@ -296,9 +323,10 @@ impl<'a> Checker<'a> {
                     0 => Shape::vector(rows.len()),
                     1 => Shape::matrix(rows.len(), inner.dims()[0]),
                     _ => {
-                        return Err(self.error(
+                        return Err(self.fail(
                             Diagnostic::error(codes::CONSTANT_VALUE, "lists nested more than two deep")
                                 .primary(e.span, "arrays have at most 2 axes"),
+                            scope,
                         ));
                     }
                 };
@@ -317,18 +345,20 @@ impl<'a> Checker<'a> {
                         "zeros" => "`zeros(n)` or `zeros(m, n)`",
                         _ => "`ones(n)` or `ones(m, n)`",
                     };
-                    return Err(self.error(
+                    return Err(self.fail(
                         Diagnostic::error(codes::ARITY, format!("`{name}` takes {usage}"))
                             .primary(e.span, format!("{} arguments given", args.len())),
+                        scope,
                     ));
                 }
                 let mut dims = Vec::new();
                 for a in args {
                     let v = self.eval_int(&a.value, scope)?;
                     if !(1..=MAX_DIM).contains(&v) {
-                        return Err(self.error(
+                        return Err(self.fail(
                             Diagnostic::error(codes::BAD_DIM, format!("extent {v} out of range"))
                                 .primary(a.value.span, "must be at least 1"),
+                            scope,
                         ));
                     }
                     dims.push(v as usize);

@@ -75,13 +75,12 @@ impl<'a> Checker<'a> {
             ExprKind::Number(v) => self.const_node(Array::scalar(*v), e.span),
             ExprKind::Paren(x) | ExprKind::Unary(UnOp::Plus, x) => self.lower(x, scope),
             ExprKind::Unary(UnOp::Neg, x) => {
-                let a = self.lower(x, scope)?;
-                // Fold the sign of a literal so that `-1` is the constant -1.
-                if let (Op::Const(c), ExprKind::Number(_)) = (&self.out.node(a).op, &x.kind) {
-                    let mut v = self.out.consts[c.index()].value.clone();
-                    v.data.iter_mut().for_each(|t| *t = -*t);
-                    return self.const_node(v, e.span);
+                // Fold the sign of a literal so that `-1` is the constant -1 (and no
+                // unused node for the 1 is left behind).
+                if let ExprKind::Number(v) = &x.kind {
+                    return self.const_node(Array::scalar(-*v), e.span);
                 }
+                let a = self.lower(x, scope)?;
                 let shape = self.out.node(a).shape;
                 self.push(Op::Neg(a), shape, e.span)
             }
@@ -184,7 +183,7 @@ impl<'a> Checker<'a> {
             .primary(e.span, format!("{sa} {} {sb}", op.symbol()))
             .secondary(a.span, format!("shape {sa}"))
             .secondary(b.span, format!("shape {sb}"))
-            .note("elementwise operations need equal shapes, or one side a scalar (numpy broadcasting)");
+            .note("elementwise operations broadcast as numpy does: aligned from the right, extents must be equal or 1 (a scalar goes with any shape)");
             let mut d = self.decl_labels(d, &[a, b]);
             if op == BinOp::Mul && (sa.is_matrix() || sb.is_matrix()) {
                 d = d.help("`*` is elementwise; for a matrix product use `@`");
@@ -215,12 +214,14 @@ impl<'a> Checker<'a> {
             let d = Diagnostic::error(
                 codes::BAD_INDEX,
                 format!(
-                    "too many indices: `{what}` has shape {shape} ({} axes) but {} are given",
+                    "too many indices: `{what}` has shape {shape} ({} ax{}) but {} {} given",
                     shape.ndim(),
-                    items.len()
+                    if shape.ndim() == 1 { "is" } else { "es" },
+                    items.len(),
+                    if items.len() == 1 { "is" } else { "are" }
                 ),
             )
-            .primary(e.span, format!("{} indices", items.len()));
+            .primary(e.span, format!("{} ind{}", items.len(), if items.len() == 1 { "ex" } else { "ices" }));
             let d = self.decl_labels(d, &[x]);
             return Err(self.fail(d, scope));
         }
@@ -261,16 +262,25 @@ impl<'a> Checker<'a> {
                     let lk = if l < 0 { l + n } else { l };
                     let hk = if h < 0 { h + n } else { h };
                     if lk < 0 || hk > n || lk >= hk {
-                        let why = if lk < 0 || hk > n {
-                            format!("the bounds must lie within 0..{extent}")
+                        let outside = lk < 0 || hk > n;
+                        let message = if outside {
+                            format!(
+                                "slice {l}:{h} is out of range for axis {axis} of `{what}`, which has extent {extent}"
+                            )
                         } else {
-                            "the slice is empty".to_string()
+                            format!("slice {l}:{h} of axis {axis} of `{what}` (extent {extent}) is empty")
                         };
-                        let d = Diagnostic::error(
-                            codes::INDEX_RANGE,
-                            format!("slice {l}:{h} selects nothing valid on axis {axis} of `{what}` (extent {extent}): {why}"),
-                        )
-                        .primary(*span, format!("this is {lk}:{hk} after counting negative bounds from the end"));
+                        let label = match (l < 0 || h < 0, outside) {
+                            (true, _) => {
+                                format!("this is {lk}:{hk} after counting negative bounds from the end")
+                            }
+                            (false, true) => format!("the bounds must lie within 0..{extent}"),
+                            (false, false) => "the start must be less than the end".to_string(),
+                        };
+                        let mut d = Diagnostic::error(codes::INDEX_RANGE, message).primary(*span, label);
+                        if outside {
+                            d = d.note("unlike numpy, which clips slice bounds silently, bounds past the end are an error");
+                        }
                         let d = self.decl_labels(d, &[x]);
                         let d = self.with_iteration(d, &iteration_of(scope));
                         return Err(self.fail(d, scope));
@@ -493,6 +503,7 @@ impl<'a> Checker<'a> {
             arg_exprs.push(x);
         }
         let mut values = Vec::with_capacity(statics.len());
+        let given_statics: Vec<&ast::Expr> = statics.iter().flatten().copied().collect();
         for (spec, v) in sig.statics.iter().zip(statics) {
             let value = match v {
                 Some(x) => {
@@ -520,14 +531,21 @@ impl<'a> Checker<'a> {
                     Some(x) => d
                         .primary(x.span, format!("shape {}", shapes[err.arg.unwrap_or(0)]))
                         .secondary(func.span, format!("in this call of `{name}`")),
-                    None => d.primary(e.span, "here"),
+                    // No argument to blame: the compile-time one is, when there is one.
+                    None => match given_statics[..] {
+                        [x] => d
+                            .primary(x.span, "not accepted")
+                            .secondary(func.span, format!("in this call of `{name}`")),
+                        _ => d.primary(e.span, "here"),
+                    },
                 };
                 for (k, x) in arg_exprs.iter().enumerate() {
                     if Some(k) != err.arg && shapes.len() > 1 {
                         d = d.secondary(x.span, format!("shape {}", shapes[k]));
                     }
                 }
-                let mut d = self.decl_labels(d, &arg_exprs);
+                // The declarations' shapes only matter when a shape is to blame.
+                let mut d = if err.arg.is_some() { self.decl_labels(d, &arg_exprs) } else { d };
                 if let Some(h) = err.help {
                     d = d.help(h);
                 }
@@ -566,7 +584,13 @@ fn matmul_shape(a: Shape, b: Shape) -> Result<Shape, (String, Option<String>)> {
     if inner_a != inner_b {
         return Err((
             format!("the inner dimensions differ ({inner_a} vs {inner_b})"),
-            Some("for `A @ x` the number of columns of A must equal the length of x".into()),
+            Some(if b.is_vector() {
+                "for `A @ x` the number of columns of A must equal the length of x".into()
+            } else if a.is_vector() {
+                "for `y @ B` the length of y must equal the number of rows of B".into()
+            } else {
+                "for `A @ B` the number of columns of A must equal the number of rows of B".into()
+            }),
         ));
     }
     Ok(match (a.ndim(), b.ndim()) {

@@ -53,6 +53,9 @@ pub const MAX_FOR_INSTANCES: usize = 1_000_000;
 pub fn check(program: &ast::Program, dims: &Dims) -> Result<hir::Program, Vec<Diagnostic>> {
     let mut c = Checker::new(program, dims);
     c.run();
+    // Report in file order (parameters and variables are checked before the other
+    // statements, and dims on first use); errors without a location come first.
+    c.diags.sort_by_key(|d| d.primary_span().map(|s| s.start));
     if c.diags.iter().any(|d| d.is_error()) { Err(c.diags) } else { Ok(c.out) }
 }
 
@@ -165,14 +168,15 @@ impl<'a> Checker<'a> {
         let mut seen_subject_to: Option<Span> = None;
         let mut objective_span: Option<Span> = None;
         let mut output_span: Option<Span> = None;
+        let mut labels: HashMap<&str, Span> = HashMap::new();
         let ast = self.ast;
         // Parameters and variables first, in file order, so that their ids follow
         // the declarations and any expression may use them.
         for (i, stmt) in ast.stmts.iter().enumerate() {
-            if let StmtKind::Parameter(d) | StmtKind::Variable(d) = &stmt.kind {
-                if self.owns(&d.name, i) {
-                    let _ = self.declare(d, matches!(stmt.kind, StmtKind::Parameter(_)));
-                }
+            if let StmtKind::Parameter(d) | StmtKind::Variable(d) = &stmt.kind
+                && self.owns(&d.name, i)
+            {
+                let _ = self.declare(d, matches!(stmt.kind, StmtKind::Parameter(_)));
             }
         }
         for (i, stmt) in ast.stmts.iter().enumerate() {
@@ -230,6 +234,19 @@ impl<'a> Checker<'a> {
                         );
                         continue;
                     }
+                    if let Some(l) = &cs.label
+                        && let Some(prev) = labels.insert(l.name.as_str(), l.span)
+                    {
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::DUPLICATE,
+                                format!("two constraints are named `{}`", l.name),
+                            )
+                            .primary(l.span, "second constraint of this name")
+                            .secondary(prev, "first named here")
+                            .help("a name identifies one constraint (and its dual value): rename one"),
+                        );
+                    }
                     let _ = self.constraint(i, cs, stmt.span);
                 }
             }
@@ -273,7 +290,7 @@ impl<'a> Checker<'a> {
                 self.diags.push(d);
                 continue;
             }
-            if kind != GlobalKind::Dim && crate::atoms::lookup(&name.name).is_some() {
+            if crate::atoms::lookup(&name.name).is_some() {
                 self.diags.push(
                     Diagnostic::error(codes::DUPLICATE, format!("`{}` is the name of an atom", name.name))
                         .primary(name.span, "this would hide the atom")
@@ -531,8 +548,14 @@ impl<'a> Checker<'a> {
                             .note(format!("the attributes are: {}", ATTRIBUTES.join(", ")));
                     if let Some(s) = suggest::best_match(other, ATTRIBUTES.iter().copied()) {
                         diag = diag.help(format!("did you mean `{s}`?"));
-                    } else if other == "pos" || other == "positive" || other == "nonnegative" {
+                    } else if matches!(other, "pos" | "positive")
+                        || (other.starts_with("non") && other.contains("neg"))
+                    {
                         diag = diag.help("did you mean `nonneg`?");
+                    } else if matches!(other, "neg" | "negative")
+                        || (other.starts_with("non") && other.contains("pos"))
+                    {
+                        diag = diag.help("did you mean `nonpos`?");
                     }
                     self.diags.push(diag);
                     failed = true;
@@ -642,6 +665,18 @@ impl<'a> Checker<'a> {
                 Diagnostic::error(codes::NO_COMPARISON, "a constraint needs a comparison")
                     .primary(cs.first.span, "this expression is not compared with anything")
                     .help("write `lhs == rhs`, `lhs <= rhs`, `lhs >= rhs`, `X >> 0` or `X << Y`"),
+            ));
+        }
+        if let (Some(label), true) = (&cs.label, cs.rest.len() > 1) {
+            let (_, _, last) = &cs.rest[cs.rest.len() - 1];
+            return Err(self.error(
+                Diagnostic::error(
+                    codes::NAMED_CHAIN,
+                    format!("the chained comparison named `{}` is {} constraints", label.name, cs.rest.len()),
+                )
+                .primary(cs.first.span.to(last.span), "a chain is one constraint per comparison")
+                .secondary(label.span, "one name cannot refer to both")
+                .help("write the comparisons on separate lines, each with its own name"),
             ));
         }
         for (op, sp, _) in &cs.rest {

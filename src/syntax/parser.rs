@@ -277,7 +277,9 @@ fn checked(e: Expr) -> PResult<Expr> {
 
 fn describe(rule: &Rule) -> Option<&'static str> {
     Some(match rule {
-        Rule::EOI => "end of file",
+        // A statement may end at a newline or at the end of the file; only EOI is
+        // reported (NEWLINE is a built-in), and "end of line" is what the user means.
+        Rule::EOI => "end of line",
         Rule::ident => "a name",
         Rule::number => "a number",
         Rule::expr | Rule::call | Rule::list | Rule::paren => "an expression",
@@ -338,6 +340,23 @@ fn found_at(text: &str, pos: usize) -> (String, usize) {
     (format!("`{c}`"), c.len_utf8())
 }
 
+/// The reserved words (see `keyword` in the grammar).
+const KEYWORDS: &[&str] = &[
+    "dim",
+    "parameter",
+    "variable",
+    "constant",
+    "let",
+    "def",
+    "minimize",
+    "maximize",
+    "subject",
+    "to",
+    "for",
+    "in",
+    "output",
+];
+
 fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
     let pos = match e.location {
@@ -350,7 +369,18 @@ fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
     };
     expected.sort();
     expected.dedup();
-    let (found, len) = found_at(text, pos);
+    // "a name, a number or an expression": names and numbers are expressions.
+    if expected.contains(&"an expression") {
+        expected.retain(|e| *e != "a name" && *e != "a number");
+    }
+    let (found, mut len) = found_at(text, pos);
+    // `x ** 2`: pest stops at the second `*`; point at (and explain) the pair.
+    let mut pos = pos;
+    let power_op = text[..pos].ends_with('*') && text[pos..].starts_with('*');
+    if power_op {
+        pos -= 1;
+        len = 2;
+    }
     let what = match expected.len() {
         0 => "unexpected input".to_string(),
         1 => format!("expected {}", expected[0]),
@@ -360,8 +390,12 @@ fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         }
     };
     let sp = Span::new(pos, (pos + len).min(text.len()).max(pos));
-    let mut d = Diagnostic::error(codes::SYNTAX, format!("{what}, found {found}"))
-        .primary(sp, format!("unexpected {found}"));
+    let mut d = if power_op {
+        Diagnostic::error(codes::SYNTAX, "`**` is not an operator").primary(sp, "not an operator")
+    } else {
+        Diagnostic::error(codes::SYNTAX, format!("{what}, found {found}"))
+            .primary(sp, format!("unexpected {found}"))
+    };
     let rest = &text[pos.min(text.len())..];
     if rest.starts_with('=') && !rest.starts_with("==") {
         d = d.help("use `==` for an equality constraint; a single `=` only gives values in `dim`, `constant`, `let` and `def`");
@@ -369,6 +403,8 @@ fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         d = d.note("a statement ends at the end of its line; an expression can continue on the next line only inside parentheses or brackets");
     } else if rest.starts_with("**") || rest.starts_with('^') {
         d = d.help("there is no power operator: use `power(x, p)` or `square(x)`");
+    } else if KEYWORDS.contains(&found.trim_matches('`')) && expected.contains(&"a name") {
+        d = d.note(format!("{found} is a keyword and cannot be used as a name"));
     }
     d
 }

@@ -1,0 +1,116 @@
+//! The parametrized cone program: `minimize ½xᵀPx + qᵀx + r subject to Ax + s = b,
+//! s ∈ K`, with `vec(P, q, r, A, b) = M · [θ; 1]` for one sparse matrix M fixed at
+//! compile time (θ: the flattened parameter values).
+
+use std::ops::Range;
+
+/// One cone of K, in Clarabel's conventions.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Cone {
+    /// `s = 0`.
+    Zero(usize),
+    /// `s ≥ 0`.
+    Nonneg(usize),
+    /// `(t, x)` with `‖x‖₂ ≤ t`; the dimension counts t.
+    Soc(usize),
+    /// `(x, y, z)` with `y·exp(x/y) ≤ z`, `y > 0` (closure).
+    Exp,
+    /// `(x, y, z)` with `x^α·y^(1−α) ≥ |z|`, `x, y ≥ 0`.
+    Pow(f64),
+    /// An n×n symmetric matrix, as its upper triangle column by column with the
+    /// off-diagonal entries times √2 (n(n+1)/2 rows).
+    Psd(usize),
+}
+
+impl Cone {
+    /// Number of rows of s in this cone.
+    pub fn dim(&self) -> usize {
+        match *self {
+            Cone::Zero(n) | Cone::Nonneg(n) | Cone::Soc(n) => n,
+            Cone::Exp | Cone::Pow(_) => 3,
+            Cone::Psd(n) => n * (n + 1) / 2,
+        }
+    }
+}
+
+/// A compressed-sparse-column pattern (values live elsewhere).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Pattern {
+    pub nrows: usize,
+    pub ncols: usize,
+    pub colptr: Vec<usize>,
+    pub rowval: Vec<usize>,
+}
+
+impl Pattern {
+    pub fn nnz(&self) -> usize {
+        self.rowval.len()
+    }
+}
+
+/// Where a user-visible constraint lives in the cone program.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConstraintRows {
+    /// Index into the checked program's constraints.
+    pub constraint: usize,
+    /// Rows of s (and of the dual z).
+    pub rows: Range<usize>,
+    /// How the rows map back to the constraint's entries: `Elementwise` rows are the
+    /// entries of the (broadcast) shape in row-major order; `Psd` rows are svec of an
+    /// n×n matrix.
+    pub layout: RowLayout,
+    /// +1 or −1: the factor that turns z into the user's dual value.
+    pub sign: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowLayout {
+    Elementwise,
+    Psd(usize),
+}
+
+#[derive(Clone, Debug)]
+pub struct ConeProgram {
+    /// Number of variables of the cone program (user variables first).
+    pub n: usize,
+    /// Number of rows of A.
+    pub m: usize,
+    pub cones: Vec<Cone>,
+    /// Pattern of P (upper triangle), n×n.
+    pub p: Pattern,
+    /// Pattern of A, m×n.
+    pub a: Pattern,
+    /// The parameter map: rows are `[P values (p.nnz) | q (n) | r (1) | A values
+    /// (a.nnz) | b (m)]`, columns `[θ (nparams) | 1]`, in CSR form.
+    pub map: sprs::CsMat<f64>,
+    pub nparams: usize,
+    /// Columns of each user variable (row-major entries).
+    pub var_cols: Vec<Range<usize>>,
+    /// Entries of θ for each parameter (row-major).
+    pub param_entries: Vec<Range<usize>>,
+    pub constraint_rows: Vec<ConstraintRows>,
+    /// −1 for `maximize` (the cone program minimizes the negated objective).
+    pub objective_sign: f64,
+}
+
+impl ConeProgram {
+    /// Offsets of the blocks in the rows of `map`.
+    pub fn offsets(&self) -> MapOffsets {
+        let p = 0;
+        let q = p + self.p.nnz();
+        let r = q + self.n;
+        let a = r + 1;
+        let b = a + self.a.nnz();
+        MapOffsets { p, q, r, a, b, end: b + self.m }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MapOffsets {
+    pub p: usize,
+    pub q: usize,
+    pub r: usize,
+    pub a: usize,
+    pub b: usize,
+    pub end: usize,
+}

@@ -1,0 +1,451 @@
+//! A compiled problem served as a function: parameter values in, solution out.
+
+use crate::canon;
+use crate::dcp::check::Analysis;
+use crate::diag::{Diagnostic, codes, suggest};
+use crate::ir::cone::{ConeProgram, RowLayout};
+use crate::ir::hir::{Array, Program};
+use crate::ir::shape::Shape;
+use crate::linalg;
+use crate::solve::{self, Settings, Status};
+use crate::values::Values;
+
+/// Relative tolerance for the `symmetric` / `psd` / `nsd` promises on parameter values.
+pub const ATTR_RTOL: f64 = 1e-8;
+
+#[derive(Clone, Debug)]
+pub struct Layer {
+    pub program: Program,
+    pub cone: ConeProgram,
+}
+
+/// What one call returns.
+#[derive(Clone, Debug)]
+pub struct Output {
+    pub status: Status,
+    /// The objective as written (the maximum for `maximize`); 0 for a feasibility problem.
+    pub objective: f64,
+    pub variables: Values,
+    /// Duals of the named constraints (cvxpy's convention, see `canon`).
+    pub duals: Values,
+    pub solve_time: f64,
+    pub iterations: u32,
+    /// The raw primal-dual solution of the cone program (for the backward pass).
+    pub raw: solve::RawSolution,
+    pub theta: Vec<f64>,
+}
+
+impl Layer {
+    /// Reduce a checked, DCP and DPP program to its cone program.
+    pub fn new(program: Program, analysis: &Analysis) -> Result<Layer, Diagnostic> {
+        let cone = canon::canonicalize(&program, &analysis.dcp).map_err(|e| {
+            Diagnostic::error(codes::CANON, format!("cannot reduce the problem to a cone program: {e}"))
+        })?;
+        Ok(Layer { program, cone })
+    }
+
+    /// Check parameter values against the declarations and flatten them into θ.
+    pub fn theta(&self, values: &Values) -> Result<Vec<f64>, Vec<Diagnostic>> {
+        let p = &self.program;
+        let mut errs = Vec::new();
+        for name in values.keys() {
+            if p.param_by_name(name).is_none() {
+                let mut d = Diagnostic::error(
+                    codes::BAD_PARAMETER,
+                    format!("`{name}` is not a parameter of this problem"),
+                );
+                if let Some(s) = suggest::best_match(name, p.params.iter().map(|d| d.name.as_str())) {
+                    d = d.help(format!("did you mean `{s}`?"));
+                } else {
+                    let names: Vec<&str> = p.params.iter().map(|d| d.name.as_str()).collect();
+                    d = d.note(format!("the parameters are: {}", names.join(", ")));
+                }
+                errs.push(d);
+            }
+        }
+        let mut theta = vec![0.0; self.cone.nparams];
+        for (k, decl) in p.params.iter().enumerate() {
+            let Some(v) = values.get(&decl.name) else {
+                errs.push(
+                    Diagnostic::error(
+                        codes::BAD_PARAMETER,
+                        format!("no value for parameter `{}`", decl.name),
+                    )
+                    .note(format!("`{}` has shape {}", decl.name, decl.shape)),
+                );
+                continue;
+            };
+            if let Err(msg) = check_value(decl, v) {
+                errs.push(Diagnostic::error(
+                    codes::BAD_PARAMETER,
+                    format!("parameter `{}`: {msg}", decl.name),
+                ));
+                continue;
+            }
+            theta[self.cone.param_entries[k].clone()].copy_from_slice(&v.data);
+        }
+        if errs.is_empty() { Ok(theta) } else { Err(errs) }
+    }
+
+    /// Solve for one parameter value.
+    pub fn forward(&self, values: &Values, settings: &Settings) -> Result<Output, Vec<Diagnostic>> {
+        let theta = self.theta(values)?;
+        let raw = solve::solve(&self.cone, &theta, settings)
+            .map_err(|e| vec![Diagnostic::error(codes::SOLVER_SETUP, e)])?;
+        Ok(self.output(raw, theta))
+    }
+
+    fn output(&self, raw: solve::RawSolution, theta: Vec<f64>) -> Output {
+        let p = &self.program;
+        let cp = &self.cone;
+        let mut variables = Values::new();
+        for &v in &p.outputs {
+            let d = &p.vars[v.index()];
+            let data = raw.x[cp.var_cols[v.index()].clone()].to_vec();
+            variables.insert(d.name.clone(), Array { shape: d.shape, data });
+        }
+        let mut duals = Values::new();
+        let mut order: Vec<&str> = Vec::new();
+        for c in &p.constraints {
+            if let Some(l) = &c.label
+                && !order.contains(&l.as_str())
+            {
+                order.push(l);
+            }
+        }
+        for label in order {
+            let mut parts: Vec<Array> = Vec::new();
+            for rows in &cp.constraint_rows {
+                let con = &p.constraints[rows.constraint];
+                if con.label.as_deref() != Some(label) {
+                    continue;
+                }
+                let z: Vec<f64> = raw.z[rows.rows.clone()].iter().map(|v| v * rows.sign).collect();
+                parts.push(match rows.layout {
+                    RowLayout::Elementwise => Array { shape: con.shape, data: z },
+                    RowLayout::Psd(n) => Array { shape: Shape::matrix(n, n), data: smat(&z, n) },
+                });
+            }
+            duals.insert(label.to_string(), stack(parts));
+        }
+        let objective = if p.objective.is_some() { cp.objective_sign * raw.objective } else { 0.0 };
+        Output {
+            status: raw.status,
+            objective,
+            variables,
+            duals,
+            solve_time: raw.solve_time,
+            iterations: raw.iterations,
+            raw,
+            theta,
+        }
+    }
+}
+
+/// What a backward pass returns.
+#[derive(Clone, Debug)]
+pub struct Gradients {
+    /// d(loss)/d(parameter), with each parameter's shape (the symmetric gradient for
+    /// `symmetric`/`psd`/`nsd` parameters).
+    pub params: Values,
+    /// A weakly active constraint was met: the gradient is a one-sided one.
+    pub degenerate: bool,
+    /// Relative residual of the derivative system after refinement.
+    pub residual: f64,
+}
+
+/// Options of the backward pass.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DiffOptions {
+    /// Smooth the projections (CHKS, parameter μ > 0): interior-point-style averaged
+    /// gradients at degenerate points.
+    pub smoothing: Option<f64>,
+}
+
+impl Layer {
+    /// Cotangents of the outputs (variables, `dual:NAME`, `objective`) as vectors over
+    /// the cone program's x and z, and the objective's cotangent.
+    fn cotangents(&self, out: &Output, dvars: &Values) -> Result<(Vec<f64>, Vec<f64>, f64), Vec<Diagnostic>> {
+        let p = &self.program;
+        let cp = &self.cone;
+        let mut gx = vec![0.0; cp.n];
+        let mut gz = vec![0.0; cp.m];
+        let mut gobj = 0.0;
+        let mut errs = Vec::new();
+        for (name, g) in dvars {
+            if let Some(label) = name.strip_prefix("dual:") {
+                let Some(want) = out.duals.get(label) else {
+                    errs.push(Diagnostic::error(
+                        codes::BAD_PARAMETER,
+                        format!("`{name}`: no named constraint `{label}`"),
+                    ));
+                    continue;
+                };
+                if want.shape != g.shape {
+                    errs.push(Diagnostic::error(
+                        codes::BAD_PARAMETER,
+                        format!("`{name}`: expected shape {}, got {}", want.shape, g.shape),
+                    ));
+                    continue;
+                }
+                // Walk the instances in the order `output` stacked them.
+                let mut at = 0;
+                for rows in &cp.constraint_rows {
+                    let con = &p.constraints[rows.constraint];
+                    if con.label.as_deref() != Some(label) {
+                        continue;
+                    }
+                    match rows.layout {
+                        RowLayout::Elementwise => {
+                            for (k, r) in rows.rows.clone().enumerate() {
+                                gz[r] += rows.sign * g.data[at + k];
+                            }
+                            at += rows.rows.len();
+                        }
+                        RowLayout::Psd(n) => {
+                            let mut k = 0;
+                            for j in 0..n {
+                                for i in 0..=j {
+                                    let r = rows.rows.start + k;
+                                    gz[r] += rows.sign
+                                        * if i == j {
+                                            g.data[at + i * n + j]
+                                        } else {
+                                            (g.data[at + i * n + j] + g.data[at + j * n + i])
+                                                / std::f64::consts::SQRT_2
+                                        };
+                                    k += 1;
+                                }
+                            }
+                            at += n * n;
+                        }
+                    }
+                }
+                continue;
+            }
+            if let Some(v) = p.var_by_name(name) {
+                let d = &p.vars[v.index()];
+                if d.shape != g.shape {
+                    errs.push(Diagnostic::error(
+                        codes::BAD_PARAMETER,
+                        format!("`{name}`: expected shape {}, got {}", d.shape, g.shape),
+                    ));
+                    continue;
+                }
+                for (k, c) in cp.var_cols[v.index()].clone().enumerate() {
+                    gx[c] += g.data[k];
+                }
+                continue;
+            }
+            if name == "objective" {
+                match g.as_scalar() {
+                    Some(v) => gobj = v,
+                    None => {
+                        errs.push(Diagnostic::error(codes::BAD_PARAMETER, "`objective`: expected a number"))
+                    }
+                }
+                continue;
+            }
+            let mut d = Diagnostic::error(
+                codes::BAD_PARAMETER,
+                format!("`{name}` is not a variable of this problem"),
+            );
+            if let Some(s) = suggest::best_match(name, p.vars.iter().map(|d| d.name.as_str())) {
+                d = d.help(format!("did you mean `{s}`?"));
+            }
+            errs.push(d.note("keys are variable names, `dual:NAME` for a named constraint, and `objective`"));
+        }
+        if let Some((k, _)) = dvars.iter().find(|(_, g)| g.data.iter().any(|v| !v.is_finite())) {
+            errs.push(Diagnostic::error(codes::BAD_PARAMETER, format!("`{k}`: values must be finite")));
+        }
+        if errs.is_empty() { Ok((gx, gz, gobj)) } else { Err(errs) }
+    }
+
+    fn refuse_unsolved(out: &Output) -> Result<(), Vec<Diagnostic>> {
+        if out.status.is_optimal() {
+            Ok(())
+        } else {
+            Err(vec![
+                Diagnostic::error(
+                    codes::NOT_DIFFERENTIABLE,
+                    format!("cannot differentiate: the solve ended with status `{}`", out.status),
+                )
+                .note("a gradient is defined only at an optimal solution"),
+            ])
+        }
+    }
+
+    /// Reverse mode: d(loss)/d(outputs) → d(loss)/d(parameters).
+    pub fn backward(
+        &self,
+        out: &Output,
+        dvars: &Values,
+        opts: &DiffOptions,
+    ) -> Result<Gradients, Vec<Diagnostic>> {
+        Layer::refuse_unsolved(out)?;
+        let (gx, gz, gobj) = self.cotangents(out, dvars)?;
+        let cp = &self.cone;
+        let d = solve::data(cp, &out.theta);
+        let kkt =
+            crate::diff::derivative::Kkt::new(cp, &d, &out.raw.x, &out.raw.s, &out.raw.z, opts.smoothing);
+        let gs = vec![0.0; cp.m];
+        let mut g = kkt.vjp(cp, &d, &gx, &gz, &gs);
+        if gobj != 0.0 {
+            let v = kkt.value_gradient(cp, gobj * cp.objective_sign);
+            add_data(&mut g, &v);
+        }
+        let dtheta = crate::diff::derivative::data_adjoint(cp, &g);
+        Ok(Gradients {
+            params: self.unflatten(&dtheta, true),
+            degenerate: kkt.degenerate,
+            residual: kkt.residual.get(),
+        })
+    }
+
+    /// Forward mode: a direction in parameter space (missing parameters count as 0)
+    /// → the directional derivative of the variables and the named duals.
+    pub fn jvp(
+        &self,
+        out: &Output,
+        dparams: &Values,
+        opts: &DiffOptions,
+    ) -> Result<(Values, Values), Vec<Diagnostic>> {
+        Layer::refuse_unsolved(out)?;
+        let p = &self.program;
+        let cp = &self.cone;
+        let mut dtheta = vec![0.0; cp.nparams];
+        for (name, v) in dparams {
+            let Some(k) = p.param_by_name(name) else {
+                return Err(vec![Diagnostic::error(
+                    codes::BAD_PARAMETER,
+                    format!("`{name}` is not a parameter of this problem"),
+                )]);
+            };
+            if v.shape != p.params[k.index()].shape {
+                return Err(vec![Diagnostic::error(
+                    codes::BAD_PARAMETER,
+                    format!("`{name}`: expected shape {}, got {}", p.params[k.index()].shape, v.shape),
+                )]);
+            }
+            dtheta[cp.param_entries[k.index()].clone()].copy_from_slice(&v.data);
+        }
+        let d = solve::data(cp, &out.theta);
+        let kkt =
+            crate::diff::derivative::Kkt::new(cp, &d, &out.raw.x, &out.raw.s, &out.raw.z, opts.smoothing);
+        let dd = crate::diff::derivative::data_direction(cp, &dtheta);
+        let (dx, dy, ds) = kkt.jvp(cp, &d, &dd);
+        let _ = ds;
+        let fake = solve::RawSolution { x: dx, z: dy, s: vec![0.0; cp.m], ..out.raw.clone() };
+        let o = self.output(fake, dtheta);
+        Ok((o.variables, o.duals))
+    }
+
+    /// θ-shaped vector → per-parameter arrays (symmetrized for symmetric parameters
+    /// when `symmetrize`).
+    fn unflatten(&self, theta: &[f64], symmetrize: bool) -> Values {
+        let mut out = Values::new();
+        for (k, d) in self.program.params.iter().enumerate() {
+            let mut data = theta[self.cone.param_entries[k].clone()].to_vec();
+            let a = d.attrs;
+            if symmetrize && (a.symmetric || a.psd || a.nsd) {
+                let n = d.shape.dims()[0];
+                for i in 0..n {
+                    for j in 0..i {
+                        let m = 0.5 * (data[i * n + j] + data[j * n + i]);
+                        data[i * n + j] = m;
+                        data[j * n + i] = m;
+                    }
+                }
+            }
+            out.insert(d.name.clone(), Array { shape: d.shape, data });
+        }
+        out
+    }
+}
+
+fn add_data(g: &mut solve::Data, v: &solve::Data) {
+    g.p.iter_mut().zip(&v.p).for_each(|(a, b)| *a += b);
+    g.q.iter_mut().zip(&v.q).for_each(|(a, b)| *a += b);
+    g.r += v.r;
+    g.a.iter_mut().zip(&v.a).for_each(|(a, b)| *a += b);
+    g.b.iter_mut().zip(&v.b).for_each(|(a, b)| *a += b);
+}
+
+/// Stack the duals of a `for` constraint's instances along a new first axis.
+fn stack(parts: Vec<Array>) -> Array {
+    if parts.len() == 1 {
+        return parts.into_iter().next().unwrap_or_else(|| Array::scalar(0.0));
+    }
+    let inner = parts[0].shape;
+    let shape = match inner.ndim() {
+        0 => Shape::vector(parts.len()),
+        1 => Shape::matrix(parts.len(), inner.dims()[0]),
+        // Matrices per instance: flatten each instance into a row.
+        _ => Shape::matrix(parts.len(), inner.size()),
+    };
+    Array { shape, data: parts.into_iter().flat_map(|a| a.data).collect() }
+}
+
+/// The symmetric matrix of an svec (Clarabel's order: upper triangle by columns,
+/// off-diagonals scaled by √2).
+pub fn smat(z: &[f64], n: usize) -> Vec<f64> {
+    let mut out = vec![0.0; n * n];
+    let mut k = 0;
+    for j in 0..n {
+        for i in 0..=j {
+            let v = if i == j { z[k] } else { z[k] / std::f64::consts::SQRT_2 };
+            out[i * n + j] = v;
+            out[j * n + i] = v;
+            k += 1;
+        }
+    }
+    out
+}
+
+fn check_value(decl: &crate::ir::hir::Decl, v: &Array) -> Result<(), String> {
+    if v.shape != decl.shape {
+        let hint = if decl.shape_text.is_empty() {
+            String::new()
+        } else {
+            format!(" (declared {})", decl.shape_text)
+        };
+        return Err(format!("expected shape {}{hint}, got {}", decl.shape, v.shape));
+    }
+    if let Some((i, x)) = v.data.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+        return Err(format!("entry {i} is {x}; values must be finite"));
+    }
+    let a = decl.attrs;
+    if a.nonneg
+        && let Some((i, x)) = v.data.iter().enumerate().find(|(_, x)| **x < 0.0)
+    {
+        return Err(format!("declared `nonneg`, but entry {i} is {x}"));
+    }
+    if a.nonpos
+        && let Some((i, x)) = v.data.iter().enumerate().find(|(_, x)| **x > 0.0)
+    {
+        return Err(format!("declared `nonpos`, but entry {i} is {x}"));
+    }
+    if (a.symmetric || a.psd || a.nsd) && !symmetric_within(v, ATTR_RTOL) {
+        return Err("declared symmetric (or psd/nsd), but the value is not symmetric".into());
+    }
+    let scale = v.data.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+    if a.psd {
+        let l = linalg::sym_eigvals(v);
+        if l[0] < -ATTR_RTOL * scale {
+            return Err(format!("declared `psd`, but its smallest eigenvalue is {:.3e}", l[0]));
+        }
+    }
+    if a.nsd {
+        let l = linalg::sym_eigvals(v);
+        if l[l.len() - 1] > ATTR_RTOL * scale {
+            return Err(format!("declared `nsd`, but its largest eigenvalue is {:.3e}", l[l.len() - 1]));
+        }
+    }
+    Ok(())
+}
+
+fn symmetric_within(v: &Array, rtol: f64) -> bool {
+    let (m, n) = v.shape.rows_cols();
+    let scale = v.data.iter().fold(1.0f64, |acc, x| acc.max(x.abs()));
+    m == n && (0..n).all(|i| (0..i).all(|j| (v.data[i * n + j] - v.data[j * n + i]).abs() <= rtol * scale))
+}

@@ -1,0 +1,80 @@
+//! Dense linear algebra on small arrays (faer lives here): eigenvalues of symmetric
+//! matrices, singular values, semidefiniteness tests.
+
+use crate::ir::hir::Array;
+use faer::{Mat, Side};
+
+fn to_mat(a: &Array) -> Mat<f64> {
+    let (m, n) = a.shape.rows_cols();
+    Mat::from_fn(m, n, |i, j| a.data[i * n + j])
+}
+
+/// Eigenvalues (ascending) of the symmetric part `(A + Aᵀ)/2` of a square matrix.
+pub fn sym_eigvals(a: &Array) -> Vec<f64> {
+    let m = to_mat(a);
+    let s = Mat::from_fn(m.nrows(), m.ncols(), |i, j| 0.5 * (m[(i, j)] + m[(j, i)]));
+    match s.self_adjoint_eigenvalues(Side::Lower) {
+        Ok(v) => v,
+        Err(_) => vec![f64::NAN; m.nrows()],
+    }
+}
+
+/// Singular values (descending) of a matrix.
+pub fn singular_values(a: &Array) -> Vec<f64> {
+    let m = to_mat(a);
+    match m.singular_values() {
+        Ok(v) => v,
+        Err(_) => vec![f64::NAN; m.nrows().min(m.ncols())],
+    }
+}
+
+/// Tolerance used to call a symmetric matrix semidefinite: eigenvalues down to
+/// `-PSD_RTOL * max(1, max |a_ij|)` count as zero.
+pub const PSD_RTOL: f64 = 1e-9;
+
+fn scale(a: &Array) -> f64 {
+    a.data.iter().fold(1.0f64, |m, v| m.max(v.abs()))
+}
+
+/// Is the square matrix symmetric (to a relative tolerance) and positive semidefinite?
+pub fn is_psd(a: &Array) -> bool {
+    is_symmetric(a) && sym_eigvals(a).first().is_some_and(|l| *l >= -PSD_RTOL * scale(a))
+}
+
+/// Is the square matrix symmetric (to a relative tolerance) and negative semidefinite?
+pub fn is_nsd(a: &Array) -> bool {
+    is_symmetric(a) && sym_eigvals(a).last().is_some_and(|l| *l <= PSD_RTOL * scale(a))
+}
+
+/// Is the square matrix symmetric to a relative tolerance of 1e-9?
+pub fn is_symmetric(a: &Array) -> bool {
+    let (m, n) = a.shape.rows_cols();
+    if m != n {
+        return false;
+    }
+    let tol = 1e-9 * scale(a);
+    (0..n).all(|i| (0..i).all(|j| (a.data[i * n + j] - a.data[j * n + i]).abs() <= tol))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::shape::Shape;
+
+    fn mat(m: usize, n: usize, d: &[f64]) -> Array {
+        Array { shape: Shape::matrix(m, n), data: d.to_vec() }
+    }
+
+    #[test]
+    fn eigen_and_singular_values() {
+        let a = mat(2, 2, &[2.0, 1.0, 1.0, 2.0]);
+        let e = sym_eigvals(&a);
+        assert!((e[0] - 1.0).abs() < 1e-12 && (e[1] - 3.0).abs() < 1e-12);
+        assert!(is_psd(&a) && !is_nsd(&a));
+        let b = mat(2, 3, &[3.0, 0.0, 0.0, 0.0, 4.0, 0.0]);
+        let s = singular_values(&b);
+        assert!((s[0] - 4.0).abs() < 1e-12 && (s[1] - 3.0).abs() < 1e-12);
+        assert!(!is_psd(&mat(2, 2, &[1.0, 2.0, 2.0, 1.0])));
+        assert!(!is_psd(&mat(2, 2, &[1.0, 0.5, 0.0, 1.0])), "not symmetric");
+    }
+}

@@ -1,0 +1,183 @@
+//! The Clarabel adapter (the only module that talks to Clarabel): apply the parameter
+//! map, hand the data to the solver, and return the raw primal-dual solution.
+
+use crate::ir::cone::{Cone, ConeProgram};
+use clarabel::algebra::CscMatrix;
+use clarabel::solver::{DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus, SupportedConeT};
+use std::fmt;
+
+/// Solver settings exposed to users.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Settings {
+    pub tol_gap_abs: f64,
+    pub tol_gap_rel: f64,
+    pub tol_feas: f64,
+    pub max_iter: u32,
+    pub verbose: bool,
+}
+
+impl Default for Settings {
+    /// Clarabel's defaults.
+    fn default() -> Settings {
+        Settings { tol_gap_abs: 1e-8, tol_gap_rel: 1e-8, tol_feas: 1e-8, max_iter: 200, verbose: false }
+    }
+}
+
+impl Settings {
+    /// Tight tolerances, for gradients and tests (exponential and power cones are only
+    /// about 1e-5 accurate at the defaults).
+    pub fn tight() -> Settings {
+        Settings {
+            tol_gap_abs: 1e-10,
+            tol_gap_rel: 1e-10,
+            tol_feas: 1e-10,
+            max_iter: 400,
+            ..Settings::default()
+        }
+    }
+}
+
+/// How the solve ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Optimal,
+    /// Solved to reduced accuracy.
+    Inaccurate,
+    Infeasible,
+    Unbounded,
+    MaxIterations,
+    NumericalError,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Optimal => "optimal",
+            Status::Inaccurate => "inaccurate",
+            Status::Infeasible => "infeasible",
+            Status::Unbounded => "unbounded",
+            Status::MaxIterations => "max_iterations",
+            Status::NumericalError => "numerical_error",
+        }
+    }
+    pub fn is_optimal(self) -> bool {
+        self == Status::Optimal
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Clarabel's answer for the cone program.
+#[derive(Clone, Debug)]
+pub struct RawSolution {
+    pub status: Status,
+    pub x: Vec<f64>,
+    pub s: Vec<f64>,
+    pub z: Vec<f64>,
+    /// ½xᵀPx + qᵀx + r of the cone program (before the sign of `maximize`).
+    pub objective: f64,
+    pub solve_time: f64,
+    pub iterations: u32,
+}
+
+/// The problem data for one parameter value.
+#[derive(Clone, Debug)]
+pub struct Data {
+    pub p: Vec<f64>,
+    pub q: Vec<f64>,
+    pub r: f64,
+    pub a: Vec<f64>,
+    pub b: Vec<f64>,
+}
+
+/// Apply the parameter map: `vec(P, q, r, A, b) = M · [θ; 1]`.
+pub fn data(cp: &ConeProgram, theta: &[f64]) -> Data {
+    let off = cp.offsets();
+    let mut out = vec![0.0; off.end];
+    for (row, vec) in cp.map.outer_iterator().enumerate() {
+        let mut s = 0.0;
+        for (col, v) in vec.iter() {
+            s += v * if col == cp.nparams { 1.0 } else { theta[col] };
+        }
+        out[row] = s;
+    }
+    Data {
+        p: out[off.p..off.q].to_vec(),
+        q: out[off.q..off.r].to_vec(),
+        r: out[off.r],
+        a: out[off.a..off.b].to_vec(),
+        b: out[off.b..off.end].to_vec(),
+    }
+}
+
+fn cones(cp: &ConeProgram) -> Vec<SupportedConeT<f64>> {
+    cp.cones
+        .iter()
+        .map(|c| match *c {
+            Cone::Zero(n) => SupportedConeT::ZeroConeT(n),
+            Cone::Nonneg(n) => SupportedConeT::NonnegativeConeT(n),
+            Cone::Soc(n) => SupportedConeT::SecondOrderConeT(n),
+            Cone::Exp => SupportedConeT::ExponentialConeT(),
+            Cone::Pow(a) => SupportedConeT::PowerConeT(a),
+            Cone::Psd(n) => SupportedConeT::PSDTriangleConeT(n),
+        })
+        .collect()
+}
+
+/// Solve the cone program at parameter value θ.
+pub fn solve(cp: &ConeProgram, theta: &[f64], settings: &Settings) -> Result<RawSolution, String> {
+    let d = data(cp, theta);
+    solve_data(cp, &d, settings)
+}
+
+/// Solve with the data already computed.
+pub fn solve_data(cp: &ConeProgram, d: &Data, settings: &Settings) -> Result<RawSolution, String> {
+    let p = CscMatrix::new(cp.n, cp.n, cp.p.colptr.clone(), cp.p.rowval.clone(), d.p.clone());
+    let a = CscMatrix::new(cp.m, cp.n, cp.a.colptr.clone(), cp.a.rowval.clone(), d.a.clone());
+    let s = DefaultSettingsBuilder::default()
+        .verbose(settings.verbose)
+        .tol_gap_abs(settings.tol_gap_abs)
+        .tol_gap_rel(settings.tol_gap_rel)
+        .tol_feas(settings.tol_feas)
+        .max_iter(settings.max_iter)
+        .presolve_enable(false)
+        .chordal_decomposition_enable(false)
+        .build()
+        .map_err(|e| format!("solver settings: {e}"))?;
+    let mut solver =
+        DefaultSolver::new(&p, &d.q, &a, &d.b, &cones(cp), s).map_err(|e| format!("solver setup: {e}"))?;
+    solver.solve();
+    let sol = &solver.solution;
+    let status = match sol.status {
+        SolverStatus::Solved => Status::Optimal,
+        SolverStatus::AlmostSolved => Status::Inaccurate,
+        SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => Status::Infeasible,
+        SolverStatus::DualInfeasible | SolverStatus::AlmostDualInfeasible => Status::Unbounded,
+        SolverStatus::MaxIterations | SolverStatus::MaxTime => Status::MaxIterations,
+        _ => Status::NumericalError,
+    };
+    // The objective from the data (Clarabel's obj_val leaves out r).
+    let x = &sol.x;
+    let mut px = 0.0;
+    for j in 0..cp.n {
+        for k in cp.p.colptr[j]..cp.p.colptr[j + 1] {
+            let i = cp.p.rowval[k];
+            let v = d.p[k] * x[i] * x[j];
+            px += if i == j { v } else { 2.0 * v };
+        }
+    }
+    let objective = 0.5 * px + d.q.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + d.r;
+    Ok(RawSolution {
+        status,
+        x: sol.x.clone(),
+        s: sol.s.clone(),
+        z: sol.z.clone(),
+        objective,
+        solve_time: sol.solve_time,
+        iterations: sol.iterations,
+    })
+}
