@@ -1,0 +1,185 @@
+//! Gradients of every shared reference problem match cvxpylayers' (checked there by
+//! finite differences), and forward and reverse mode are adjoint to each other.
+
+use dopt::frontend;
+use dopt::layer::{DiffOptions, Layer};
+use dopt::sema::Dims;
+use dopt::solve::Settings;
+use dopt::values::{Values, array_from_json};
+use serde_json::Value;
+use std::path::Path;
+
+fn values(v: &Value) -> Values {
+    v.as_object().unwrap().iter().map(|(k, x)| (k.clone(), array_from_json(x).unwrap())).collect()
+}
+
+fn layer(name: &str) -> Layer {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/reference/problems/{name}.dopt"));
+    let src = frontend::read_source(path.to_str().unwrap()).unwrap();
+    let c = frontend::analyze(&src, &Dims::new()).unwrap_or_else(|f| panic!("{name}:\n{}", f.render()));
+    Layer::new(c.program, &c.analysis).unwrap_or_else(|d| panic!("{name}: {}", d.message))
+}
+
+fn rel_err(got: &[f64], want: &[f64]) -> f64 {
+    let scale = want.iter().fold(1e-12f64, |m, v| m.max(v.abs()));
+    got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max) / scale
+}
+
+fn names() -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reference/problems");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            let p = e.unwrap().path();
+            (p.extension()? == "json").then(|| p.file_stem().unwrap().to_str().unwrap().to_string())
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+fn json(name: &str) -> Value {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reference/problems");
+    serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap()).unwrap()
+}
+
+/// Solver tolerance per problem: 1e-12 where Clarabel reaches it, 1e-10 where it stops
+/// at "almost solved" at 1e-12 (the SOC, PSD and transport problems).
+fn settings(name: &str) -> Settings {
+    let t = if matches!(name, "entropic_ot" | "l2ball_projection" | "nearest_correlation") {
+        1e-10
+    } else {
+        1e-12
+    };
+    Settings { tol_gap_abs: t, tol_gap_rel: t, tol_feas: t, ..Settings::tight() }
+}
+
+/// 1e-6 relative on the LP/QP problems as the issue asks; 1e-4 where the problem goes
+/// through exponential, power, second-order or PSD cones (Clarabel's solution itself
+/// is only ~1e-8 accurate there, see the data's README).
+fn tolerance(name: &str) -> f64 {
+    let qp = [
+        "box_qp",
+        "elastic_net",
+        "eq_least_squares",
+        "nnls",
+        "relu_small",
+        "ridge",
+        "sparsemax_small",
+        "tracking_mpc",
+    ];
+    if qp.contains(&name) { 1e-6 } else { 1e-4 }
+}
+
+/// entropic_ot's gradient in (a, b) is defined up to t·(1, −1): remove that component.
+fn project_transport(a: &mut [f64], b: &mut [f64]) {
+    let (m, n) = (a.len() as f64, b.len() as f64);
+    let t = (a.iter().sum::<f64>() - b.iter().sum::<f64>()) / (m + n);
+    a.iter_mut().for_each(|v| *v -= t);
+    b.iter_mut().for_each(|v| *v += t);
+}
+
+#[test]
+fn reference_gradients_match_cvxpylayers() {
+    let mut report = Vec::new();
+    let all = names();
+    assert_eq!(all.len(), 15);
+    for name in all {
+        let j = json(&name);
+        let l = layer(&name);
+        let out = l.forward(&values(&j["params"]), &settings(&name)).unwrap();
+        assert!(out.status.is_optimal(), "{name}: {}", out.status);
+        let g = l
+            .backward(&out, &values(&j["weights"]), &DiffOptions::default())
+            .unwrap_or_else(|e| panic!("{name}: {}", e[0].message));
+        assert!(!g.degenerate, "{name}: flagged degenerate");
+        let mut got = g.params;
+        let mut want = values(&j["grads"]);
+        if name == "entropic_ot" {
+            for v in [&mut got, &mut want] {
+                let mut a = v["a"].data.clone();
+                let mut b = v["b"].data.clone();
+                project_transport(&mut a, &mut b);
+                v.get_mut("a").unwrap().data = a;
+                v.get_mut("b").unwrap().data = b;
+            }
+        }
+        assert_eq!(got.len(), want.len(), "{name}: gradient keys");
+        let mut worst = 0.0f64;
+        for (k, w) in &want {
+            let gk = &got[k];
+            assert_eq!(gk.shape, w.shape, "{name}.{k}");
+            let e = rel_err(&gk.data, &w.data);
+            assert!(
+                e < tolerance(&name),
+                "{name}: d/d{k} off by {e:.2e}\n got {:?}\nwant {:?}",
+                gk.data,
+                w.data
+            );
+            worst = worst.max(e);
+        }
+        report.push(format!("{name}: {worst:.1e}"));
+    }
+    println!("worst relative gradient error per problem: {}", report.join(", "));
+}
+
+/// A deterministic pseudo-random number in [-1, 1).
+fn rnd(state: &mut u64) -> f64 {
+    *state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    ((*state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+}
+
+fn random_like(v: &Values, state: &mut u64, symmetric: &[&str]) -> Values {
+    let mut out = Values::new();
+    for (k, a) in v {
+        let mut a = a.clone();
+        a.data.iter_mut().for_each(|x| *x = rnd(state));
+        if symmetric.contains(&k.as_str()) {
+            let n = a.shape.dims()[0];
+            for i in 0..n {
+                for j in 0..i {
+                    a.data[i * n + j] = a.data[j * n + i];
+                }
+            }
+        }
+        out.insert(k.clone(), a);
+    }
+    out
+}
+
+fn dot(a: &Values, b: &Values) -> f64 {
+    a.iter().map(|(k, x)| x.data.iter().zip(&b[k].data).map(|(p, q)| p * q).sum::<f64>()).sum()
+}
+
+#[test]
+fn forward_and_reverse_mode_are_adjoint() {
+    let mut state = 7u64;
+    for name in names() {
+        let j = json(&name);
+        let l = layer(&name);
+        let params = values(&j["params"]);
+        let out = l.forward(&params, &settings(&name)).unwrap();
+        let sym: Vec<&str> = if name == "nearest_correlation" { vec!["C"] } else { vec![] };
+        for _ in 0..3 {
+            let mut dtheta = random_like(&params, &mut state, &sym);
+            if name == "entropic_ot" {
+                // Only directions that keep sum(a) == sum(b) are feasible (its two
+                // equality blocks share one redundant row).
+                let mut a = dtheta["a"].data.clone();
+                let mut b = dtheta["b"].data.clone();
+                let t = (a.iter().sum::<f64>() - b.iter().sum::<f64>()) / 2.0;
+                a.iter_mut().for_each(|v| *v -= t / 3.0);
+                b.iter_mut().for_each(|v| *v += t / 4.0);
+                dtheta.get_mut("a").unwrap().data = a;
+                dtheta.get_mut("b").unwrap().data = b;
+            }
+            let u = random_like(&out.variables, &mut state, &[]);
+            let (jv, _) = l.jvp(&out, &dtheta, &DiffOptions::default()).unwrap();
+            let jtu = l.backward(&out, &u, &DiffOptions::default()).unwrap().params;
+            let (lhs, rhs) = (dot(&u, &jv), dot(&jtu, &dtheta));
+            let scale = lhs.abs().max(rhs.abs()).max(1e-3);
+            assert!((lhs - rhs).abs() <= 1e-9 * scale, "{name}: <u, J v> = {lhs} but <J^T u, v> = {rhs}");
+        }
+    }
+}
