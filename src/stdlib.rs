@@ -1,7 +1,14 @@
 //! The standard library of layers, embedded in the binary and named `std:NAME`.
 
-const FILES: &[(&str, &str)] =
-    &[("relu", include_str!("../stdlib/relu.dopt")), ("sparsemax", include_str!("../stdlib/sparsemax.dopt"))];
+const FILES: &[(&str, &str)] = &[
+    ("csoftmax", include_str!("../stdlib/csoftmax.dopt")),
+    ("csparsemax", include_str!("../stdlib/csparsemax.dopt")),
+    ("lml", include_str!("../stdlib/lml.dopt")),
+    ("relu", include_str!("../stdlib/relu.dopt")),
+    ("sigmoid", include_str!("../stdlib/sigmoid.dopt")),
+    ("softmax", include_str!("../stdlib/softmax.dopt")),
+    ("sparsemax", include_str!("../stdlib/sparsemax.dopt")),
+];
 
 /// The text of `std:NAME`.
 pub fn get(name: &str) -> Option<&'static str> {
