@@ -3,7 +3,7 @@
 use crate::frontend::{self, Failure};
 use crate::ir::ast::Sense;
 use crate::ir::hir::{self, CmpKind};
-use crate::layer::Layer;
+use crate::layer::{DiffOptions, Layer};
 use crate::sema::Dims;
 use crate::solve::Settings;
 use crate::values::{self, Values};
@@ -50,6 +50,29 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        solver: SolverArgs,
+    },
+    /// Solve, then differentiate: d(loss)/d(parameters) from d(loss)/d(solution).
+    Grad {
+        /// A .dopt file, or std:NAME.
+        file: String,
+        /// JSON file mapping parameter names to values.
+        #[arg(long)]
+        params: String,
+        /// JSON file mapping variable names (and `dual:NAME`, `objective`) to
+        /// d(loss)/d(value); missing ones count as zero.
+        #[arg(long)]
+        dvars: String,
+        #[arg(long = "dim", value_name = "NAME=VALUE")]
+        dims: Vec<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Smooth the cone projections with parameter MU > 0 (averaged,
+        /// interior-point-style gradients at degenerate points such as LP vertices).
+        #[arg(long, value_name = "MU")]
+        smoothing: Option<f64>,
         #[command(flatten)]
         solver: SolverArgs,
     },
@@ -110,7 +133,11 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Command::Check { file, dims, ir } => check(&file, &dims, ir, out, err),
         Command::Canon { file, dims } => canon(&file, &dims, out, err),
         Command::Solve { file, params, dims, json, solver } => {
-            solve(&file, &params, &dims, json, &solver, out, err)
+            solve(&file, &params, &dims, json, &solver, None, out, err)
+        }
+        Command::Grad { file, params, dvars, dims, json, smoothing, solver } => {
+            let g = GradArgs { dvars, smoothing };
+            solve(&file, &params, &dims, json, &solver, Some(&g), out, err)
         }
     }
 }
@@ -407,12 +434,20 @@ fn read_values(path: &str, what: &str, err: &mut dyn Write) -> Result<Values, i3
     })
 }
 
+/// What `grad` adds to `solve`.
+struct GradArgs {
+    dvars: String,
+    smoothing: Option<f64>,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn solve(
     file: &str,
     params: &str,
     dims: &[String],
     json: bool,
     solver: &SolverArgs,
+    grad: Option<&GradArgs>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
@@ -423,7 +458,18 @@ fn solve(
             return EXIT_INVALID;
         }
     };
+    let opts = match grad.and_then(|g| g.smoothing) {
+        Some(mu) if !(mu > 0.0 && mu.is_finite()) => {
+            let _ = writeln!(err, "error[E0701]: --smoothing {mu}: expected a positive number");
+            return EXIT_INVALID;
+        }
+        mu => DiffOptions { smoothing: mu },
+    };
     let values = match read_values(params, "parameter", err) {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
+    let dvars = match grad.map(|g| read_values(&g.dvars, "dvars", err)).transpose() {
         Ok(v) => v,
         Err(code) => return code,
     };
@@ -438,15 +484,38 @@ fn solve(
             return EXIT_INVALID;
         }
     };
+    // The cotangent file is checked before the status: a bad file is the user's
+    // mistake whatever the solver did.
+    let grads = match &dvars {
+        Some(d) if o.status.is_optimal() => match layer.backward(&o, d, &opts) {
+            Ok(g) => Some(g),
+            Err(diags) => {
+                let _ = err.write_all(crate::diag::render_all(&diags, None).as_bytes());
+                return EXIT_INVALID;
+            }
+        },
+        Some(d) => {
+            if let Err(diags) = layer.check_cotangents(&o, d) {
+                let _ = err.write_all(crate::diag::render_all(&diags, None).as_bytes());
+                return EXIT_INVALID;
+            }
+            None
+        }
+        None => None,
+    };
     if json {
-        let v = serde_json::json!({
+        let mut v = serde_json::json!({
             "status": o.status.as_str(),
             "objective": o.objective,
             "variables": values::values_to_json(&o.variables),
             "duals": values::values_to_json(&o.duals),
-            "solve_time": o.solve_time,
-            "iterations": o.iterations,
         });
+        if let Some(g) = &grads {
+            v["gradients"] = values::values_to_json(&g.params);
+            v["degenerate"] = g.degenerate.into();
+        }
+        v["solve_time"] = o.solve_time.into();
+        v["iterations"] = o.iterations.into();
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         let _ = writeln!(out, "status: {}", o.status);
@@ -457,7 +526,29 @@ fn solve(
         for (k, v) in &o.duals {
             let _ = writeln!(out, "dual {k} = {}", values::array_to_json(v));
         }
+        if let Some(g) = &grads {
+            for (k, v) in &g.params {
+                let _ = writeln!(out, "d/d{k} = {}", values::array_to_json(v));
+            }
+            if g.degenerate {
+                let _ = writeln!(
+                    out,
+                    "note: a constraint is weakly active (degenerate point): the gradient is one-sided; \
+                     --smoothing MU gives an averaged one"
+                );
+            }
+        }
         let _ = writeln!(out, "solve time: {:.3} ms, {} iterations", o.solve_time * 1e3, o.iterations);
     }
-    if o.status.is_optimal() { EXIT_OK } else { EXIT_NOT_SOLVED }
+    if !o.status.is_optimal() {
+        if grad.is_some() {
+            let _ = writeln!(
+                err,
+                "error[E0704]: no gradient: the solve ended with status `{}`; a gradient is defined only at an optimal solution",
+                o.status
+            );
+        }
+        return EXIT_NOT_SOLVED;
+    }
+    EXIT_OK
 }

@@ -261,6 +261,11 @@ impl Layer {
         if errs.is_empty() { Ok((gx, gz, gobj)) } else { Err(errs) }
     }
 
+    /// Check a cotangent map (names and shapes) without differentiating.
+    pub fn check_cotangents(&self, out: &Output, dvars: &Values) -> Result<(), Vec<Diagnostic>> {
+        self.cotangents(out, dvars).map(|_| ())
+    }
+
     fn refuse_unsolved(out: &Output) -> Result<(), Vec<Diagnostic>> {
         if out.status.is_optimal() {
             Ok(())

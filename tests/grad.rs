@@ -183,3 +183,73 @@ fn forward_and_reverse_mode_are_adjoint() {
         }
     }
 }
+
+fn layer_from(text: &str) -> Layer {
+    let src = dopt::source::SourceFile::new("t.dopt", text);
+    let c = frontend::analyze(&src, &Dims::new()).unwrap_or_else(|f| panic!("{}", f.render()));
+    Layer::new(c.program, &c.analysis).unwrap()
+}
+
+fn vec_values(list: &[(&str, &[f64])]) -> Values {
+    list.iter()
+        .map(|(k, v)| {
+            let a = dopt::ir::hir::Array { shape: dopt::ir::shape::Shape::vector(v.len()), data: v.to_vec() };
+            (k.to_string(), a)
+        })
+        .collect()
+}
+
+const RELU3: &str = "parameter x[3]\nvariable y[3]\nminimize sum_squares(y - x)\nsubject to\n    y >= 0\n";
+
+#[test]
+fn smoothing_averages_the_gradient_at_a_kink() {
+    // The CHKS-smoothed projection has slope ½ at v = 0 and tends to the exact one
+    // away from it. In the KKT system that slope couples dz = −ds at the kink; with
+    // P = 2I (sum_squares) the stationarity row 2dy − dz = 2dx then gives dy = ⅔ dx
+    // there (½ for a ½‖y − x‖² objective, qpth's averaged gradient): d/dx ≈ (1, ⅔, 0).
+    let l = layer_from(RELU3);
+    let out = l.forward(&vec_values(&[("x", &[1.0, 0.0, -1.0])]), &Settings::tight()).unwrap();
+    // μ well above the solver's own complementarity residual (~1e-6 here).
+    let opts = DiffOptions { smoothing: Some(1e-3) };
+    let g = l.backward(&out, &vec_values(&[("y", &[1.0, 1.0, 1.0])]), &opts).unwrap();
+    let d = &g.params["x"].data;
+    assert!((d[0] - 1.0).abs() < 1e-3 && (d[1] - 2.0 / 3.0).abs() < 1e-3 && d[2].abs() < 1e-3, "{d:?}");
+}
+
+#[test]
+fn a_redundant_constraint_leaves_the_gradient_unchanged() {
+    // sparsemax with its equality written twice: the duals are not unique (LICQ fails)
+    // but the solution map and its derivative are the same.
+    let one = "parameter x[4]\nvariable y[4]\nminimize sum_squares(y - x)\nsubject to\n    sum(y) == 1\n    y >= 0\n";
+    let two = "parameter x[4]\nvariable y[4]\nminimize sum_squares(y - x)\nsubject to\n    sum(y) == 1\n    2 * sum(y) == 2\n    y >= 0\n";
+    let p = vec_values(&[("x", &[0.8, 0.1, 0.5, -0.3])]);
+    let w = vec_values(&[("y", &[1.0, -2.0, 0.5, 3.0])]);
+    let mut grads = Vec::new();
+    for text in [one, two] {
+        let l = layer_from(text);
+        let out = l.forward(&p, &Settings::tight()).unwrap();
+        assert!(out.status.is_optimal());
+        let g = l.backward(&out, &w, &DiffOptions::default()).unwrap();
+        assert!(g.params["x"].data.iter().all(|v| v.is_finite()));
+        grads.push(g.params["x"].data.clone());
+    }
+    // τ = 0.15 and support S = {0, 2}: J = I − 11ᵀ/2 on S, so Jᵀw = w_S − mean(w_S).
+    let want = [0.25, 0.0, -0.25, 0.0];
+    for g in &grads {
+        for (a, b) in g.iter().zip(&want) {
+            assert!((a - b).abs() < 1e-6, "{g:?} vs {want:?}");
+        }
+    }
+}
+
+#[test]
+fn backward_through_a_failed_solve_is_refused() {
+    let l = layer_from("parameter a\nvariable x\nminimize x\nsubject to\n    x >= a\n    x <= a - 1\n");
+    let p: Values = [("a".to_string(), dopt::ir::hir::Array::scalar(1.0))].into_iter().collect();
+    let out = l.forward(&p, &Settings::default()).unwrap();
+    assert_eq!(out.status, dopt::solve::Status::Infeasible);
+    let w: Values = [("x".to_string(), dopt::ir::hir::Array::scalar(1.0))].into_iter().collect();
+    let e = l.backward(&out, &w, &DiffOptions::default()).unwrap_err();
+    assert!(e[0].message.contains("status `infeasible`"), "{}", e[0].message);
+    assert!(l.jvp(&out, &p, &DiffOptions::default()).is_err());
+}

@@ -134,7 +134,7 @@ fn sparsemax_matches_martins_astudillo() {
     let (y, _) = capped_simplex(&X, &[f64::INFINITY; 8]);
     let s: Vec<f64> = y.iter().map(|v| if *v > 0.0 { 1.0 } else { 0.0 }).collect();
     let k = s.iter().sum::<f64>();
-    assert!(k >= 2.0 && k < 8.0, "the test point should have a proper support");
+    assert!((2.0..8.0).contains(&k), "the test point should have a proper support");
     check("sparsemax", &l, &params(&[("x", &X)]), &y, &[("x", diag_minus_outer(&s, k))], 1e-7);
 }
 

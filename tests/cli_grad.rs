@@ -1,0 +1,135 @@
+//! `dopt grad` end to end: gradients in JSON equal to the reference, bad cotangent
+//! files and failed solves refused with exit codes 1 and 2.
+
+use serde_json::Value;
+use std::process::Command;
+
+fn dopt(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dopt"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run dopt");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn temp_file(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("dopt-cli-grad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+fn reference(name: &str) -> Value {
+    let path = format!("{}/tests/data/reference/problems/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn grad_json_matches_the_reference_gradient() {
+    for name in ["ridge", "sparsemax_small"] {
+        let r = reference(name);
+        let params = temp_file(&format!("{name}-p.json"), &r["params"].to_string());
+        let dvars = temp_file(&format!("{name}-d.json"), &r["weights"].to_string());
+        let file = format!("tests/data/reference/problems/{name}.dopt");
+        let (code, out, err) =
+            dopt(&["grad", &file, "--params", &params, "--dvars", &dvars, "--json", "--tol", "1e-10"]);
+        assert_eq!(code, 0, "{name}: {err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["status"], "optimal");
+        for (k, want) in r["grads"].as_object().unwrap() {
+            let got: Vec<f64> = flat(&v["gradients"][k]);
+            let want = flat(want);
+            assert_eq!(got.len(), want.len(), "{name}.{k}");
+            let scale = want.iter().fold(1e-3f64, |m, x| m.max(x.abs()));
+            for (a, b) in got.iter().zip(&want) {
+                assert!((a - b).abs() < 1e-6 * scale, "{name}: d/d{k}: {a} vs {b}");
+            }
+        }
+    }
+}
+
+fn flat(v: &Value) -> Vec<f64> {
+    match v {
+        Value::Number(n) => vec![n.as_f64().unwrap()],
+        Value::Array(a) => a.iter().flat_map(flat).collect(),
+        _ => panic!("not numeric: {v}"),
+    }
+}
+
+#[test]
+fn grad_text_output_names_each_parameter() {
+    let params = temp_file("relu-p.json", r#"{"x": [1, -2, 3]}"#);
+    let dvars = temp_file("relu-d.json", r#"{"y": [1, 1, 1]}"#);
+    let (code, out, err) =
+        dopt(&["grad", "std:relu", "--dim", "n=3", "--params", &params, "--dvars", &dvars]);
+    assert_eq!(code, 0, "{err}");
+    let line = out.lines().find(|l| l.starts_with("d/dx = ")).unwrap_or_else(|| panic!("{out}"));
+    let g: Vec<f64> = serde_json::from_str::<Vec<f64>>(&line["d/dx = ".len()..]).unwrap();
+    assert!((g[0] - 1.0).abs() < 1e-7 && g[1].abs() < 1e-7 && (g[2] - 1.0).abs() < 1e-7, "{g:?}");
+}
+
+#[test]
+fn bad_cotangent_files_exit_1_with_a_message() {
+    let params = temp_file("sm-p.json", r#"{"x": [0.2, 0.1, 0.5]}"#);
+    let cases = [
+        ("unknown", r#"{"z": [1, 0, 0]}"#, "`z` is not a variable of this problem"),
+        ("shape", r#"{"y": [1, 0]}"#, "`y`: expected shape [3], got [2]"),
+        ("json", r#"{"y": [1, 0, 0"#, "dvars file"),
+        ("dual", r#"{"dual:cap": [1]}"#, "no named constraint `cap`"),
+    ];
+    for (tag, text, needle) in cases {
+        let dvars = temp_file(&format!("sm-d-{tag}.json"), text);
+        let (code, _, err) =
+            dopt(&["grad", "std:sparsemax", "--dim", "n=3", "--params", &params, "--dvars", &dvars]);
+        assert_eq!(code, 1, "{tag}: {err}");
+        assert!(err.contains(needle), "{tag}: {err}");
+    }
+    let (code, _, err) = dopt(&[
+        "grad",
+        "std:sparsemax",
+        "--dim",
+        "n=3",
+        "--params",
+        &params,
+        "--dvars",
+        "/nonexistent/d.json",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot read dvars file"), "{err}");
+    let dvars = temp_file("sm-d-ok.json", r#"{"y": [1, 0, 0]}"#);
+    let (code, _, err) = dopt(&[
+        "grad",
+        "std:sparsemax",
+        "--dim",
+        "n=3",
+        "--params",
+        &params,
+        "--dvars",
+        &dvars,
+        "--smoothing=0",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--smoothing"), "{err}");
+}
+
+#[test]
+fn grad_through_an_infeasible_solve_is_refused_with_exit_2() {
+    let file = temp_file(
+        "infeasible.dopt",
+        "parameter a\nvariable x\nminimize x\nsubject to\n    x >= a\n    x <= a - 1\n",
+    );
+    let params = temp_file("inf-p.json", r#"{"a": 1}"#);
+    let dvars = temp_file("inf-d.json", r#"{"x": 1}"#);
+    let (code, out, err) = dopt(&["grad", &file, "--params", &params, "--dvars", &dvars, "--json"]);
+    assert_eq!(code, 2, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "infeasible");
+    assert!(v.get("gradients").is_none());
+    assert!(err.contains("no gradient"), "{err}");
+}
