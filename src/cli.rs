@@ -477,7 +477,7 @@ fn solve(
         Ok(l) => l,
         Err(code) => return code,
     };
-    let o = match layer.forward(&values, &settings) {
+    let o = match layer.forward_with(&values, &settings) {
         Ok(o) => o,
         Err(diags) => {
             let _ = err.write_all(crate::diag::render_all(&diags, None).as_bytes());
@@ -487,7 +487,7 @@ fn solve(
     // The cotangent file is checked before the status: a bad file is the user's
     // mistake whatever the solver did.
     let grads = match &dvars {
-        Some(d) if o.status.is_optimal() => match layer.backward(&o, d, &opts) {
+        Some(d) if o.status.is_optimal() => match layer.backward_with(&o, d, &opts) {
             Ok(g) => Some(g),
             Err(diags) => {
                 let _ = err.write_all(crate::diag::render_all(&diags, None).as_bytes());

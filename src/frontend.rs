@@ -9,8 +9,10 @@ use crate::source::{SourceFile, Span};
 /// and this leaves ample room for them whatever thread the caller is on.
 const STACK_BYTES: usize = 256 << 20;
 
-/// Everything that went wrong, with the source to render it against (if any).
-#[derive(Debug)]
+/// Everything that went wrong, with the source to render it against (if any). This is
+/// the crate's error type (`dopt::Error`): `Display` renders every diagnostic as
+/// `dopt check` prints it, and it dereferences to the list of diagnostics.
+#[derive(Clone, Debug)]
 pub struct Failure {
     pub source: Option<SourceFile>,
     pub diagnostics: Vec<Diagnostic>,
@@ -19,6 +21,33 @@ pub struct Failure {
 impl Failure {
     pub fn render(&self) -> String {
         crate::diag::render_all(&self.diagnostics, self.source.as_ref())
+    }
+}
+
+impl From<Vec<Diagnostic>> for Failure {
+    fn from(diagnostics: Vec<Diagnostic>) -> Failure {
+        Failure { source: None, diagnostics }
+    }
+}
+
+impl From<Diagnostic> for Failure {
+    fn from(d: Diagnostic) -> Failure {
+        Failure { source: None, diagnostics: vec![d] }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.render().trim_end())
+    }
+}
+
+impl std::error::Error for Failure {}
+
+impl std::ops::Deref for Failure {
+    type Target = [Diagnostic];
+    fn deref(&self) -> &[Diagnostic] {
+        &self.diagnostics
     }
 }
 

@@ -134,8 +134,54 @@ pub fn solve(cp: &ConeProgram, theta: &[f64], settings: &Settings) -> Result<Raw
     solve_data(cp, &d, settings)
 }
 
-/// Solve with the data already computed.
+/// A Clarabel solver kept between calls: the next call with the same settings
+/// overwrites its data (`update_P/q/A/b`, same sparsity pattern) instead of setting it
+/// up again (ordering, symbolic factorization, allocations).
+pub struct Workspace {
+    solver: DefaultSolver<f64>,
+    settings: Settings,
+}
+
+impl fmt::Debug for Workspace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Workspace").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+/// Solve with the data already computed (a fresh solver).
 pub fn solve_data(cp: &ConeProgram, d: &Data, settings: &Settings) -> Result<RawSolution, String> {
+    solve_reusing(cp, d, settings, &mut None)
+}
+
+/// Solve with the data already computed, reusing `ws` when it holds a solver set up
+/// with the same settings (and leaving the solver there for the next call).
+pub fn solve_reusing(
+    cp: &ConeProgram,
+    d: &Data,
+    settings: &Settings,
+    ws: &mut Option<Workspace>,
+) -> Result<RawSolution, String> {
+    let reused = match ws {
+        Some(w) if w.settings == *settings => {
+            let s = &mut w.solver;
+            s.update_P(&d.p)
+                .and_then(|_| s.update_q(&d.q))
+                .and_then(|_| s.update_A(&d.a))
+                .and_then(|_| s.update_b(&d.b))
+                .is_ok()
+        }
+        _ => false,
+    };
+    if !reused {
+        *ws = Some(Workspace { solver: new_solver(cp, d, settings)?, settings: *settings });
+    }
+    let Some(w) = ws.as_mut() else { return Err("solver setup failed".into()) };
+    let solver = &mut w.solver;
+    solver.solve();
+    Ok(raw_solution(cp, d, &solver.solution))
+}
+
+fn new_solver(cp: &ConeProgram, d: &Data, settings: &Settings) -> Result<DefaultSolver<f64>, String> {
     let p = CscMatrix::new(cp.n, cp.n, cp.p.colptr.clone(), cp.p.rowval.clone(), d.p.clone());
     let a = CscMatrix::new(cp.m, cp.n, cp.a.colptr.clone(), cp.a.rowval.clone(), d.a.clone());
     let s = DefaultSettingsBuilder::default()
@@ -146,12 +192,13 @@ pub fn solve_data(cp: &ConeProgram, d: &Data, settings: &Settings) -> Result<Raw
         .max_iter(settings.max_iter)
         .presolve_enable(false)
         .chordal_decomposition_enable(false)
+        .input_sparse_dropzeros(false)
         .build()
         .map_err(|e| format!("solver settings: {e}"))?;
-    let mut solver =
-        DefaultSolver::new(&p, &d.q, &a, &d.b, &cones(cp), s).map_err(|e| format!("solver setup: {e}"))?;
-    solver.solve();
-    let sol = &solver.solution;
+    DefaultSolver::new(&p, &d.q, &a, &d.b, &cones(cp), s).map_err(|e| format!("solver setup: {e}"))
+}
+
+fn raw_solution(cp: &ConeProgram, d: &Data, sol: &clarabel::solver::DefaultSolution<f64>) -> RawSolution {
     let status = match sol.status {
         SolverStatus::Solved => Status::Optimal,
         SolverStatus::AlmostSolved => Status::Inaccurate,
@@ -171,7 +218,7 @@ pub fn solve_data(cp: &ConeProgram, d: &Data, settings: &Settings) -> Result<Raw
         }
     }
     let objective = 0.5 * px + d.q.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + d.r;
-    Ok(RawSolution {
+    RawSolution {
         status,
         x: sol.x.clone(),
         s: sol.s.clone(),
@@ -179,5 +226,5 @@ pub fn solve_data(cp: &ConeProgram, d: &Data, settings: &Settings) -> Result<Raw
         objective,
         solve_time: sol.solve_time,
         iterations: sol.iterations,
-    })
+    }
 }

@@ -192,11 +192,12 @@ fn run(c: &Case, mode: Mode) -> Result<(f64, bool), String> {
     // where it must be optimal, and counted as a fallback.
     let mut fallback = false;
     let mut sol =
-        layer.forward(&values, &Settings::tight()).map_err(|d| format!("{text}\n{}", d[0].message))?;
+        layer.forward_with(&values, &Settings::tight()).map_err(|d| format!("{text}\n{}", d[0].message))?;
     if sol.status != Status::Optimal {
         fallback = true;
-        sol =
-            layer.forward(&values, &Settings::default()).map_err(|d| format!("{text}\n{}", d[0].message))?;
+        sol = layer
+            .forward_with(&values, &Settings::default())
+            .map_err(|d| format!("{text}\n{}", d[0].message))?;
     }
     if sol.status != Status::Optimal {
         return Err(format!("{text}\nstatus {}", sol.status));

@@ -88,11 +88,10 @@ fn reference_gradients_match_cvxpylayers() {
     for name in all {
         let j = json(&name);
         let l = layer(&name);
-        let out = l.forward(&values(&j["params"]), &settings(&name)).unwrap();
+        let out = l.forward_with(&values(&j["params"]), &settings(&name)).unwrap();
         assert!(out.status.is_optimal(), "{name}: {}", out.status);
-        let g = l
-            .backward(&out, &values(&j["weights"]), &DiffOptions::default())
-            .unwrap_or_else(|e| panic!("{name}: {}", e[0].message));
+        let g =
+            l.backward(&out, &values(&j["weights"])).unwrap_or_else(|e| panic!("{name}: {}", e[0].message));
         assert!(!g.degenerate, "{name}: flagged degenerate");
         let mut got = g.params;
         let mut want = values(&j["grads"]);
@@ -159,7 +158,7 @@ fn forward_and_reverse_mode_are_adjoint() {
         let j = json(&name);
         let l = layer(&name);
         let params = values(&j["params"]);
-        let out = l.forward(&params, &settings(&name)).unwrap();
+        let out = l.forward_with(&params, &settings(&name)).unwrap();
         let sym: Vec<&str> = if name == "nearest_correlation" { vec!["C"] } else { vec![] };
         for _ in 0..3 {
             let mut dtheta = random_like(&params, &mut state, &sym);
@@ -175,8 +174,8 @@ fn forward_and_reverse_mode_are_adjoint() {
                 dtheta.get_mut("b").unwrap().data = b;
             }
             let u = random_like(&out.variables, &mut state, &[]);
-            let (jv, _) = l.jvp(&out, &dtheta, &DiffOptions::default()).unwrap();
-            let jtu = l.backward(&out, &u, &DiffOptions::default()).unwrap().params;
+            let (jv, _) = l.jvp(&out, &dtheta).unwrap();
+            let jtu = l.backward(&out, &u).unwrap().params;
             let (lhs, rhs) = (dot(&u, &jv), dot(&jtu, &dtheta));
             let scale = lhs.abs().max(rhs.abs()).max(1e-3);
             assert!((lhs - rhs).abs() <= 1e-9 * scale, "{name}: <u, J v> = {lhs} but <J^T u, v> = {rhs}");
@@ -208,10 +207,10 @@ fn smoothing_averages_the_gradient_at_a_kink() {
     // P = 2I (sum_squares) the stationarity row 2dy − dz = 2dx then gives dy = ⅔ dx
     // there (½ for a ½‖y − x‖² objective, qpth's averaged gradient): d/dx ≈ (1, ⅔, 0).
     let l = layer_from(RELU3);
-    let out = l.forward(&vec_values(&[("x", &[1.0, 0.0, -1.0])]), &Settings::tight()).unwrap();
+    let out = l.forward_with(&vec_values(&[("x", &[1.0, 0.0, -1.0])]), &Settings::tight()).unwrap();
     // μ well above the solver's own complementarity residual (~1e-6 here).
     let opts = DiffOptions { smoothing: Some(1e-3) };
-    let g = l.backward(&out, &vec_values(&[("y", &[1.0, 1.0, 1.0])]), &opts).unwrap();
+    let g = l.backward_with(&out, &vec_values(&[("y", &[1.0, 1.0, 1.0])]), &opts).unwrap();
     let d = &g.params["x"].data;
     assert!((d[0] - 1.0).abs() < 1e-3 && (d[1] - 2.0 / 3.0).abs() < 1e-3 && d[2].abs() < 1e-3, "{d:?}");
 }
@@ -227,9 +226,9 @@ fn a_redundant_constraint_leaves_the_gradient_unchanged() {
     let mut grads = Vec::new();
     for text in [one, two] {
         let l = layer_from(text);
-        let out = l.forward(&p, &Settings::tight()).unwrap();
+        let out = l.forward_with(&p, &Settings::tight()).unwrap();
         assert!(out.status.is_optimal());
-        let g = l.backward(&out, &w, &DiffOptions::default()).unwrap();
+        let g = l.backward(&out, &w).unwrap();
         assert!(g.params["x"].data.iter().all(|v| v.is_finite()));
         grads.push(g.params["x"].data.clone());
     }
@@ -246,10 +245,10 @@ fn a_redundant_constraint_leaves_the_gradient_unchanged() {
 fn backward_through_a_failed_solve_is_refused() {
     let l = layer_from("parameter a\nvariable x\nminimize x\nsubject to\n    x >= a\n    x <= a - 1\n");
     let p: Values = [("a".to_string(), dopt::ir::hir::Array::scalar(1.0))].into_iter().collect();
-    let out = l.forward(&p, &Settings::default()).unwrap();
+    let out = l.forward_with(&p, &Settings::default()).unwrap();
     assert_eq!(out.status, dopt::solve::Status::Infeasible);
     let w: Values = [("x".to_string(), dopt::ir::hir::Array::scalar(1.0))].into_iter().collect();
-    let e = l.backward(&out, &w, &DiffOptions::default()).unwrap_err();
+    let e = l.backward(&out, &w).unwrap_err();
     assert!(e[0].message.contains("status `infeasible`"), "{}", e[0].message);
-    assert!(l.jvp(&out, &p, &DiffOptions::default()).is_err());
+    assert!(l.jvp(&out, &p).is_err());
 }

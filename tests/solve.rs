@@ -65,7 +65,7 @@ fn reference_problems_match_cvxpy() {
                 .unwrap();
         let l = layer(name);
         let out = l
-            .forward(&values(&json["params"]), &settings(name))
+            .forward_with(&values(&json["params"]), &settings(name))
             .unwrap_or_else(|d| panic!("{name}: {}", d[0].message));
         // At tolerances this tight Clarabel sometimes stops one step short and says
         // "almost solved"; the numbers below are what matters here.
@@ -110,7 +110,7 @@ fn infeasible_and_unbounded_are_statuses() {
         let src = dopt::source::SourceFile::new("t.dopt", text);
         let c = frontend::analyze(&src, &Dims::new()).unwrap();
         let l = Layer::new(c.program, &c.analysis).unwrap();
-        let out = l.forward(&Values::new(), &Settings::default()).unwrap();
+        let out = l.forward_with(&Values::new(), &Settings::default()).unwrap();
         assert_eq!(out.status, want, "{text}");
     }
 }
@@ -120,7 +120,7 @@ fn bad_parameter_values_are_input_errors() {
     let l = layer("nearest_correlation");
     let good = r#"{"C": [[1, 0.5, 0], [0.5, 1, 0.2], [0, 0.2, 1]]}"#;
     let v = dopt::values::values_from_json(good).unwrap();
-    assert!(l.forward(&v, &Settings::default()).is_ok());
+    assert!(l.forward_with(&v, &Settings::default()).is_ok());
     for (text, needle) in [
         (r#"{}"#, "no value for parameter `C`"),
         (r#"{"C": [1, 2, 3]}"#, "expected shape [3, 3]"),
@@ -128,7 +128,7 @@ fn bad_parameter_values_are_input_errors() {
         (r#"{"C": [[1, 0, 0], [0, 1, 0], [0, 0, 1]], "D": 1}"#, "`D` is not a parameter"),
     ] {
         let v = dopt::values::values_from_json(text).unwrap();
-        let errs = l.forward(&v, &Settings::default()).unwrap_err();
+        let errs = l.forward_with(&v, &Settings::default()).unwrap_err();
         assert!(
             errs.iter().any(|d| d.message.contains(needle)),
             "{text}: {:?}",
@@ -137,6 +137,6 @@ fn bad_parameter_values_are_input_errors() {
     }
     let l = layer("l2ball_projection");
     let v = dopt::values::values_from_json(r#"{"x": [1, 2, 3, 4], "r": -1}"#).unwrap();
-    let errs = l.forward(&v, &Settings::default()).unwrap_err();
+    let errs = l.forward_with(&v, &Settings::default()).unwrap_err();
     assert!(errs[0].message.contains("declared `nonneg`, but entry 0 is -1"), "{}", errs[0].message);
 }

@@ -5,7 +5,7 @@
 use dopt::frontend;
 use dopt::ir::hir::Array;
 use dopt::ir::shape::Shape;
-use dopt::layer::{DiffOptions, Layer, Output};
+use dopt::layer::{Layer, Output};
 use dopt::sema::Dims;
 use dopt::solve::Settings;
 use dopt::values::Values;
@@ -45,7 +45,7 @@ fn jacobian_rows(l: &Layer, out: &Output, param: &str, n: usize) -> Vec<Vec<f64>
         .map(|i| {
             let mut e = vec![0.0; n];
             e[i] = 1.0;
-            let g = l.backward(out, &params(&[("y", &e)]), &DiffOptions::default()).unwrap();
+            let g = l.backward(out, &params(&[("y", &e)])).unwrap();
             assert!(g.params[param].data.iter().all(|v| v.is_finite()));
             g.params[param].data.clone()
         })
@@ -58,7 +58,7 @@ fn jacobian_cols(l: &Layer, out: &Output, param: &str, n: usize) -> Vec<Vec<f64>
         .map(|j| {
             let mut e = vec![0.0; n];
             e[j] = 1.0;
-            let (dv, _) = l.jvp(out, &params(&[(param, &e)]), &DiffOptions::default()).unwrap();
+            let (dv, _) = l.jvp(out, &params(&[(param, &e)])).unwrap();
             dv["y"].data.clone()
         })
         .collect()
@@ -67,7 +67,7 @@ fn jacobian_cols(l: &Layer, out: &Output, param: &str, n: usize) -> Vec<Vec<f64>
 /// Solve, then compare y with `want_y` and both Jacobian readings with `want_j`
 /// (`want_j[i][j]` = dy_i/dp_j) for each listed parameter.
 fn check(name: &str, l: &Layer, p: &Values, want_y: &[f64], want_j: &[(&str, Vec<Vec<f64>>)], tol: f64) {
-    let out = l.forward(p, &tight()).unwrap();
+    let out = l.forward_with(p, &tight()).unwrap();
     assert!(out.status.is_optimal(), "{name}: {}", out.status);
     let y = &out.variables["y"].data;
     let e = max_abs_diff(y, want_y);

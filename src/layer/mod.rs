@@ -1,10 +1,22 @@
-//! A compiled problem served as a function: parameter values in, solution out.
+//! A compiled problem served as a function: parameter values in, solution out, and
+//! the derivative of that map (reverse and forward mode).
+//!
+//! A [`Layer`] holds only what a call needs: the cone program with its parameter map
+//! and the [`Signature`] (names, shapes and attributes of the inputs and outputs).
+//! Nothing of the problem's text is looked at per call. `file` saves and loads layers;
+//! `batch` runs many calls in parallel.
+
+mod batch;
+mod file;
+
+pub use batch::BatchPolicy;
 
 use crate::canon;
 use crate::dcp::check::Analysis;
 use crate::diag::{Diagnostic, codes, suggest};
+use crate::frontend::Failure as Error;
 use crate::ir::cone::{ConeProgram, RowLayout};
-use crate::ir::hir::{Array, Program};
+use crate::ir::hir::{Array, Decl, Program};
 use crate::ir::shape::Shape;
 use crate::linalg;
 use crate::solve::{self, Settings, Status};
@@ -13,10 +25,74 @@ use crate::values::Values;
 /// Relative tolerance for the `symmetric` / `psd` / `nsd` promises on parameter values.
 pub const ATTR_RTOL: f64 = 1e-8;
 
-#[derive(Clone, Debug)]
+/// The interface of a layer: what goes in and what comes out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Signature {
+    /// Where the layer was compiled from (a path or `std:NAME`).
+    pub source: String,
+    /// The dims the layer was compiled with.
+    pub dims: Vec<(String, usize)>,
+    pub params: Vec<Decl>,
+    pub vars: Vec<Decl>,
+    /// Indices into `vars` of the variables returned, in order.
+    pub outputs: Vec<usize>,
+    /// One entry per scalar-or-array constraint of the checked program (what the
+    /// cone program's `constraint_rows` point at).
+    pub constraints: Vec<ConstraintInfo>,
+    pub has_objective: bool,
+}
+
+/// What the dual of a constraint needs: its label and shape.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConstraintInfo {
+    pub label: Option<String>,
+    pub shape: Shape,
+}
+
+impl Signature {
+    fn of(program: &Program, source: &str) -> Signature {
+        Signature {
+            source: source.to_string(),
+            dims: program.dims.iter().map(|(k, d)| (k.clone(), d.value)).collect(),
+            params: program.params.clone(),
+            vars: program.vars.clone(),
+            outputs: program.outputs.iter().map(|v| v.index()).collect(),
+            constraints: program
+                .constraints
+                .iter()
+                .map(|c| ConstraintInfo { label: c.label.clone(), shape: c.shape })
+                .collect(),
+            has_objective: program.objective.is_some(),
+        }
+    }
+    pub fn param(&self, name: &str) -> Option<usize> {
+        self.params.iter().position(|d| d.name == name)
+    }
+    pub fn var(&self, name: &str) -> Option<usize> {
+        self.vars.iter().position(|d| d.name == name)
+    }
+}
+
+/// A compiled problem: call [`Layer::forward`] with parameter values, then
+/// [`Layer::backward`] with d(loss)/d(outputs) for d(loss)/d(parameters).
+///
+/// `Layer` is `Send + Sync`: one layer can serve many threads (the batch calls do).
+/// Clarabel solvers are kept between calls and reused through their data-update path.
+#[derive(Debug)]
 pub struct Layer {
-    pub program: Program,
+    pub sig: Signature,
     pub cone: ConeProgram,
+    /// Solver settings used by [`Layer::forward`].
+    pub settings: Settings,
+    /// Options used by [`Layer::backward`] and [`Layer::jvp`].
+    pub diff: DiffOptions,
+    solvers: std::sync::Mutex<Vec<solve::Workspace>>,
+}
+
+impl Clone for Layer {
+    fn clone(&self) -> Layer {
+        Layer::from_parts(self.sig.clone(), self.cone.clone(), self.settings, self.diff)
+    }
 }
 
 /// What one call returns.
@@ -38,18 +114,44 @@ pub struct Output {
 impl Layer {
     /// Reduce a checked, DCP and DPP program to its cone program.
     pub fn new(program: Program, analysis: &Analysis) -> Result<Layer, Diagnostic> {
-        let cone = canon::canonicalize(&program, &analysis.dcp).map_err(|e| {
+        Layer::compile(&program, analysis, "")
+    }
+
+    /// [`Layer::new`], recording where the program came from.
+    pub fn compile(program: &Program, analysis: &Analysis, source: &str) -> Result<Layer, Diagnostic> {
+        let cone = canon::canonicalize(program, &analysis.dcp).map_err(|e| {
             Diagnostic::error(codes::CANON, format!("cannot reduce the problem to a cone program: {e}"))
         })?;
-        Ok(Layer { program, cone })
+        Ok(Layer::from_parts(
+            Signature::of(program, source),
+            cone,
+            Settings::default(),
+            DiffOptions::default(),
+        ))
+    }
+
+    fn from_parts(sig: Signature, cone: ConeProgram, settings: Settings, diff: DiffOptions) -> Layer {
+        Layer { sig, cone, settings, diff, solvers: std::sync::Mutex::new(Vec::new()) }
+    }
+
+    /// The same layer with other solver settings.
+    pub fn with_settings(mut self, settings: Settings) -> Layer {
+        self.settings = settings;
+        self
+    }
+
+    /// The same layer with other differentiation options.
+    pub fn with_diff_options(mut self, diff: DiffOptions) -> Layer {
+        self.diff = diff;
+        self
     }
 
     /// Check parameter values against the declarations and flatten them into θ.
     pub fn theta(&self, values: &Values) -> Result<Vec<f64>, Vec<Diagnostic>> {
-        let p = &self.program;
+        let p = &self.sig;
         let mut errs = Vec::new();
         for name in values.keys() {
-            if p.param_by_name(name).is_none() {
+            if p.param(name).is_none() {
                 let mut d = Diagnostic::error(
                     codes::BAD_PARAMETER,
                     format!("`{name}` is not a parameter of this problem"),
@@ -87,21 +189,34 @@ impl Layer {
         if errs.is_empty() { Ok(theta) } else { Err(errs) }
     }
 
-    /// Solve for one parameter value.
-    pub fn forward(&self, values: &Values, settings: &Settings) -> Result<Output, Vec<Diagnostic>> {
-        let theta = self.theta(values)?;
-        let raw = solve::solve(&self.cone, &theta, settings)
-            .map_err(|e| vec![Diagnostic::error(codes::SOLVER_SETUP, e)])?;
+    /// Solve for one parameter value (with [`Layer::settings`]). Invalid values are an
+    /// error naming the parameter; a solve that does not reach optimality is an
+    /// `Output` with that status.
+    pub fn forward(&self, values: &Values) -> Result<Output, Error> {
+        self.forward_with(values, &self.settings)
+    }
+
+    /// [`Layer::forward`] with other solver settings for this call.
+    pub fn forward_with(&self, values: &Values, settings: &Settings) -> Result<Output, Error> {
+        let theta = self.theta(values).map_err(Error::from)?;
+        let d = solve::data(&self.cone, &theta);
+        // A solver from the pool (or a fresh one); it goes back for the next call.
+        let mut ws = self.solvers.lock().ok().and_then(|mut p| p.pop());
+        let raw = solve::solve_reusing(&self.cone, &d, settings, &mut ws)
+            .map_err(|e| Error::from(vec![Diagnostic::error(codes::SOLVER_SETUP, e)]))?;
+        if let (Some(w), Ok(mut pool)) = (ws, self.solvers.lock()) {
+            pool.push(w);
+        }
         Ok(self.output(raw, theta))
     }
 
     fn output(&self, raw: solve::RawSolution, theta: Vec<f64>) -> Output {
-        let p = &self.program;
+        let p = &self.sig;
         let cp = &self.cone;
         let mut variables = Values::new();
         for &v in &p.outputs {
-            let d = &p.vars[v.index()];
-            let data = raw.x[cp.var_cols[v.index()].clone()].to_vec();
+            let d = &p.vars[v];
+            let data = raw.x[cp.var_cols[v].clone()].to_vec();
             variables.insert(d.name.clone(), Array { shape: d.shape, data });
         }
         let mut duals = Values::new();
@@ -128,7 +243,7 @@ impl Layer {
             }
             duals.insert(label.to_string(), stack(parts));
         }
-        let objective = if p.objective.is_some() { cp.objective_sign * raw.objective } else { 0.0 };
+        let objective = if p.has_objective { cp.objective_sign * raw.objective } else { 0.0 };
         Output {
             status: raw.status,
             objective,
@@ -166,7 +281,7 @@ impl Layer {
     /// Cotangents of the outputs (variables, `dual:NAME`, `objective`) as vectors over
     /// the cone program's x and z, and the objective's cotangent.
     fn cotangents(&self, out: &Output, dvars: &Values) -> Result<(Vec<f64>, Vec<f64>, f64), Vec<Diagnostic>> {
-        let p = &self.program;
+        let p = &self.sig;
         let cp = &self.cone;
         let mut gx = vec![0.0; cp.n];
         let mut gz = vec![0.0; cp.m];
@@ -223,8 +338,8 @@ impl Layer {
                 }
                 continue;
             }
-            if let Some(v) = p.var_by_name(name) {
-                let d = &p.vars[v.index()];
+            if let Some(v) = p.var(name) {
+                let d = &p.vars[v];
                 if d.shape != g.shape {
                     errs.push(Diagnostic::error(
                         codes::BAD_PARAMETER,
@@ -232,7 +347,7 @@ impl Layer {
                     ));
                     continue;
                 }
-                for (k, c) in cp.var_cols[v.index()].clone().enumerate() {
+                for (k, c) in cp.var_cols[v].clone().enumerate() {
                     gx[c] += g.data[k];
                 }
                 continue;
@@ -262,33 +377,41 @@ impl Layer {
     }
 
     /// Check a cotangent map (names and shapes) without differentiating.
-    pub fn check_cotangents(&self, out: &Output, dvars: &Values) -> Result<(), Vec<Diagnostic>> {
-        self.cotangents(out, dvars).map(|_| ())
+    pub fn check_cotangents(&self, out: &Output, dvars: &Values) -> Result<(), Error> {
+        self.cotangents(out, dvars).map(|_| ()).map_err(Error::from)
     }
 
-    fn refuse_unsolved(out: &Output) -> Result<(), Vec<Diagnostic>> {
+    fn refuse_unsolved(out: &Output) -> Result<(), Error> {
         if out.status.is_optimal() {
             Ok(())
         } else {
-            Err(vec![
+            Err(Error::from(vec![
                 Diagnostic::error(
                     codes::NOT_DIFFERENTIABLE,
                     format!("cannot differentiate: the solve ended with status `{}`", out.status),
                 )
                 .note("a gradient is defined only at an optimal solution"),
-            ])
+            ]))
         }
     }
 
-    /// Reverse mode: d(loss)/d(outputs) → d(loss)/d(parameters).
-    pub fn backward(
+    /// Reverse mode: d(loss)/d(outputs) → d(loss)/d(parameters). `dvars` maps output
+    /// variable names, `dual:NAME` for a named constraint and `objective` to
+    /// d(loss)/d(that value); missing ones count as zero. Refused (an error) when the
+    /// solve of `out` did not reach optimality.
+    pub fn backward(&self, out: &Output, dvars: &Values) -> Result<Gradients, Error> {
+        self.backward_with(out, dvars, &self.diff)
+    }
+
+    /// [`Layer::backward`] with other differentiation options for this call.
+    pub fn backward_with(
         &self,
         out: &Output,
         dvars: &Values,
         opts: &DiffOptions,
-    ) -> Result<Gradients, Vec<Diagnostic>> {
+    ) -> Result<Gradients, Error> {
         Layer::refuse_unsolved(out)?;
-        let (gx, gz, gobj) = self.cotangents(out, dvars)?;
+        let (gx, gz, gobj) = self.cotangents(out, dvars).map_err(Error::from)?;
         let cp = &self.cone;
         let d = solve::data(cp, &out.theta);
         let kkt =
@@ -308,31 +431,42 @@ impl Layer {
     }
 
     /// Forward mode: a direction in parameter space (missing parameters count as 0)
-    /// → the directional derivative of the variables and the named duals.
-    pub fn jvp(
+    /// → the directional derivative of the output variables and the named duals.
+    pub fn jvp(&self, out: &Output, dparams: &Values) -> Result<(Values, Values), Error> {
+        self.jvp_with(out, dparams, &self.diff)
+    }
+
+    /// [`Layer::jvp`] with other differentiation options for this call.
+    pub fn jvp_with(
         &self,
         out: &Output,
         dparams: &Values,
         opts: &DiffOptions,
-    ) -> Result<(Values, Values), Vec<Diagnostic>> {
+    ) -> Result<(Values, Values), Error> {
         Layer::refuse_unsolved(out)?;
-        let p = &self.program;
+        let p = &self.sig;
         let cp = &self.cone;
         let mut dtheta = vec![0.0; cp.nparams];
         for (name, v) in dparams {
-            let Some(k) = p.param_by_name(name) else {
-                return Err(vec![Diagnostic::error(
+            let Some(k) = p.param(name) else {
+                return Err(Error::from(vec![Diagnostic::error(
                     codes::BAD_PARAMETER,
                     format!("`{name}` is not a parameter of this problem"),
-                )]);
+                )]));
             };
-            if v.shape != p.params[k.index()].shape {
-                return Err(vec![Diagnostic::error(
+            if v.shape != p.params[k].shape {
+                return Err(Error::from(vec![Diagnostic::error(
                     codes::BAD_PARAMETER,
-                    format!("`{name}`: expected shape {}, got {}", p.params[k.index()].shape, v.shape),
-                )]);
+                    format!("`{name}`: expected shape {}, got {}", p.params[k].shape, v.shape),
+                )]));
             }
-            dtheta[cp.param_entries[k.index()].clone()].copy_from_slice(&v.data);
+            if v.data.iter().any(|x| !x.is_finite()) {
+                return Err(Error::from(vec![Diagnostic::error(
+                    codes::BAD_PARAMETER,
+                    format!("`{name}`: values must be finite"),
+                )]));
+            }
+            dtheta[cp.param_entries[k].clone()].copy_from_slice(&v.data);
         }
         let d = solve::data(cp, &out.theta);
         let kkt =
@@ -349,7 +483,7 @@ impl Layer {
     /// when `symmetrize`).
     fn unflatten(&self, theta: &[f64], symmetrize: bool) -> Values {
         let mut out = Values::new();
-        for (k, d) in self.program.params.iter().enumerate() {
+        for (k, d) in self.sig.params.iter().enumerate() {
             let mut data = theta[self.cone.param_entries[k].clone()].to_vec();
             let a = d.attrs;
             if symmetrize && (a.symmetric || a.psd || a.nsd) {

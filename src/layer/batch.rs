@@ -1,0 +1,81 @@
+//! Many calls at once, in parallel over the batch (rayon). Each member is solved and
+//! differentiated independently and has its own status; the caller chooses what a
+//! failing member does to the rest.
+
+use super::{Error, Gradients, Layer, Output};
+use crate::diag::{Diagnostic, codes};
+use crate::values::Values;
+use rayon::prelude::*;
+
+/// What a failing member (invalid input, or a solve that is not optimal) does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum BatchPolicy {
+    /// The whole call fails with the first failing member's error (by index).
+    FailBatch,
+    /// Every member gets its own result; the others are unaffected. A solve that is
+    /// not optimal is an `Ok` output with its status (and its backward is refused).
+    #[default]
+    PerMember,
+}
+
+fn member_error(i: usize, e: Error) -> Error {
+    let mut diagnostics = e.diagnostics;
+    for d in &mut diagnostics {
+        d.message = format!("batch member {i}: {}", d.message);
+    }
+    Error { source: e.source, diagnostics }
+}
+
+impl Layer {
+    /// [`Layer::forward`] for every member of `batch`, in parallel.
+    pub fn forward_batch(
+        &self,
+        batch: &[Values],
+        policy: BatchPolicy,
+    ) -> Result<Vec<Result<Output, Error>>, Error> {
+        let outs: Vec<Result<Output, Error>> = batch.par_iter().map(|v| self.forward(v)).collect();
+        if policy == BatchPolicy::FailBatch {
+            for (i, o) in outs.iter().enumerate() {
+                match o {
+                    Err(e) => return Err(member_error(i, e.clone())),
+                    Ok(o) if !o.status.is_optimal() => {
+                        return Err(member_error(
+                            i,
+                            Error::from(Diagnostic::error(
+                                codes::NOT_DIFFERENTIABLE,
+                                format!("the solve ended with status `{}`", o.status),
+                            )),
+                        ));
+                    }
+                    Ok(_) => {}
+                }
+            }
+        }
+        Ok(outs)
+    }
+
+    /// [`Layer::backward`] for every member, in parallel: `outs[i]` with cotangents
+    /// `dvars[i]`. A member whose solve was not optimal gets an error (or fails the
+    /// whole call, by `policy`); the others are differentiated.
+    pub fn backward_batch(
+        &self,
+        outs: &[Output],
+        dvars: &[Values],
+        policy: BatchPolicy,
+    ) -> Result<Vec<Result<Gradients, Error>>, Error> {
+        if outs.len() != dvars.len() {
+            return Err(Error::from(Diagnostic::error(
+                codes::BAD_PARAMETER,
+                format!("{} outputs but {} cotangent maps", outs.len(), dvars.len()),
+            )));
+        }
+        let grads: Vec<Result<Gradients, Error>> =
+            outs.par_iter().zip(dvars.par_iter()).map(|(o, d)| self.backward(o, d)).collect();
+        if policy == BatchPolicy::FailBatch
+            && let Some((i, Err(e))) = grads.iter().enumerate().find(|(_, g)| g.is_err())
+        {
+            return Err(member_error(i, e.clone()));
+        }
+        Ok(grads)
+    }
+}
