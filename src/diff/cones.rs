@@ -893,7 +893,8 @@ fn exp_root(r0: f64, s0: f64, t0: f64) -> f64 {
 ///    `y² − y₀y − (1−α)rμ = 0` (the KKT conditions `x − x₀ = αμφ/x`, … with `φ = r`),
 ///    and r ∈ (0, |z₀|) is the root of `Φ(r) = x(r)^α y(r)^{1−α} − r` (concave, `Φ > 0`
 ///    near 0, `Φ(|z₀|) < 0`), found by safeguarded Newton with
-///    `x'(r) = α(|z₀| − 2r)/√(x₀² + 4αrμ)`. Both roots are evaluated without
+///    `x'(r) = α(|z₀| − 2r)/√(x₀² + 4αrμ)`, in the variable r if `r < |z₀|/2` and
+///    in μ otherwise (so that the product rμ has full relative precision). Both roots are evaluated without
 ///    cancellation. The polar part is `d = μ·a` with
 ///    `a = ∇g = (−αr/x, −(1−α)r/y, sign z₀)` for `g = |z| − x^α y^{1−α}`.
 ///
@@ -941,18 +942,32 @@ fn pow_split_unit(u: [f64; 3], a: f64) -> Split3 {
         );
     }
     let sg = z0.signum();
-    // f(r) = r − Φ-part: increasing through the root, f < 0 near 0, f(|z₀|) > 0.
-    let f = |r: f64| {
-        let mu = za - r;
+    // f(r, μ) = r − Φ-part with μ = |z₀| − r: increasing in r through the root, f < 0
+    // near r = 0, f > 0 at r = |z₀|; the second value is df/dr.
+    let f = |r: f64, mu: f64| {
         let (x, _, dx) = pow_quad_root(x0, a * r * mu);
         let (y, _, dy) = pow_quad_root(y0, (1.0 - a) * r * mu);
         let phi = pow_phi(x, y, a);
-        let xp = a * (za - 2.0 * r) / dx;
-        let yp = (1.0 - a) * (za - 2.0 * r) / dy;
+        let xp = a * (mu - r) / dx;
+        let yp = (1.0 - a) * (mu - r) / dy;
         (r - phi, 1.0 - phi * (a * xp / x + (1.0 - a) * yp / y))
     };
-    let r = safeguarded_newton(f, 0.0, za, f64::MIN_POSITIVE);
-    let mu = za - r;
+    // x(r) and y(r) depend on the product rμ, so solve for the smaller of r and μ: it is
+    // then found to full relative precision. (Solving for r alone leaves μ = |z₀| − r
+    // with an absolute error of an ulp of |z₀|, which x ≈ x₀ + αrμ/x₀ amplifies when v
+    // is near the boundary close to a face x = 0 or y = 0.)
+    let half = 0.5 * za;
+    let (r, mu) = if f(half, za - half).0 < 0.0 {
+        let g = |m: f64| {
+            let (val, der) = f(za - m, m);
+            (-val, der)
+        };
+        let m = safeguarded_newton(g, 0.0, za - half, f64::MIN_POSITIVE);
+        (za - m, m)
+    } else {
+        let r = safeguarded_newton(|r| f(r, za - r), 0.0, half, f64::MIN_POSITIVE);
+        (r, za - r)
+    };
     let (x, dx, _) = pow_quad_root(x0, a * r * mu);
     let (y, dy, _) = pow_quad_root(y0, (1.0 - a) * r * mu);
     let p = [x, y, sg * r];
@@ -965,4 +980,78 @@ fn pow_split_unit(u: [f64; 3], a: f64) -> Split3 {
     let curv = mu * a * (1.0 - a) * r * un * un;
     let delta = if curv.is_finite() { 1.0 / (1.0 + curv) } else { 0.0 };
     Split3 { p, d, u: [ph, nh, ah], lam: [1.0, delta, 0.0], region: Region::Smooth, root: r }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Which formula each 3-d projection used (`Split3::region`) and the root it found
+    //! (`Split3::root`); the cone-level properties are tested in `tests/cones.rs`.
+    use super::*;
+
+    #[test]
+    fn exp_regions() {
+        for (v, region) in [
+            ([-1.0, 1.0, 1.0], Region::Inside),
+            ([0.0, 0.0, 2.0], Region::Inside),
+            ([1.0, 0.0, -1.0], Region::Polar),
+            ([0.0, -1.0, -1.0], Region::Polar),
+            ([-1.0, -1.0, 1.0], Region::Edge),
+            ([-1.0, -1.0, -1.0], Region::Edge),
+            ([1.0, 1.0, 1.0], Region::Smooth),
+            ([0.01, -1.0, 1.0], Region::Smooth),
+        ] {
+            assert_eq!(exp_split(&v).region, region, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn exp_root_is_the_ratio_x_over_y_of_the_projection() {
+        // v = βP(ρ) + γQ(ρ) projects to βP(ρ): the root is ρ, whatever the scale of v.
+        for rho in [-40.0, -3.0, -0.5, 0.0, 0.7, 2.0, 10.0, 60.0] {
+            for (beta, gamma, scale) in [(1.0, 1.0, 1.0), (0.2, 3.0, 1e3), (5.0, 0.1, 1e-3)] {
+                let p = [rho, 1.0, f64::exp(rho)];
+                let q = [1.0, 1.0 - rho, -f64::exp(-rho)];
+                let v: Vec<f64> = (0..3).map(|i| scale * (beta * p[i] + gamma * q[i])).collect();
+                let s = exp_split(&v);
+                assert_eq!(s.region, Region::Smooth);
+                assert!((s.root - rho).abs() <= 1e-12 * rho.abs().max(1.0), "ρ = {rho}: {}", s.root);
+                if rho.abs() < 30.0 {
+                    assert!((s.p[0] / s.p[1] - rho).abs() <= 1e-12 * rho.abs().max(1.0));
+                }
+            }
+        }
+        // The ridge v = (0.01, −1, 1): ρ ≈ 101 and δ is of order e^{−ρ}ρ³ (about 1e-38).
+        let s = exp_split(&[0.01, -1.0, 1.0]);
+        assert!(s.root > 100.0 && s.root < 102.0, "{}", s.root);
+        assert!(s.lam[1] < 1e-30, "{:?}", s.lam);
+    }
+
+    #[test]
+    fn pow_regions_and_root() {
+        let a = 0.3;
+        for (v, region) in [
+            ([1.0, 1.0, 0.5], Region::Inside),
+            ([-1.0, -1.0, 0.5], Region::Polar),
+            ([1.0, -1.0, 0.0], Region::Edge),
+            ([-1.0, 2.0, 0.0], Region::Edge),
+            ([1.0, 1.0, 2.0], Region::Smooth),
+            ([-1.0, 1.0, -0.5], Region::Smooth),
+        ] {
+            assert_eq!(pow_split(&v, a).region, region, "{v:?}");
+        }
+        // The root is r = |Π(v)_z| for the input scaled to ‖v‖_∞ = 1, and Π(v) is on the
+        // boundary. The first point has r < |z₀|/2 (solved for r), the second μ < |z₀|/2
+        // (solved for μ).
+        for v in [[-2.0, -1.0, 4.0], [1.0, 1.0, -1.2], [1e-6, 2.0, 3.0]] {
+            let s = pow_split(&v, a);
+            let scale = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+            assert_eq!(s.region, Region::Smooth);
+            assert!((s.root * scale - s.p[2].abs()).abs() <= 1e-15 * scale, "{v:?}");
+            let phi = pow_phi(s.p[0], s.p[1], a);
+            assert!((phi - s.p[2].abs()).abs() <= 1e-14 * scale, "{v:?}: {:?}", s.p);
+        }
+        let small_r = pow_split(&[-2.0, -1.0, 4.0], a);
+        let small_mu = pow_split(&[1.0, 1.0, -1.2], a);
+        assert!(small_r.root < 0.5 && small_mu.root > 0.5, "{} {}", small_r.root, small_mu.root);
+    }
 }
