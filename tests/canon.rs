@@ -252,3 +252,34 @@ fn p_norm_is_power_cones_and_exact() {
         }
     }
 }
+
+/// A shared `let` is canonicalized once: `r` is used twice, but there is one
+/// second-order cone and one epigraph variable.
+#[test]
+fn shared_lets_are_canonicalized_once() {
+    let text = "constant c[2] = [1, 2]\nvariable x[2]\nlet r = norm2(x - c)\nminimize r + 2 * r\n";
+    let l = layer(text);
+    assert_eq!(l.cone.cones, vec![Cone::Soc(3)]);
+    assert_eq!(l.cone.n, 3);
+    assert!(objective(text).abs() < 1e-7);
+}
+
+/// examples/dense_qp.dopt (0.5·‖Qx‖² + qᵀx, −1 ≤ x ≤ 1) at n = 30: M has exactly one
+/// entry per coefficient, n² + 7n — Q's n² in A (with the n entries of t in t = Qx),
+/// 2n box rows, n of P, n of q, 2n of b — never parameters × rows.
+#[test]
+fn dense_parameter_matrix_map_is_one_entry_per_coefficient() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/dense_qp.dopt")).unwrap();
+    let src = SourceFile::new("dense_qp.dopt", text);
+    let dims = dopt::cli::parse_dims(&["n=30".to_string()]).unwrap();
+    let c = frontend::analyze(&src, &dims).unwrap_or_else(|f| panic!("{}", f.render()));
+    let l = Layer::new(c.program, &c.analysis).unwrap();
+    let (n, cp) = (30, &l.cone);
+    assert_eq!((cp.n, cp.m, cp.nparams), (2 * n, 3 * n, n * n + n));
+    assert_eq!(cp.map.nnz(), n * n + 7 * n);
+    assert_eq!(
+        (block_nnz(cp, "A"), block_nnz(cp, "b"), block_nnz(cp, "P"), block_nnz(cp, "q")),
+        (n * n + 3 * n, 2 * n, n, n)
+    );
+}

@@ -30,6 +30,8 @@ pub struct Canon<'a> {
     /// Entries of P (upper triangle, i ≤ j): (i, j, parameter, value).
     quad: Vec<(u32, u32, u32, f64)>,
     memo: HashMap<NodeId, Affine>,
+    /// How many expressions refer to each node: only shared ones are memoized.
+    uses: Vec<u32>,
     rows: Vec<(usize, usize, RowLayout, f64)>,
 }
 
@@ -106,13 +108,18 @@ impl<'a> Canon<'a> {
         self.quad.push((i, j, param, val));
     }
 
-    /// The canonical form of a node (memoized: `let`s are shared).
+    /// The canonical form of a node (memoized when shared: `let`s are). Leaves are
+    /// rebuilt at each use (as cheap as a copy), and a node used once is not kept, so
+    /// that a large parameter does not stay in memory in several forms.
     pub fn expr(&mut self, id: NodeId) -> Result<Affine, String> {
         if let Some(a) = self.memo.get(&id) {
             return Ok(a.clone());
         }
         let a = self.build(id)?;
-        self.memo.insert(id, a.clone());
+        let leaf = matches!(self.prog.node(id).op, Op::Const(_) | Op::Param(_) | Op::Var(_));
+        if !leaf && self.uses.get(id.index()).is_none_or(|&u| u > 1) {
+            self.memo.insert(id, a.clone());
+        }
         Ok(a)
     }
 
@@ -146,7 +153,7 @@ impl<'a> Canon<'a> {
             Op::MatMul(a, b) => {
                 let (sa, sb) = (p.node(*a).shape, p.node(*b).shape);
                 let (x, y) = (self.expr(*a)?, self.expr(*b)?);
-                x.bilinear(&y, shape.size(), &matmul_map(sa, sb))?
+                x.bilinear_iter(&y, shape.size(), matmul_entries(sa, sb))?
             }
             Op::Transpose(a) => {
                 let sa = p.node(*a).shape;
@@ -218,17 +225,17 @@ pub fn broadcast(a: &Affine, from: Shape, to: Shape) -> Affine {
 
 /// The (out, left, right, weight) map of numpy's `@`.
 pub fn matmul_map(a: Shape, b: Shape) -> Vec<(usize, usize, usize, f64)> {
+    matmul_entries(a, b).collect()
+}
+
+/// The entries of [`matmul_map`], one at a time (the map of a dense m×k by k×n
+/// product has m·k·n entries).
+pub fn matmul_entries(a: Shape, b: Shape) -> impl Iterator<Item = (usize, usize, usize, f64)> {
     let (m, k) = if a.is_vector() { (1, a.dims()[0]) } else { a.rows_cols() };
     let n = if b.is_vector() { 1 } else { b.rows_cols().1 };
-    let mut map = Vec::with_capacity(m * k * n);
-    for i in 0..m {
-        for j in 0..n {
-            for t in 0..k {
-                map.push((i * n + j, i * k + t, t * n + j, 1.0));
-            }
-        }
-    }
-    map
+    (0..m).flat_map(move |i| {
+        (0..n).flat_map(move |j| (0..k).map(move |t| (i * n + j, i * k + t, t * n + j, 1.0)))
+    })
 }
 
 /// svec of the symmetric part of an n×n row-major expression, in Clarabel's order:
@@ -276,6 +283,7 @@ pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
         blocks: Vec::new(),
         quad: Vec::new(),
         memo: HashMap::new(),
+        uses: use_counts(p),
         rows: Vec::new(),
     };
     // Variable attributes are constraints.
@@ -355,6 +363,27 @@ pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
         c.rows.push((k, block, layout, dual_sign));
     }
     assemble(c, sign, linear, var_cols, param_entries)
+}
+
+/// How many operands, objectives and constraint sides refer to each node.
+fn use_counts(p: &Program) -> Vec<u32> {
+    let mut uses = vec![0u32; p.nodes.len()];
+    let mut count = |id: NodeId| {
+        if let Some(u) = uses.get_mut(id.index()) {
+            *u = u.saturating_add(1);
+        }
+    };
+    for node in &p.nodes {
+        node.op.args().into_iter().for_each(&mut count);
+    }
+    if let Some(o) = &p.objective {
+        count(o.expr);
+    }
+    for con in &p.constraints {
+        count(con.lhs);
+        count(con.rhs);
+    }
+    uses
 }
 
 /// Split a (scalar) objective into weighted terms: (node, weight), the weight affine
