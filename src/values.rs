@@ -9,16 +9,40 @@ use serde_json::Value;
 /// Values by name, in a stable order.
 pub type Values = IndexMap<String, Array>;
 
+/// What a JSON value that should be a number is instead.
+fn not_a_number(v: &Value) -> String {
+    match v {
+        Value::Null => "null (NaN and infinities are not valid values)".into(),
+        Value::String(s) => {
+            let t = s.trim().to_ascii_lowercase();
+            let nonfinite = matches!(t.trim_start_matches(['+', '-']), "nan" | "inf" | "infinity");
+            let why = if nonfinite { "; NaN and infinities are not valid values" } else { "" };
+            format!("a string (\"{s}\"), not a number{why}")
+        }
+        Value::Bool(_) => "a boolean, not a number".into(),
+        Value::Object(_) => "an object, not a number or list".into(),
+        Value::Array(_) => "a list (at most 2 axes)".into(),
+        Value::Number(n) => format!("{n}, not a finite number"),
+    }
+}
+
+fn number(v: &Value) -> Option<f64> {
+    v.as_f64().filter(|x| x.is_finite())
+}
+
 /// Parse one JSON value as an array. `Err` says what is wrong with it.
 pub fn array_from_json(v: &Value) -> Result<Array, String> {
     match v {
-        Value::Number(n) => Ok(Array::scalar(n.as_f64().ok_or("not a finite number")?)),
+        Value::Number(_) => Ok(Array::scalar(number(v).ok_or_else(|| not_a_number(v))?)),
         Value::Array(items) => {
             if items.is_empty() {
                 return Err("an empty list".into());
             }
-            if items.iter().all(|x| x.is_number()) {
-                let data: Vec<f64> = items.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect();
+            if !items.iter().any(|x| x.is_array()) {
+                let mut data = Vec::with_capacity(items.len());
+                for (i, x) in items.iter().enumerate() {
+                    data.push(number(x).ok_or_else(|| format!("entry {i} is {}", not_a_number(x)))?);
+                }
                 return Ok(Array { shape: Shape::vector(data.len()), data });
             }
             let mut data = Vec::new();
@@ -27,13 +51,12 @@ pub fn array_from_json(v: &Value) -> Result<Array, String> {
                 let Value::Array(r) = row else {
                     return Err(format!("row {i} is not a list (mixing numbers and lists)"));
                 };
-                if !r.iter().all(|x| x.is_number()) {
-                    return Err(format!("row {i} has entries that are not numbers (at most 2 axes)"));
-                }
                 if *cols.get_or_insert(r.len()) != r.len() {
                     return Err(format!("row {i} has {} entries, row 0 has {}", r.len(), cols.unwrap_or(0)));
                 }
-                data.extend(r.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)));
+                for (j, x) in r.iter().enumerate() {
+                    data.push(number(x).ok_or_else(|| format!("entry [{i}][{j}] is {}", not_a_number(x)))?);
+                }
             }
             let c = cols.unwrap_or(0);
             if c == 0 {
@@ -41,16 +64,24 @@ pub fn array_from_json(v: &Value) -> Result<Array, String> {
             }
             Ok(Array { shape: Shape::matrix(items.len(), c), data })
         }
-        Value::Null => Err("null (NaN and infinities are not valid values)".into()),
-        Value::String(s) => Err(format!("a string (\"{s}\"), not a number")),
-        Value::Bool(_) => Err("a boolean, not a number".into()),
-        Value::Object(_) => Err("an object, not a number or list".into()),
+        _ => Err(not_a_number(v)),
     }
 }
 
 /// Parse a JSON object of named values.
 pub fn values_from_json(text: &str) -> Result<Values, String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| format!("malformed JSON: {e}"))?;
+    let v: Value = serde_json::from_str(text).map_err(|e| {
+        // JSON has no NaN or infinity: say so when the parser stops at one.
+        let at = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
+        let rest = at.chars().skip(e.column().saturating_sub(1)).collect::<String>().to_ascii_lowercase();
+        let rest = rest.trim_start_matches(['+', '-']);
+        let nonfinite = e.to_string().starts_with("number out of range")
+            || rest.starts_with("nan")
+            || rest.starts_with("inf");
+        let hint =
+            if nonfinite { " (values must be finite numbers: JSON has no NaN or infinity)" } else { "" };
+        format!("malformed JSON: {e}{hint}")
+    })?;
     let Value::Object(map) = v else { return Err("expected a JSON object mapping names to values".into()) };
     let mut out = Values::new();
     for (k, v) in map {
@@ -99,5 +130,17 @@ mod tests {
         assert!(values_from_json(r#"{"A": [[1, 2], [3]]}"#).unwrap_err().contains("row 1 has 1"));
         assert!(values_from_json(r#"{"a": null}"#).unwrap_err().contains("null"));
         assert!(values_from_json(r#"[1]"#).is_err());
+        let e = values_from_json(r#"{"x": [1, "NaN", 3]}"#).unwrap_err();
+        assert!(e.contains("`x`: entry 1 is a string (\"NaN\")") && e.contains("NaN and infinities"), "{e}");
+        let e = values_from_json(r#"{"A": [[1, 2], [3, null]]}"#).unwrap_err();
+        assert!(e.contains("entry [1][1] is null"), "{e}");
+        let e = values_from_json(r#"{"A": [[1, [2]], [3, 4]]}"#).unwrap_err();
+        assert!(e.contains("entry [0][1] is a list (at most 2 axes)"), "{e}");
+        assert!(values_from_json(r#"{"x": [1, true]}"#).unwrap_err().contains("entry 1 is a boolean"));
+        for text in [r#"{"x": [1, 1e999]}"#, r#"{"x": -1e999}"#, r#"{"x": [NaN]}"#, "{\"x\":\n -Infinity}"] {
+            let e = values_from_json(text).unwrap_err();
+            assert!(e.contains("malformed JSON") && e.contains("JSON has no NaN or infinity"), "{text}: {e}");
+        }
+        assert!(!values_from_json(r#"{"x": [1, 2}"#).unwrap_err().contains("NaN"));
     }
 }

@@ -160,10 +160,20 @@ impl Affine {
         out_size: usize,
         map: &[(usize, usize, usize, f64)],
     ) -> Result<Affine, String> {
+        self.bilinear_iter(other, out_size, map.iter().copied())
+    }
+
+    /// [`Affine::bilinear`] with the map given one entry at a time.
+    pub fn bilinear_iter(
+        &self,
+        other: &Affine,
+        out_size: usize,
+        map: impl IntoIterator<Item = (usize, usize, usize, f64)>,
+    ) -> Result<Affine, String> {
         let (a, b) = (self.ensure_sorted(), other.ensure_sorted());
         let (ra, rb) = (a.by_row(), b.by_row());
         let mut terms = Vec::new();
-        for &(o, i, j, w) in map {
+        for (o, i, j, w) in map {
             for s in &a.terms[ra[i]..ra[i + 1]] {
                 for t in &b.terms[rb[j]..rb[j + 1]] {
                     let col = match (s.col, t.col) {

@@ -30,6 +30,8 @@ pub struct Canon<'a> {
     /// Entries of P (upper triangle, i ≤ j): (i, j, parameter, value).
     quad: Vec<(u32, u32, u32, f64)>,
     memo: HashMap<NodeId, Affine>,
+    /// How many expressions refer to each node: only shared ones are memoized.
+    uses: Vec<u32>,
     rows: Vec<(usize, usize, RowLayout, f64)>,
 }
 
@@ -106,13 +108,18 @@ impl<'a> Canon<'a> {
         self.quad.push((i, j, param, val));
     }
 
-    /// The canonical form of a node (memoized: `let`s are shared).
+    /// The canonical form of a node (memoized when shared: `let`s are). Leaves are
+    /// rebuilt at each use (as cheap as a copy), and a node used once is not kept, so
+    /// that a large parameter does not stay in memory in several forms.
     pub fn expr(&mut self, id: NodeId) -> Result<Affine, String> {
         if let Some(a) = self.memo.get(&id) {
             return Ok(a.clone());
         }
         let a = self.build(id)?;
-        self.memo.insert(id, a.clone());
+        let leaf = matches!(self.prog.node(id).op, Op::Const(_) | Op::Param(_) | Op::Var(_));
+        if !leaf && self.uses.get(id.index()).is_none_or(|&u| u > 1) {
+            self.memo.insert(id, a.clone());
+        }
         Ok(a)
     }
 
@@ -146,7 +153,7 @@ impl<'a> Canon<'a> {
             Op::MatMul(a, b) => {
                 let (sa, sb) = (p.node(*a).shape, p.node(*b).shape);
                 let (x, y) = (self.expr(*a)?, self.expr(*b)?);
-                x.bilinear(&y, shape.size(), &matmul_map(sa, sb))?
+                x.bilinear_iter(&y, shape.size(), matmul_entries(sa, sb))?
             }
             Op::Transpose(a) => {
                 let sa = p.node(*a).shape;
@@ -218,17 +225,17 @@ pub fn broadcast(a: &Affine, from: Shape, to: Shape) -> Affine {
 
 /// The (out, left, right, weight) map of numpy's `@`.
 pub fn matmul_map(a: Shape, b: Shape) -> Vec<(usize, usize, usize, f64)> {
+    matmul_entries(a, b).collect()
+}
+
+/// The entries of [`matmul_map`], one at a time (the map of a dense m×k by k×n
+/// product has m·k·n entries).
+pub fn matmul_entries(a: Shape, b: Shape) -> impl Iterator<Item = (usize, usize, usize, f64)> {
     let (m, k) = if a.is_vector() { (1, a.dims()[0]) } else { a.rows_cols() };
     let n = if b.is_vector() { 1 } else { b.rows_cols().1 };
-    let mut map = Vec::with_capacity(m * k * n);
-    for i in 0..m {
-        for j in 0..n {
-            for t in 0..k {
-                map.push((i * n + j, i * k + t, t * n + j, 1.0));
-            }
-        }
-    }
-    map
+    (0..m).flat_map(move |i| {
+        (0..n).flat_map(move |j| (0..k).map(move |t| (i * n + j, i * k + t, t * n + j, 1.0)))
+    })
 }
 
 /// svec of the symmetric part of an n×n row-major expression, in Clarabel's order:
@@ -276,6 +283,7 @@ pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
         blocks: Vec::new(),
         quad: Vec::new(),
         memo: HashMap::new(),
+        uses: use_counts(p),
         rows: Vec::new(),
     };
     // Variable attributes are constraints.
@@ -355,6 +363,27 @@ pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
         c.rows.push((k, block, layout, dual_sign));
     }
     assemble(c, sign, linear, var_cols, param_entries)
+}
+
+/// How many operands, objectives and constraint sides refer to each node.
+fn use_counts(p: &Program) -> Vec<u32> {
+    let mut uses = vec![0u32; p.nodes.len()];
+    let mut count = |id: NodeId| {
+        if let Some(u) = uses.get_mut(id.index()) {
+            *u = u.saturating_add(1);
+        }
+    };
+    for node in &p.nodes {
+        node.op.args().into_iter().for_each(&mut count);
+    }
+    if let Some(o) = &p.objective {
+        count(o.expr);
+    }
+    for con in &p.constraints {
+        count(con.lhs);
+        count(con.rhs);
+    }
+    uses
 }
 
 /// Split a (scalar) objective into weighted terms: (node, weight), the weight affine
@@ -473,39 +502,46 @@ fn plain_columns(e: &Affine) -> Option<Vec<u32>> {
 }
 
 fn assemble(
-    c: Canon,
+    mut c: Canon,
     sign: f64,
     linear: Affine,
     var_cols: Vec<Range<usize>>,
     param_entries: Vec<Range<usize>>,
 ) -> Result<ConeProgram, String> {
+    // The expressions of the nodes are no longer needed: free them before M is built
+    // (for a dense parameter they hold several copies of its entries).
+    c.memo = HashMap::new();
     let n = c.n;
     let np = c.nparams;
     let pcol = |param: u32| if param == ONE { np } else { param as usize };
-    // Rows of A and the cones (consecutive zero / nonnegative blocks merged).
+    // Rows of A and the cones (consecutive zero / nonnegative blocks merged); each
+    // block is freed once its terms are copied.
     let mut cones: Vec<Cone> = Vec::new();
-    let mut a_terms: Vec<(usize, usize, usize, f64)> = Vec::new(); // (col, row, param, val)
-    let mut b_terms: Vec<(usize, usize, f64)> = Vec::new();
+    let nterms: usize = c.blocks.iter().map(|(_, e)| e.terms.len()).sum();
+    let mut a_terms: Vec<(u32, u32, u32, f64)> = Vec::with_capacity(nterms); // (col, row, param, val)
+    let mut b_terms: Vec<(u32, u32, f64)> = Vec::new();
     let mut block_rows = Vec::with_capacity(c.blocks.len());
     let mut m = 0;
-    for (cone, e) in &c.blocks {
+    let index = |k: usize| u32::try_from(k).map_err(|_| "the cone program is too large".to_string());
+    for (cone, e) in std::mem::take(&mut c.blocks) {
         block_rows.push(m..m + e.size);
         for t in &e.terms {
-            let row = m + t.row as usize;
+            let row = index(m + t.row as usize)?;
             if t.col == CONST {
-                b_terms.push((row, pcol(t.param), t.val));
+                b_terms.push((row, pcol(t.param) as u32, t.val));
             } else {
                 // s = e = G x + h  ⇒  −G x + s = h.
-                a_terms.push((t.col as usize, row, pcol(t.param), -t.val));
+                a_terms.push((t.col, row, pcol(t.param) as u32, -t.val));
             }
         }
         m += e.size;
         match (cones.last_mut(), cone) {
             (Some(Cone::Zero(k)), Cone::Zero(j)) | (Some(Cone::Nonneg(k)), Cone::Nonneg(j)) => *k += j,
-            _ => cones.push(*cone),
+            _ => cones.push(cone),
         }
     }
-    let (a, a_index) = pattern(m, n, a_terms.iter().map(|t| (t.1, t.0)));
+    index(m)?;
+    let (a, a_index) = pattern(m, n, a_terms.iter().map(|t| (t.1 as usize, t.0 as usize)));
     let p_entries: Vec<(usize, usize)> = c.quad.iter().map(|q| (q.0 as usize, q.1 as usize)).collect();
     let (pp, p_index) = pattern(n, n, p_entries.into_iter());
     let mut layout = ConeProgram {
@@ -522,21 +558,23 @@ fn assemble(
         objective_sign: sign,
     };
     let off = layout.offsets();
-    let mut tri = sprs::TriMat::new((off.end, np + 1));
+    // M as (row, column, value) triplets, then CSR with duplicates summed.
+    let mut trip: Vec<(usize, u32, f64)> =
+        Vec::with_capacity(c.quad.len() + linear.terms.len() + a_terms.len() + b_terms.len());
     for (q, k) in c.quad.iter().zip(&p_index) {
-        tri.add_triplet(off.p + k, pcol(q.2), q.3);
+        trip.push((off.p + k, pcol(q.2) as u32, q.3));
     }
     for t in &linear.terms {
         let row = if t.col == CONST { off.r } else { off.q + t.col as usize };
-        tri.add_triplet(row, pcol(t.param), t.val);
+        trip.push((row, pcol(t.param) as u32, t.val));
     }
-    for (t, k) in a_terms.iter().zip(&a_index) {
-        tri.add_triplet(off.a + k, t.2, t.3);
+    for (t, k) in a_terms.into_iter().zip(a_index) {
+        trip.push((off.a + k, t.2, t.3));
     }
     for t in &b_terms {
-        tri.add_triplet(off.b + t.0, t.1, t.2);
+        trip.push((off.b + t.0 as usize, t.1, t.2));
     }
-    layout.map = tri.to_csr();
+    layout.map = csr(off.end, np + 1, trip);
     layout.constraint_rows = c
         .rows
         .iter()
@@ -548,6 +586,32 @@ fn assemble(
         })
         .collect();
     Ok(layout)
+}
+
+/// A CSR matrix from (row, column, value) triplets, duplicates summed (and kept when
+/// they sum to zero: the pattern must not depend on the values).
+fn csr(nrows: usize, ncols: usize, mut trip: Vec<(usize, u32, f64)>) -> sprs::CsMat<f64> {
+    trip.sort_unstable_by_key(|t| (t.0, t.1));
+    let mut indptr = vec![0usize; nrows + 1];
+    let mut indices: Vec<usize> = Vec::with_capacity(trip.len());
+    let mut data: Vec<f64> = Vec::with_capacity(trip.len());
+    let mut last = None;
+    for (r, col, v) in trip {
+        if last == Some((r, col)) {
+            *data.last_mut().expect("an entry") += v;
+        } else {
+            indptr[r + 1] += 1;
+            indices.push(col as usize);
+            data.push(v);
+            last = Some((r, col));
+        }
+    }
+    for i in 0..nrows {
+        indptr[i + 1] += indptr[i];
+    }
+    indices.shrink_to_fit();
+    data.shrink_to_fit();
+    sprs::CsMat::new((nrows, ncols), indptr, indices, data)
 }
 
 /// The CSC pattern of a list of (row, col) positions, and each position's index into
