@@ -53,6 +53,17 @@ enum Command {
         #[command(flatten)]
         solver: SolverArgs,
     },
+    /// Compile a problem once into a layer file that solve/grad/canon accept in place
+    /// of the .dopt file.
+    Compile {
+        /// A .dopt file, or std:NAME.
+        file: String,
+        #[arg(long = "dim", value_name = "NAME=VALUE")]
+        dims: Vec<String>,
+        /// Where to write the layer.
+        #[arg(short = 'o', long = "output", value_name = "LAYER")]
+        output: String,
+    },
     /// Solve, then differentiate: d(loss)/d(parameters) from d(loss)/d(solution).
     Grad {
         /// A .dopt file, or std:NAME.
@@ -135,6 +146,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Command::Solve { file, params, dims, json, solver } => {
             solve(&file, &params, &dims, json, &solver, None, out, err)
         }
+        Command::Compile { file, dims, output } => compile_cmd(&file, &dims, &output, out, err),
         Command::Grad { file, params, dvars, dims, json, smoothing, solver } => {
             let g = GradArgs { dvars, smoothing };
             solve(&file, &params, &dims, json, &solver, Some(&g), out, err)
@@ -339,8 +351,52 @@ pub fn summary(file: &str, p: &hir::Program) -> String {
     s
 }
 
-/// Read, check, analyze and compile a problem; `Err(exit code)` after reporting.
+fn compile_cmd(file: &str, dims: &[String], output: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let start = std::time::Instant::now();
+    let layer = match compile(file, dims, None, err) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let secs = start.elapsed().as_secs_f64();
+    if let Err(e) = layer.save(output) {
+        let _ = writeln!(err, "error[E0901]: {e}");
+        return EXIT_INVALID;
+    }
+    let cp = &layer.cone;
+    let _ = writeln!(
+        out,
+        "{output}: layer of `{file}` ({} variables, {} rows, nnz(M) {}), compiled in {:.3} s",
+        cp.n,
+        cp.m,
+        cp.map.nnz(),
+        secs
+    );
+    EXIT_OK
+}
+
+/// Read, check, analyze and compile a problem — or load a compiled layer file;
+/// `Err(exit code)` after reporting.
 fn compile(file: &str, dims: &[String], params: Option<&Values>, err: &mut dyn Write) -> Result<Layer, i32> {
+    if !file.starts_with("std:")
+        && let Ok(mut f) = std::fs::File::open(file)
+    {
+        use std::io::Read;
+        let mut head = [0u8; 8];
+        let n = f.read(&mut head).unwrap_or(0);
+        if crate::layer::is_layer_file(&head[..n]) {
+            if !dims.is_empty() {
+                let _ = writeln!(
+                    err,
+                    "error[E0701]: `{file}` is a compiled layer: its dims were fixed when it was compiled (--dim is not allowed)"
+                );
+                return Err(EXIT_INVALID);
+            }
+            return Layer::load(file).map_err(|e| {
+                let _ = writeln!(err, "error[E0902]: {e}");
+                EXIT_INVALID
+            });
+        }
+    }
     let mut dims = match parse_dims(dims) {
         Ok(d) => d,
         Err(msg) => {
@@ -353,7 +409,7 @@ fn compile(file: &str, dims: &[String], params: Option<&Values>, err: &mut dyn W
         frontend::infer_dims(&src, values, &mut dims);
     }
     let c = frontend::analyze(&src, &dims).map_err(|f| report(&f, err))?;
-    Layer::new(c.program, &c.analysis).map_err(|d| {
+    Layer::compile(&c.program, &c.analysis, file).map_err(|d| {
         let _ = err.write_all(d.render(Some(&src)).as_bytes());
         EXIT_INVALID
     })

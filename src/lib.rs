@@ -15,10 +15,17 @@ pub mod source;
 pub mod stdlib;
 pub mod syntax;
 
+pub use frontend::Failure as Error;
+pub use ir::hir::Array;
+pub use layer::{BatchPolicy, DiffOptions, Gradients, Layer, Output};
+pub use problem::Problem;
 pub use sema::Dims;
+pub use solve::{Settings, Status};
+pub use values::Values;
 pub mod canon;
 pub mod cli;
 pub mod diff;
 pub mod layer;
+pub mod problem;
 pub mod solve;
 pub mod values;

@@ -196,7 +196,7 @@ fn mpc_example() {
 /// Solve `text` with no parameters at tight tolerances.
 fn objective(text: &str) -> f64 {
     let l = layer(text);
-    let o = l.forward(&Values::new(), &Settings::tight()).unwrap();
+    let o = l.forward_with(&Values::new(), &Settings::tight()).unwrap();
     assert_eq!(o.status, Status::Optimal, "{text}");
     o.objective
 }

@@ -117,4 +117,5 @@ codes! {
     SOLVER_SETUP = "E0802", Statement, "the solver rejected the problem data";
 
     UNREADABLE = "E0901", Io, "cannot read file";
+    BAD_LAYER_FILE = "E0902", Io, "truncated, corrupted or wrong-version layer file";
 }

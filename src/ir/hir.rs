@@ -41,6 +41,15 @@ impl Array {
     pub fn scalar(v: f64) -> Array {
         Array { shape: Shape::SCALAR, data: vec![v] }
     }
+    /// A vector `[data.len()]`.
+    pub fn vector(data: &[f64]) -> Array {
+        Array { shape: Shape::vector(data.len()), data: data.to_vec() }
+    }
+    /// An `m × n` matrix from its entries in row-major order; `None` when the count is
+    /// not `m·n`.
+    pub fn matrix(m: usize, n: usize, data: &[f64]) -> Option<Array> {
+        (data.len() == m * n).then(|| Array { shape: Shape::matrix(m, n), data: data.to_vec() })
+    }
     pub fn filled(shape: Shape, v: f64) -> Array {
         Array { shape, data: vec![v; shape.size()] }
     }

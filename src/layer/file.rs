@@ -184,7 +184,6 @@ fn put_layer(w: &mut Writer, l: &Layer) {
     w.f64(st.tol_gap_rel);
     w.f64(st.tol_feas);
     w.u64(st.max_iter as u64);
-    w.u8(st.verbose as u8);
     match l.diff.smoothing {
         Some(mu) => (w.u8(1), w.f64(mu)),
         None => (w.u8(0), w.f64(0.0)),
@@ -279,17 +278,25 @@ fn get_layer(r: &mut Reader) -> Result<Layer, String> {
         tol_gap_rel: r.f64()?,
         tol_feas: r.f64()?,
         max_iter: u32::try_from(r.u64()?).map_err(|_| "max_iter out of range")?,
-        verbose: r.u8()? != 0,
+        // Printing is the caller's choice, not the file's.
+        verbose: false,
     };
+    let tol_ok = |t: f64| t > 0.0 && t < 1.0;
+    if !(tol_ok(settings.tol_gap_abs) && tol_ok(settings.tol_gap_rel) && tol_ok(settings.tol_feas)) {
+        return Err("solver tolerances out of range".into());
+    }
     let smoothing = match (r.u8()?, r.f64()?) {
         (0, _) => None,
-        (_, mu) => Some(mu),
+        (_, mu) if mu > 0.0 && mu.is_finite() => Some(mu),
+        _ => return Err("a smoothing parameter that is not positive".into()),
     };
     Ok(Layer::from_parts(sig, cone, settings, super::DiffOptions { smoothing }))
 }
 
 fn put_decl(w: &mut Writer, d: &Decl) {
     w.str(&d.name);
+    w.u64(d.span.start as u64);
+    w.u64(d.span.end as u64);
     put_shape(w, d.shape);
     w.str(&d.shape_text);
     let a = d.attrs;
@@ -302,6 +309,8 @@ fn put_decl(w: &mut Writer, d: &Decl) {
 
 fn get_decl(r: &mut Reader) -> Result<Decl, String> {
     let name = r.str()?;
+    let start = u32::try_from(r.u64()?).map_err(|_| "a span out of range")?;
+    let end = u32::try_from(r.u64()?).map_err(|_| "a span out of range")?;
     let shape = get_shape(r)?;
     let shape_text = r.str()?;
     let b = r.u8()?;
@@ -312,7 +321,7 @@ fn get_decl(r: &mut Reader) -> Result<Decl, String> {
         psd: b & 8 != 0,
         nsd: b & 16 != 0,
     };
-    Ok(Decl { name, shape, shape_text, attrs, span: Span::default() })
+    Ok(Decl { name, shape, shape_text, attrs, span: Span { start, end } })
 }
 
 fn put_shape(w: &mut Writer, s: Shape) {
@@ -360,7 +369,17 @@ fn validate(l: &Layer) -> Result<(), String> {
     {
         return Err("P is not upper triangular".into());
     }
-    let rows: usize = c.cones.iter().map(|k| k.dim()).sum();
+    // Sizes before any arithmetic on them: a corrupt size must not overflow.
+    let tri = |n: usize| n.checked_mul(n + 1).map(|t| t / 2);
+    let mut rows = 0usize;
+    for k in &c.cones {
+        let d = match *k {
+            Cone::Psd(n) => tri(n.min(usize::MAX - 1)),
+            Cone::Zero(n) | Cone::Nonneg(n) | Cone::Soc(n) => Some(n),
+            Cone::Exp | Cone::Pow(_) => Some(3),
+        };
+        rows = d.and_then(|d| rows.checked_add(d)).ok_or("a cone size out of range")?;
+    }
     if rows != c.m {
         return Err(format!("the cones cover {rows} rows, A has {}", c.m));
     }
@@ -374,6 +393,12 @@ fn validate(l: &Layer) -> Result<(), String> {
         return Err("the parameter map has invalid entries".into());
     }
     let in_range = |r: &Range<usize>, end: usize| r.start <= r.end && r.end <= end;
+    let size = |s: Shape| s.dims().iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    if s.params.iter().chain(&s.vars).any(|d| size(d.shape).is_none())
+        || s.constraints.iter().any(|c| size(c.shape).is_none())
+    {
+        return Err("a shape out of range".into());
+    }
     if c.var_cols.len() != s.vars.len()
         || c.var_cols.iter().zip(&s.vars).any(|(r, d)| !in_range(r, c.n) || r.len() != d.shape.size())
     {
@@ -395,10 +420,10 @@ fn validate(l: &Layer) -> Result<(), String> {
             return Err("constraint rows point at no constraint".into());
         };
         let want = match r.layout {
-            RowLayout::Elementwise => info.shape.size(),
-            RowLayout::Psd(n) => n * (n + 1) / 2,
+            RowLayout::Elementwise => info.shape.dims().iter().try_fold(1usize, |a, &d| a.checked_mul(d)),
+            RowLayout::Psd(n) => tri(n.min(usize::MAX - 1)),
         };
-        if !in_range(&r.rows, c.m) || r.rows.len() != want {
+        if !in_range(&r.rows, c.m) || Some(r.rows.len()) != want {
             return Err("constraint rows out of range".into());
         }
     }

@@ -10,6 +10,7 @@ mod batch;
 mod file;
 
 pub use batch::BatchPolicy;
+pub use file::{FORMAT_VERSION, checksum, is_layer_file};
 
 use crate::canon;
 use crate::dcp::check::Analysis;

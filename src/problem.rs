@@ -1,0 +1,68 @@
+//! The library's entry point: a problem read from `.dopt` text, compiled into a
+//! [`Layer`] for given dims.
+//!
+//! ```
+//! use dopt::{Array, Dims, Problem, Values};
+//!
+//! let problem = Problem::from_str(
+//!     "relu.dopt",
+//!     "dim n\nparameter x[n]\nvariable y[n]\nminimize sum_squares(y - x)\nsubject to\n    y >= 0\n",
+//! )?;
+//! let layer = problem.compile(&Dims::new().with("n", 3))?;
+//! let params = Values::from([("x".to_string(), Array::vector(&[1.0, -2.0, 0.5]))]);
+//! let out = layer.forward(&params)?;
+//! let y = &out.variables["y"].data;
+//! assert!((y[0] - 1.0).abs() < 1e-6 && y[1].abs() < 1e-6 && (y[2] - 0.5).abs() < 1e-6);
+//!
+//! // d(sum(y))/dx = 1[x > 0]
+//! let dy = Values::from([("y".to_string(), Array::vector(&[1.0, 1.0, 1.0]))]);
+//! let grads = layer.backward(&out, &dy)?;
+//! let g = &grads.params["x"].data;
+//! assert!((g[0] - 1.0).abs() < 1e-6 && g[1].abs() < 1e-6 && (g[2] - 1.0).abs() < 1e-6);
+//! # Ok::<(), dopt::Error>(())
+//! ```
+
+use crate::frontend::{self, Failure as Error};
+use crate::layer::Layer;
+use crate::sema::Dims;
+use crate::source::SourceFile;
+
+/// A `.dopt` problem, read and parsed (syntax errors are reported here; names, shapes
+/// and DCP/DPP need the dims and are checked by [`Problem::compile`]).
+#[derive(Clone, Debug)]
+pub struct Problem {
+    source: SourceFile,
+}
+
+impl Problem {
+    /// Read a `.dopt` file, or `std:NAME` for a standard-library layer.
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Problem, Error> {
+        let path = path.as_ref().to_string_lossy().into_owned();
+        Problem::from_source(frontend::read_source(&path)?)
+    }
+
+    /// A problem from text; `name` is what messages call the file.
+    #[allow(clippy::should_implement_trait)] // it needs a name as well as the text
+    pub fn from_str(name: &str, text: &str) -> Result<Problem, Error> {
+        Problem::from_source(SourceFile::new(name, text))
+    }
+
+    fn from_source(source: SourceFile) -> Result<Problem, Error> {
+        crate::syntax::parse(&source)
+            .map_err(|d| Error { source: Some(source.clone()), diagnostics: vec![d] })?;
+        Ok(Problem { source })
+    }
+
+    /// The source text.
+    pub fn source(&self) -> &SourceFile {
+        &self.source
+    }
+
+    /// Check names, shapes and DCP/DPP with these dims (the file's defaults fill in
+    /// the rest) and reduce the problem to its cone program, once.
+    pub fn compile(&self, dims: &Dims) -> Result<Layer, Error> {
+        let c = frontend::analyze(&self.source, dims)?;
+        Layer::compile(&c.program, &c.analysis, &self.source.name)
+            .map_err(|d| Error { source: Some(self.source.clone()), diagnostics: vec![d] })
+    }
+}

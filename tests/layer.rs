@@ -1,0 +1,210 @@
+//! Compiled layers: save → load gives the same layer and the same answers; damaged
+//! files are refused with a reason; batches equal single calls, and one failing
+//! member does not spoil the others; reused solvers agree with fresh ones.
+
+use dopt::{Array, BatchPolicy, Dims, Layer, Problem, Settings, Status, Values};
+
+fn sparsemax(n: i64) -> Layer {
+    Problem::from_file("std:sparsemax").unwrap().compile(&Dims::new().with("n", n)).unwrap()
+}
+
+fn x(data: &[f64]) -> Values {
+    Values::from([("x".to_string(), Array::vector(data))])
+}
+
+fn y(data: &[f64]) -> Values {
+    Values::from([("y".to_string(), Array::vector(data))])
+}
+
+/// A deterministic pseudo-random vector in [-1, 1).
+fn random(n: usize, seed: u64) -> Vec<f64> {
+    let mut s = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+        })
+        .collect()
+}
+
+#[test]
+fn save_then_load_gives_identical_results() {
+    let a = Problem::from_file("tests/data/reference/problems/nearest_correlation.dopt")
+        .unwrap()
+        .compile(&Dims::new())
+        .unwrap();
+    let bytes = a.to_bytes();
+    let b = Layer::from_bytes(&bytes).unwrap();
+    assert_eq!(b.to_bytes(), bytes, "a loaded layer writes the same bytes");
+    assert_eq!(a.sig, b.sig);
+    let path = std::env::temp_dir().join(format!("dopt-layer-{}.dlayer", std::process::id()));
+    a.save(&path).unwrap();
+    let c = Layer::load(&path).unwrap();
+    let p = Values::from([(
+        "C".to_string(),
+        Array::matrix(3, 3, &[1.0, 0.9, -0.3, 0.9, 1.0, 0.4, -0.3, 0.4, 1.0]).unwrap(),
+    )]);
+    let w = Values::from([(
+        "X".to_string(),
+        Array::matrix(3, 3, &[1.0, 2.0, 0.0, -1.0, 0.5, 1.0, 0.0, 0.0, 3.0]).unwrap(),
+    )]);
+    let oa = a.forward(&p).unwrap();
+    let oc = c.forward(&p).unwrap();
+    assert_eq!(oa.status, Status::Optimal);
+    assert_eq!(oa.variables["X"].data, oc.variables["X"].data, "bitwise identical solutions");
+    assert_eq!(oa.objective, oc.objective);
+    let ga = a.backward(&oa, &w).unwrap();
+    let gc = c.backward(&oc, &w).unwrap();
+    assert_eq!(ga.params["C"].data, gc.params["C"].data);
+    std::fs::remove_file(&path).ok();
+}
+
+#[test]
+fn damaged_layer_files_are_refused_with_a_reason() {
+    let bytes = sparsemax(5).to_bytes();
+    let err = |b: &[u8]| Layer::from_bytes(b).err().unwrap_or_else(|| panic!("accepted a damaged file"));
+    assert!(err(b"not a layer at all").contains("not a dopt layer file"));
+    assert!(err(&bytes[..12]).contains("truncated"));
+    assert!(err(&bytes[..bytes.len() - 3]).contains("truncated"));
+    assert!(err(&bytes[..bytes.len() / 2]).contains("truncated"));
+    let mut v = bytes.clone();
+    v[8] = 99;
+    let e = err(&v);
+    assert!(e.contains("format version 99") && e.contains("compile the layer again"), "{e}");
+    let mut v = bytes.clone();
+    let mid = v.len() / 2;
+    v[mid] ^= 0x10;
+    assert!(err(&v).contains("checksum mismatch"));
+    let mut v = bytes.clone();
+    v.extend_from_slice(b"junk");
+    assert!(err(&v).contains("corrupted"));
+}
+
+/// Re-seal a modified payload with a valid checksum: what a careless tool might write.
+fn reseal(mut bytes: Vec<u8>) -> Vec<u8> {
+    let end = bytes.len() - 8;
+    let sum = dopt::layer::checksum(&bytes[20..end]);
+    bytes[end..].copy_from_slice(&sum.to_le_bytes());
+    bytes
+}
+
+#[test]
+fn a_resealed_corrupt_payload_never_panics() {
+    // Flip bytes all over the payload and fix the checksum: loading must either fail
+    // with a message or give a layer whose calls do not panic.
+    let base = sparsemax(4).to_bytes();
+    let mut loaded = 0;
+    for k in 0..(base.len() - 28) {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut v = base.clone();
+            v[20 + k] ^= flip;
+            let v = reseal(v);
+            if let Ok(l) = Layer::from_bytes(&v) {
+                loaded += 1;
+                let _ = l.forward(&x(&[0.1, 0.2, 0.3, 0.4]));
+            }
+        }
+    }
+    assert!(loaded > 0, "some flips (in values) should still give a usable layer");
+}
+
+#[test]
+fn batches_equal_single_calls() {
+    let l = sparsemax(20).with_settings(Settings::tight());
+    let batch: Vec<Values> = (0..16).map(|i| x(&random(20, i + 1))).collect();
+    let outs = l.forward_batch(&batch, BatchPolicy::FailBatch).unwrap();
+    let fresh = sparsemax(20);
+    let cot: Vec<Values> = (0..16).map(|i| y(&random(20, 100 + i))).collect();
+    let ok: Vec<_> = outs.into_iter().map(|o| o.unwrap()).collect();
+    let grads = l.backward_batch(&ok, &cot, BatchPolicy::FailBatch).unwrap();
+    for i in 0..16 {
+        let single = fresh.forward_with(&batch[i], &Settings::tight()).unwrap();
+        let a = &ok[i].variables["y"].data;
+        let b = &single.variables["y"].data;
+        let e = a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max);
+        assert!(e < 1e-9, "member {i}: batch and single solves differ by {e:.1e}");
+        let g = grads[i].as_ref().unwrap();
+        let gs = fresh.backward(&single, &cot[i]).unwrap();
+        let e = g.params["x"]
+            .data
+            .iter()
+            .zip(&gs.params["x"].data)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f64::max);
+        assert!(e < 1e-7, "member {i}: batch and single gradients differ by {e:.1e}");
+    }
+}
+
+#[test]
+fn a_failing_member_does_not_spoil_the_others() {
+    // Member 1 has a wrong shape, member 2 a NaN; member 3 is infeasible (lo > hi).
+    let l = Problem::from_str(
+        "box.dopt",
+        "parameter lo\nparameter hi\nparameter c[2]\nvariable x[2]\nminimize sum_squares(x - c)\nsubject to\n    lo <= x\n    x <= hi\n",
+    )
+    .unwrap()
+    .compile(&Dims::new())
+    .unwrap();
+    let member = |lo: f64, hi: f64, c: &[f64]| -> Values {
+        Values::from([
+            ("lo".to_string(), Array::scalar(lo)),
+            ("hi".to_string(), Array::scalar(hi)),
+            ("c".to_string(), Array::vector(c)),
+        ])
+    };
+    let batch = vec![
+        member(0.0, 1.0, &[0.5, 2.0]),
+        member(0.0, 1.0, &[0.5, 2.0, 3.0]),
+        member(0.0, f64::NAN, &[0.5, 2.0]),
+        member(1.0, 0.0, &[0.5, 2.0]),
+        member(-1.0, 1.0, &[-3.0, 0.25]),
+    ];
+    let outs = l.forward_batch(&batch, BatchPolicy::PerMember).unwrap();
+    assert!(outs[1].as_ref().unwrap_err()[0].message.contains("expected shape [2]"));
+    assert!(outs[2].as_ref().unwrap_err()[0].message.contains("must be finite"));
+    assert_eq!(outs[3].as_ref().unwrap().status, Status::Infeasible);
+    let x0 = &outs[0].as_ref().unwrap().variables["x"].data;
+    let x4 = &outs[4].as_ref().unwrap().variables["x"].data;
+    assert!((x0[0] - 0.5).abs() < 1e-6 && (x0[1] - 1.0).abs() < 1e-6, "{x0:?}");
+    assert!((x4[0] + 1.0).abs() < 1e-6 && (x4[1] - 0.25).abs() < 1e-6, "{x4:?}");
+    let e = l.forward_batch(&batch, BatchPolicy::FailBatch).unwrap_err();
+    assert!(e[0].message.starts_with("batch member 1:"), "{}", e[0].message);
+    // Backward: the infeasible member is refused, the others are differentiated.
+    let solved: Vec<_> = [0usize, 3, 4].iter().map(|&i| outs[i].as_ref().unwrap().clone()).collect();
+    let dx = Values::from([("x".to_string(), Array::vector(&[1.0, 1.0]))]);
+    let grads =
+        l.backward_batch(&solved, &[dx.clone(), dx.clone(), dx.clone()], BatchPolicy::PerMember).unwrap();
+    // d(x0 + x1)/dc: x0 = c0 inside the box (1), x1 = hi (0); d/dhi = 1.
+    let g0 = grads[0].as_ref().unwrap();
+    assert!((g0.params["c"].data[0] - 1.0).abs() < 1e-6 && g0.params["c"].data[1].abs() < 1e-6);
+    assert!((g0.params["hi"].data[0] - 1.0).abs() < 1e-6);
+    assert!(grads[1].as_ref().unwrap_err()[0].message.contains("infeasible"));
+    let g2 = grads[2].as_ref().unwrap();
+    assert!((g2.params["lo"].data[0] - 1.0).abs() < 1e-6 && (g2.params["c"].data[1] - 1.0).abs() < 1e-6);
+    let e = l.backward_batch(&solved, &[dx.clone(), dx.clone(), dx], BatchPolicy::FailBatch).unwrap_err();
+    assert!(e[0].message.starts_with("batch member 1:"));
+}
+
+#[test]
+fn a_reused_solver_agrees_with_a_fresh_one() {
+    // The layer keeps its Clarabel solver and only overwrites the data; the answers
+    // must be those of a fresh setup, whatever came before.
+    let l = sparsemax(30).with_settings(Settings::tight());
+    for seed in 0..8 {
+        let mut v = random(30, 50 + seed);
+        if seed % 2 == 1 {
+            v.iter_mut().for_each(|t| *t *= 100.0);
+        }
+        let reused = l.forward(&x(&v)).unwrap();
+        let fresh = sparsemax(30).forward_with(&x(&v), &Settings::tight()).unwrap();
+        let e = reused.variables["y"]
+            .data
+            .iter()
+            .zip(&fresh.variables["y"].data)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f64::max);
+        assert!(e < 1e-8, "seed {seed}: reused and fresh solves differ by {e:.1e}");
+    }
+}
