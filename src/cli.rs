@@ -64,6 +64,15 @@ enum Command {
         #[arg(short = 'o', long = "output", value_name = "LAYER")]
         output: String,
     },
+    /// Benchmark compiled layers against raw Clarabel solves; prints a markdown table.
+    Bench {
+        /// A few repetitions only (a smoke run).
+        #[arg(long)]
+        quick: bool,
+        /// Only the problems whose name contains this text (`build` for the build).
+        #[arg(long)]
+        only: Option<String>,
+    },
     /// Solve, then differentiate: d(loss)/d(parameters) from d(loss)/d(solution).
     Grad {
         /// A .dopt file, or std:NAME.
@@ -146,6 +155,13 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Command::Solve { file, params, dims, json, solver } => {
             solve(&file, &params, &dims, json, &solver, None, out, err)
         }
+        Command::Bench { quick, only } => match crate::bench::run(quick, only.as_deref(), out) {
+            Ok(()) => EXIT_OK,
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                EXIT_INVALID
+            }
+        },
         Command::Compile { file, dims, output } => compile_cmd(&file, &dims, &output, out, err),
         Command::Grad { file, params, dvars, dims, json, smoothing, solver } => {
             let g = GradArgs { dvars, smoothing };

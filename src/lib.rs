@@ -4,6 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod atoms;
+pub mod bench;
 pub mod blas;
 pub mod dcp;
 pub mod diag;

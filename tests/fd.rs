@@ -31,7 +31,7 @@ use dopt::frontend;
 use dopt::ir::cone::Cone;
 use dopt::ir::hir::Array;
 use dopt::ir::shape::Shape;
-use dopt::layer::{DiffOptions, Layer, Output};
+use dopt::layer::{Layer, Output};
 use dopt::sema::Dims;
 use dopt::solve::Settings;
 use dopt::source::SourceFile;
@@ -183,7 +183,7 @@ const LADDER: [(f64, f64); 8] = [
 /// quotient; at 1e-13 they are ~1e-10 accurate.
 fn solve(name: &str, l: &Layer, p: &Values) -> (Output, (f64, f64)) {
     for t in LADDER {
-        let out = l.forward(p, &settings(t)).unwrap_or_else(|e| panic!("{name}: {}", e[0].message));
+        let out = l.forward_with(p, &settings(t)).unwrap_or_else(|e| panic!("{name}: {}", e[0].message));
         if out.status.is_optimal() {
             return (out, t);
         }
@@ -196,11 +196,11 @@ fn solve(name: &str, l: &Layer, p: &Values) -> (Output, (f64, f64)) {
 fn solve_pair(name: &str, l: &Layer, p: &Values, d: &Values, h: f64) -> (Output, Output, (f64, f64)) {
     let (pp, pm) = (axpy(p, h, d), axpy(p, -h, d));
     for t in LADDER {
-        let op = l.forward(&pp, &settings(t)).unwrap_or_else(|e| panic!("{name}: {}", e[0].message));
+        let op = l.forward_with(&pp, &settings(t)).unwrap_or_else(|e| panic!("{name}: {}", e[0].message));
         if !op.status.is_optimal() {
             continue;
         }
-        let om = l.forward(&pm, &settings(t)).unwrap_or_else(|e| panic!("{name}: {}", e[0].message));
+        let om = l.forward_with(&pm, &settings(t)).unwrap_or_else(|e| panic!("{name}: {}", e[0].message));
         if om.status.is_optimal() {
             return (op, om, t);
         }
@@ -255,7 +255,7 @@ fn dot(a: &Values, b: &Values) -> f64 {
 /// (symmetrized where needed).
 fn directions(l: &Layer, base: &Values, state: &mut u64) -> Vec<Values> {
     let sym = |name: &str| {
-        let d = &l.program.params[l.program.param_by_name(name).unwrap().index()];
+        let d = &l.sig.params[l.sig.param(name).unwrap()];
         d.attrs.symmetric || d.attrs.psd || d.attrs.nsd
     };
     let zero = with_values(base, |_, _| 0.0);
@@ -356,9 +356,7 @@ fn run(c: &Case, seed: u64) -> Result {
         w
     };
 
-    let g = l
-        .backward(&out, &dvars, &DiffOptions::default())
-        .unwrap_or_else(|e| panic!("{}: backward: {}", c.name, e[0].message));
+    let g = l.backward(&out, &dvars).unwrap_or_else(|e| panic!("{}: backward: {}", c.name, e[0].message));
     assert!(!g.degenerate, "{}: flagged degenerate (choose values away from the kinks)", c.name);
     let grad = &g.params;
     assert!(grad.values().all(|a| a.data.iter().all(|v| v.is_finite())), "{}: {grad:?}", c.name);
@@ -396,9 +394,7 @@ fn run(c: &Case, seed: u64) -> Result {
         an.push(a);
         if n + 1 == dirs.len() {
             // Forward mode along the random direction, output by output.
-            let (dv, dd) = l
-                .jvp(&out, d, &DiffOptions::default())
-                .unwrap_or_else(|e| panic!("{}: jvp: {}", c.name, e[0].message));
+            let (dv, dd) = l.jvp(&out, d).unwrap_or_else(|e| panic!("{}: jvp: {}", c.name, e[0].message));
             let got = jvp_outputs(c, &dv, &dd);
             let jscale = want.iter().fold(1e-3f64, |m, v| m.max(v.abs()));
             for (i, g) in got.iter().enumerate() {
@@ -408,7 +404,7 @@ fn run(c: &Case, seed: u64) -> Result {
                 // The optimal value's directional derivative is ⟨∇p*, δ⟩; check it
                 // through the reverse mode with the objective alone.
                 let only: Values = [("objective".to_string(), sc(1.0))].into_iter().collect();
-                let gv = l.backward(&out, &only, &DiffOptions::default()).unwrap().params;
+                let gv = l.backward(&out, &only).unwrap().params;
                 let e = (dot(&gv, d) - want[want.len() - 1]).abs() / jscale;
                 forward = forward.max(e);
             }

@@ -1,0 +1,365 @@
+//! The benchmark behind `dopt bench` and `cargo bench`: per-call cost of compiled
+//! layers against the floor of a raw Clarabel solve of the same cone program, batch
+//! throughput, and the build of a layer with a dense 1000×1000 parameter.
+//!
+//! Problems (the peers' set, `docs/performance.md`): sparsemax n=100, softmax n=100,
+//! LML n=100 k=10, an OptNet-style dense QP (n=50, 50 inequalities, 10 equalities),
+//! box-constrained MPC (8 states, 4 inputs, horizon 20), lasso with a 100×50 parameter
+//! matrix; and the build of `0.5·sum_squares(Q @ x) + q @ x` with Q a dense 1000×1000
+//! parameter. Times are medians over repeated calls on distinct parameter values.
+
+use crate::ir::hir::Array;
+use crate::layer::{BatchPolicy, Layer};
+use crate::problem::Problem;
+use crate::sema::Dims;
+use crate::solve::{self, Settings};
+use crate::values::Values;
+use std::fmt::Write as _;
+use std::time::Instant;
+
+/// One benchmark problem: its text, dims, and a generator of parameter values and
+/// loss weights for member `i` of a batch.
+pub struct Case {
+    pub name: &'static str,
+    pub text: String,
+    pub dims: Dims,
+    pub params: Box<dyn Fn(u64) -> Values + Sync>,
+    pub dvars: Box<dyn Fn(u64) -> Values + Sync>,
+}
+
+/// Figures for one problem, in seconds.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub name: &'static str,
+    pub compile: f64,
+    pub raw: f64,
+    pub forward: f64,
+    pub backward: f64,
+    pub forward64: f64,
+    pub backward64: f64,
+    pub n: usize,
+    pub m: usize,
+}
+
+/// The build figure: time and peak memory growth of compiling the dense QP.
+#[derive(Clone, Debug)]
+pub struct Build {
+    pub n: usize,
+    pub seconds: f64,
+    pub peak_mb: Option<f64>,
+    pub nnz: usize,
+}
+
+/// A small deterministic generator (xorshift) for parameter values.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03 | 1)
+    }
+    /// Uniform in [-1, 1).
+    pub fn uniform(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    }
+    pub fn vec(&mut self, n: usize, scale: f64) -> Vec<f64> {
+        (0..n).map(|_| scale * self.uniform()).collect()
+    }
+}
+
+fn values(list: Vec<(&str, Array)>) -> Values {
+    list.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn matrix(m: usize, n: usize, data: Vec<f64>) -> Array {
+    Array { shape: crate::ir::shape::Shape::matrix(m, n), data }
+}
+
+fn std_case(name: &'static str, file: &str, dims: Dims, n: usize, scale: f64) -> Case {
+    let text = crate::stdlib::get(file).unwrap_or_default().to_string();
+    Case {
+        name,
+        text,
+        dims,
+        params: Box::new(move |i| values(vec![("x", Array::vector(&Rng::new(i).vec(n, scale)))])),
+        dvars: Box::new(move |i| values(vec![("y", Array::vector(&Rng::new(1000 + i).vec(n, 1.0)))])),
+    }
+}
+
+fn optnet_case() -> Case {
+    let (n, m, p) = (50usize, 50usize, 10usize);
+    let text = "# OptNet-style QP: dense parameters everywhere\n\
+        dim n = 50\ndim m = 50\ndim p = 10\n\
+        parameter Q[n, n] psd\nparameter q[n]\nparameter G[m, n]\nparameter h[m]\n\
+        parameter A[p, n]\nparameter b[p]\nvariable z[n]\n\
+        minimize 0.5 * quad_form(z, Q) + q @ z\n\
+        subject to\n    G @ z <= h\n    A @ z == b\n"
+        .to_string();
+    let params = move |i: u64| {
+        let mut r = Rng::new(i);
+        let l = r.vec(n * n, 1.0);
+        // Q = L Lᵀ / n + I: positive definite, exactly symmetric.
+        let mut q = vec![0.0; n * n];
+        for a in 0..n {
+            for b in 0..=a {
+                let s: f64 = (0..n).map(|k| l[a * n + k] * l[b * n + k]).sum::<f64>() / n as f64;
+                let v = s + if a == b { 1.0 } else { 0.0 };
+                q[a * n + b] = v;
+                q[b * n + a] = v;
+            }
+        }
+        let g = r.vec(m * n, 1.0);
+        let a = r.vec(p * n, 1.0);
+        let z0 = r.vec(n, 1.0);
+        let s0: Vec<f64> = r.vec(m, 0.5).iter().map(|v| v + 0.6).collect();
+        let h: Vec<f64> = (0..m).map(|k| (0..n).map(|j| g[k * n + j] * z0[j]).sum::<f64>() + s0[k]).collect();
+        let b: Vec<f64> = (0..p).map(|k| (0..n).map(|j| a[k * n + j] * z0[j]).sum::<f64>()).collect();
+        values(vec![
+            ("Q", matrix(n, n, q)),
+            ("q", Array::vector(&r.vec(n, 1.0))),
+            ("G", matrix(m, n, g)),
+            ("h", Array::vector(&h)),
+            ("A", matrix(p, n, a)),
+            ("b", Array::vector(&b)),
+        ])
+    };
+    Case {
+        name: "OptNet QP n=50, 50 ineq, 10 eq",
+        text,
+        dims: Dims::new(),
+        params: Box::new(params),
+        dvars: Box::new(move |i| values(vec![("z", Array::vector(&Rng::new(1000 + i).vec(n, 1.0)))])),
+    }
+}
+
+fn mpc_case() -> Case {
+    let (nx, nu, t) = (8usize, 4usize, 20usize);
+    let mut r = Rng::new(7);
+    // A = I + 0.1·random (mildly unstable), B random: a realistic small plant.
+    let a: Vec<f64> =
+        (0..nx * nx).map(|k| if k / nx == k % nx { 1.0 } else { 0.0 } + 0.1 * r.uniform()).collect();
+    let b = r.vec(nx * nu, 0.5);
+    let rows = |m: &[f64], cols: usize| -> String {
+        let rs: Vec<String> = m
+            .chunks(cols)
+            .map(|c| format!("[{}]", c.iter().map(|v| format!("{v:.6}")).collect::<Vec<_>>().join(", ")))
+            .collect();
+        format!("[{}]", rs.join(", "))
+    };
+    let text = format!(
+        "# box-constrained MPC: 8 states, 4 inputs, horizon 20\n\
+         dim nx = {nx}\ndim nu = {nu}\ndim T = {t}\n\
+         constant A[nx, nx] = {}\nconstant B[nx, nu] = {}\n\
+         parameter x0[nx]\nvariable x[nx, T+1]\nvariable u[nu, T]\n\
+         minimize sum_squares(x) + 0.1 * sum_squares(u)\n\
+         subject to\n    x[:, 0] == x0\n    for t in 0..T: x[:, t+1] == A @ x[:, t] + B @ u[:, t]\n\
+         \x20   -1 <= u <= 1\n",
+        rows(&a, nx),
+        rows(&b, nu)
+    );
+    Case {
+        name: "box MPC 8 states, 4 inputs, T=20",
+        text,
+        dims: Dims::new(),
+        params: Box::new(move |i| values(vec![("x0", Array::vector(&Rng::new(i).vec(nx, 3.0)))])),
+        dvars: Box::new(move |i| values(vec![("u", matrix(nu, t, Rng::new(1000 + i).vec(nu * t, 1.0)))])),
+    }
+}
+
+fn lasso_case() -> Case {
+    let (m, n) = (100usize, 50usize);
+    let text = "# lasso with a 100×50 parameter matrix\n\
+        dim m = 100\ndim n = 50\nparameter A[m, n]\nparameter b[m]\nparameter lam nonneg\n\
+        variable x[n]\nminimize sum_squares(A @ x - b) + lam * norm1(x)\n"
+        .to_string();
+    Case {
+        name: "lasso 100x50",
+        text,
+        dims: Dims::new(),
+        params: Box::new(move |i| {
+            let mut r = Rng::new(i);
+            values(vec![
+                ("A", matrix(m, n, r.vec(m * n, 1.0))),
+                ("b", Array::vector(&r.vec(m, 1.0))),
+                ("lam", Array::scalar(1.0 + 0.5 * r.uniform())),
+            ])
+        }),
+        dvars: Box::new(move |i| values(vec![("x", Array::vector(&Rng::new(1000 + i).vec(n, 1.0)))])),
+    }
+}
+
+/// The problems of the table, in order.
+pub fn cases() -> Vec<Case> {
+    vec![
+        std_case("sparsemax n=100", "sparsemax", Dims::new().with("n", 100), 100, 2.0),
+        std_case("softmax n=100", "softmax", Dims::new().with("n", 100), 100, 2.0),
+        std_case("LML n=100, k=10", "lml", Dims::new().with("n", 100).with("k", 10), 100, 2.0),
+        optnet_case(),
+        mpc_case(),
+        lasso_case(),
+    ]
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
+}
+
+/// Peak resident memory of this process so far (Linux), in MB.
+fn peak_rss_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Compile the dense QP of `examples/dense_qp.dopt` with n = `n`. The peak memory is
+/// the growth of this process's high-water mark (run it first to measure it alone).
+pub fn build(n: usize) -> Result<Build, String> {
+    let text = "dim n\nparameter Q[n, n]\nparameter q[n]\nvariable x[n]\n\
+                minimize 0.5 * sum_squares(Q @ x) + q @ x\nsubject to\n    -1 <= x <= 1\n";
+    let before = peak_rss_mb();
+    let start = Instant::now();
+    let layer = Problem::from_str("dense_qp.dopt", text)
+        .and_then(|p| p.compile(&Dims::new().with("n", n as i64)))
+        .map_err(|e| e.to_string())?;
+    let seconds = start.elapsed().as_secs_f64();
+    let peak_mb = match (before, peak_rss_mb()) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
+    Ok(Build { n, seconds, peak_mb, nnz: layer.cone.map.nnz() })
+}
+
+/// Measure one problem: `reps` single calls and `batch_reps` batches of `batch`.
+pub fn measure(case: &Case, reps: usize, batch: usize, batch_reps: usize) -> Result<Row, String> {
+    let start = Instant::now();
+    let layer: Layer = Problem::from_str(case.name, &case.text)
+        .and_then(|p| p.compile(&case.dims))
+        .map_err(|e| format!("{}: {e}", case.name))?;
+    let compile = start.elapsed().as_secs_f64();
+    let settings = Settings::default();
+    let cp = &layer.cone;
+
+    let mut raw = Vec::new();
+    let mut fwd = Vec::new();
+    let mut bwd = Vec::new();
+    // One warm-up call, then distinct parameter values per call.
+    let _ = layer.forward(&(case.params)(0));
+    for i in 0..reps as u64 {
+        let p = (case.params)(i + 1);
+        let d = (case.dvars)(i + 1);
+        let theta = layer.theta(&p).map_err(|e| format!("{}: {}", case.name, e[0].message))?;
+        let data = solve::data(cp, &theta);
+        let t = Instant::now();
+        let r = solve::solve_data(cp, &data, &settings)?;
+        raw.push(t.elapsed().as_secs_f64());
+        if !r.status.is_optimal() {
+            return Err(format!("{}: raw solve ended with status {}", case.name, r.status));
+        }
+        let t = Instant::now();
+        let out = layer.forward(&p).map_err(|e| e.to_string())?;
+        fwd.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        layer.backward(&out, &d).map_err(|e| format!("{}: {e}", case.name))?;
+        bwd.push(t.elapsed().as_secs_f64());
+    }
+
+    let members: Vec<Values> = (0..batch as u64).map(|i| (case.params)(100 + i)).collect();
+    let dvars: Vec<Values> = (0..batch as u64).map(|i| (case.dvars)(100 + i)).collect();
+    let mut f64s = Vec::new();
+    let mut b64s = Vec::new();
+    for _ in 0..batch_reps {
+        let t = Instant::now();
+        let outs = layer.forward_batch(&members, BatchPolicy::FailBatch).map_err(|e| e.to_string())?;
+        f64s.push(t.elapsed().as_secs_f64());
+        let outs: Vec<_> = outs.into_iter().filter_map(Result::ok).collect();
+        let t = Instant::now();
+        layer.backward_batch(&outs, &dvars, BatchPolicy::FailBatch).map_err(|e| e.to_string())?;
+        b64s.push(t.elapsed().as_secs_f64());
+    }
+    Ok(Row {
+        name: case.name,
+        compile,
+        raw: median(raw),
+        forward: median(fwd),
+        backward: median(bwd),
+        forward64: median(f64s),
+        backward64: median(b64s),
+        n: cp.n,
+        m: cp.m,
+    })
+}
+
+/// The markdown table of `rows` (times in ms) and the build line.
+pub fn table(rows: &[Row], batch: usize, build: Option<&Build>) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "| problem | n × m | compile | raw Clarabel | forward | backward | fwd/raw | bwd/fwd | step b1 | step b{batch} | b{batch} speed-up |"
+    );
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        let step1 = r.forward + r.backward;
+        let step_b = r.forward64 + r.backward64;
+        let _ = writeln!(
+            s,
+            "| {} | {}×{} | {:.2} | {:.3} | {:.3} | {:.3} | {:.2} | {:.2} | {:.3} | {:.1} | {:.2} |",
+            r.name,
+            r.n,
+            r.m,
+            r.compile * 1e3,
+            r.raw * 1e3,
+            r.forward * 1e3,
+            r.backward * 1e3,
+            r.forward / r.raw,
+            r.backward / r.forward,
+            step1 * 1e3,
+            step_b * 1e3,
+            batch as f64 * step1 / step_b,
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nms, medians. raw Clarabel: setup + solve of the same cone program by a fresh solver \
+         (data already computed). forward: validate parameters, apply M, solve (reused solver), \
+         map back. step = forward + backward; b{batch} speed-up = {batch} × step b1 / step b{batch} \
+         ({} threads).",
+        rayon::current_num_threads()
+    );
+    if let Some(b) = build {
+        let mem = b.peak_mb.map_or("n/a".to_string(), |m| format!("{m:.0} MB"));
+        let _ = writeln!(
+            s,
+            "\nBuild of `0.5*sum_squares(Q @ x) + q @ x` with a dense {n}×{n} parameter Q: {:.2} s, \
+             peak memory +{mem}, nnz(M) = {}.",
+            b.seconds,
+            b.nnz,
+            n = b.n
+        );
+    }
+    s
+}
+
+/// Run the whole benchmark; `quick` makes it a smoke run (few repetitions).
+pub fn run(quick: bool, only: Option<&str>, out: &mut dyn std::io::Write) -> Result<(), String> {
+    let (reps, batch, batch_reps) = if quick { (3, 8, 1) } else { (30, 64, 5) };
+    let build = if only.is_none_or(|o| "build".contains(o) || o == "build") {
+        Some(build(if quick { 100 } else { 1000 })?)
+    } else {
+        None
+    };
+    let mut rows = Vec::new();
+    for case in cases() {
+        if let Some(o) = only
+            && !case.name.contains(o)
+        {
+            continue;
+        }
+        rows.push(measure(&case, reps, batch, batch_reps)?);
+    }
+    let _ = out.write_all(table(&rows, batch, build.as_ref()).as_bytes());
+    Ok(())
+}
