@@ -497,7 +497,7 @@ impl Kkt {
             let ku = ldl.mul(&self.kvals, &u);
             let mut r: Vec<f64> = rhs.iter().zip(&ku).map(|(b, k)| b - k).collect();
             let res = r.iter().fold(0.0f64, |a, v| a.max(v.abs())) / bnorm;
-            if !(res < best.0) {
+            if res.is_nan() || res >= best.0 {
                 break; // stalled (or NaN)
             }
             best = (res, u.clone());

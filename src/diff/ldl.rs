@@ -9,6 +9,8 @@
 //! magnitude is replaced by `±2e-7` (Clarabel's defaults), so quasi-definite matrices
 //! factor stably in any order.
 
+#![allow(clippy::needless_range_loop)] // index arithmetic over CSC patterns
+
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::cholesky::ldlt::factor::{LdltParams, LdltRegularization};
 use faer::sparse::linalg::cholesky::{
