@@ -3,7 +3,6 @@
 
 use dopt::frontend;
 use dopt::ir::hir::Array;
-use dopt::ir::shape::Shape;
 use dopt::layer::{DiffOptions, Layer};
 use dopt::sema::Dims;
 use dopt::solve::Settings;

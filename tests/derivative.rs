@@ -5,6 +5,8 @@
 //! with a dense solve of the reduced system J_R, is adjoint to the VJP, and the
 //! symbolic factorization can be reused.
 
+#![allow(clippy::needless_range_loop)] // index arithmetic over CSC patterns
+
 use dopt::diff::cones;
 use dopt::diff::derivative::{Kkt, KktSymbolic};
 use dopt::ir::cone::{Cone, ConeProgram, Pattern};
@@ -62,7 +64,7 @@ fn pair(cone: &Cone, variant: usize, state: &mut u64) -> (Vec<f64>, Vec<f64>) {
             let mut y = vec![0.0; k];
             for i in 0..k {
                 let v = 0.3 + rnd(state).abs();
-                if (i + variant) % 2 == 0 { s[i] = v } else { y[i] = v }
+                if (i + variant).is_multiple_of(2) { s[i] = v } else { y[i] = v }
             }
             (s, y)
         }
