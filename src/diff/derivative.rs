@@ -1,4 +1,4 @@
-//! Implicit differentiation of the conic KKT conditions (design: docs/differentiation.md).
+//! Implicit differentiation of the conic KKT conditions (design: differentiation-notes §3.4, §6).
 //!
 //! With v = z − s, y = Π(v), s = Π(v) − v (Π the projection onto K*), the solution
 //! satisfies R(x, v; θ) = [Px + q + Aᵀy; Ax + s − b] = 0. Per cone, DΠ(v) = U Λ Uᵀ;
@@ -13,6 +13,21 @@
 //! ω₁ = a, ω₂ = U₊ c + g_s, and then dq = −ω₁, db = ω₂, dA = −(y ω₁ᵀ + ω₂ xᵀ),
 //! dP = −½(ω₁ xᵀ + x ω₁ᵀ), each read on the sparsity pattern. Every forward map sits
 //! beside its adjoint below.
+//!
+//! K is factored by a sparse LDLᵀ (`ldl`, AMD ordering, static + dynamic
+//! regularization towards the quasi-definite signs, ≤ 10 refinement steps against the
+//! unregularized K). Its pattern depends only on patterns(P, A) and the cone list
+//! ([`KktSymbolic`], shared by every solution): every direction of every block is kept,
+//! a dropped one (λ ≤ [`DROP`]) gets a zero coupling and a −1 diagonal. Zero and
+//! nonnegative blocks are diagonal; PSD, exp and pow blocks use their eigen-coordinates
+//! (`UᵀA`, dense over the block's rows). A second-order cone block `(t, w)` would fill
+//! K with a dense k×k `UᵀA`, so it is *lifted* instead: with u± = (1, ±ŵ)/√2, D has the
+//! eigenvalues λ₊, λ_t (tangent space), λ₋, and dy keeps its original coordinates
+//! (coupled to A as it is). If h_t ≤ 1 the block is −H = −h_t I + (h_t − h₊)u₊u₊ᵀ −
+//! (h₋ − h_t)u₋u₋ᵀ, each rank-one term a lifting scalar (ξa, ξb); otherwise the slack
+//! side is used, `dy = −G e`, `e = ds`, with G = g_t I + (g₊ − g_t)u₊u₊ᵀ − (g_t − g₋)u₋u₋ᵀ,
+//! g = λ/(1 − λ) (scalars ξc, ζ). An infinite h or g is a constraint (a zero diagonal),
+//! and no stored entry exceeds 1 in magnitude besides A's and P's. Cost: O(k) per SOC.
 
 #![allow(clippy::needless_range_loop)] // index arithmetic over CSC patterns
 
