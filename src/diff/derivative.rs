@@ -27,7 +27,7 @@
 //! (h₋ − h_t)u₋u₋ᵀ, each rank-one term a lifting scalar (ξa, ξb); otherwise the slack
 //! side is used, `dy = −G e`, `e = ds`, with G = g_t I + (g₊ − g_t)u₊u₊ᵀ − (g_t − g₋)u₋u₋ᵀ,
 //! g = λ/(1 − λ) (scalars ξc, ζ). An infinite h or g is a constraint (a zero diagonal),
-//! and no stored entry exceeds 1 in magnitude besides A's and P's. Cost: O(k) per SOC.
+//! and no lifted entry exceeds 1 in magnitude. Cost: O(k) per SOC block.
 
 #![allow(clippy::needless_range_loop)] // index arithmetic over CSC patterns
 
