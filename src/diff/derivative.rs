@@ -1,4 +1,4 @@
-//! Implicit differentiation of the conic KKT conditions (design: docs/differentiation.md).
+//! Implicit differentiation of the conic KKT conditions (design: differentiation-notes §3.4, §6).
 //!
 //! With v = z − s, y = Π(v), s = Π(v) − v (Π the projection onto K*), the solution
 //! satisfies R(x, v; θ) = [Px + q + Aᵀy; Ax + s − b] = 0. Per cone, DΠ(v) = U Λ Uᵀ;
@@ -13,33 +13,238 @@
 //! ω₁ = a, ω₂ = U₊ c + g_s, and then dq = −ω₁, db = ω₂, dA = −(y ω₁ᵀ + ω₂ xᵀ),
 //! dP = −½(ω₁ xᵀ + x ω₁ᵀ), each read on the sparsity pattern. Every forward map sits
 //! beside its adjoint below.
+//!
+//! K is factored by a sparse LDLᵀ (`ldl`, AMD ordering, static + dynamic
+//! regularization towards the quasi-definite signs, ≤ 10 refinement steps against the
+//! unregularized K). Its pattern depends only on patterns(P, A) and the cone list
+//! ([`KktSymbolic`], shared by every solution): every direction of every block is kept,
+//! a dropped one (λ ≤ [`DROP`]) gets a zero coupling and a −1 diagonal. Zero and
+//! nonnegative blocks are diagonal; PSD, exp and pow blocks use their eigen-coordinates
+//! (`UᵀA`, dense over the block's rows). A second-order cone block `(t, w)` would fill
+//! K with a dense k×k `UᵀA`, so it is *lifted* instead: with u± = (1, ±ŵ)/√2, D has the
+//! eigenvalues λ₊, λ_t (tangent space), λ₋, and dy keeps its original coordinates
+//! (coupled to A as it is). If h_t ≤ 1 the block is −H = −h_t I + (h_t − h₊)u₊u₊ᵀ −
+//! (h₋ − h_t)u₋u₋ᵀ, each rank-one term a lifting scalar (ξa, ξb); otherwise the slack
+//! side is used, `dy = −G e`, `e = ds`, with G = g_t I + (g₊ − g_t)u₊u₊ᵀ − (g_t − g₋)u₋u₋ᵀ,
+//! g = λ/(1 − λ) (scalars ξc, ζ). An infinite h or g is a constraint (a zero diagonal),
+//! and no lifted entry exceeds 1 in magnitude. Cost: O(k) per SOC block.
 
 #![allow(clippy::needless_range_loop)] // index arithmetic over CSC patterns
 
 use super::cones;
+use super::ldl::SymbolicLdl;
 use crate::ir::cone::{Cone, ConeProgram};
 use crate::solve::Data;
-use faer::Mat;
-use faer::linalg::solvers::Solve;
+use std::sync::Arc;
 
 /// Directions of DΠ with λ at most this are dropped (exact mode).
 pub const DROP: f64 = 1e-12;
 
+/// A row (or eigenvalue) within this relative distance of a kink of the projection
+/// marks the solution as degenerate.
+const DEGENERATE_TOL: f64 = 1e-7;
+
+/// How a cone block enters K.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// Zero, nonnegative and 1-dimensional second-order cones: `U = I`, one variable
+    /// per row, coupled to its row of A (or decoupled when its direction is dropped).
+    Diag,
+    /// Second-order cones of dimension ≥ 2, in the lifted form (no fill, see the
+    /// module docs): one variable `dy_i` per row coupled to A as it is, `k` variables
+    /// `e`, and four scalars `ξa, ξb, ξc, ζ`.
+    Soc,
+    /// PSD, exponential and power cones: the eigen-coordinates `w = Uᵀdy`, coupled to
+    /// `UᵀA` (dense over the rows of the block).
+    Dense,
+}
+
+#[derive(Clone, Debug)]
+struct Block {
+    cone: Cone,
+    kind: Kind,
+    /// First row of the block (its variables are `n + off .. n + off + k`).
+    off: usize,
+    k: usize,
+    /// First extra variable (SOC only).
+    extra: usize,
+    /// First slot of the 5k lift entries (SOC only).
+    lift_slot: usize,
+}
+
+/// The pattern of the derivative system of one cone program and its symbolic LDLᵀ
+/// factorization (AMD ordering). It depends only on the patterns of P and A and on
+/// the cone list, so one value serves every solution, data value and batch member.
+#[derive(Debug)]
+pub struct KktSymbolic {
+    n: usize,
+    m: usize,
+    size: usize,
+    blocks: Vec<Block>,
+    /// Block of each row of A.
+    row_block: Vec<usize>,
+    /// Expected pivot sign of each variable.
+    signs: Vec<i8>,
+    /// First slot of each entry of A (Dense blocks own `k` consecutive slots).
+    a_slot: Vec<usize>,
+    n_slots: usize,
+    ldl: Result<SymbolicLdl, String>,
+}
+
+impl KktSymbolic {
+    /// Pattern and symbolic factorization for the cone program `cp`.
+    pub fn new(cp: &ConeProgram) -> Arc<KktSymbolic> {
+        let (n, m) = (cp.n, cp.m);
+        let mut blocks = Vec::with_capacity(cp.cones.len());
+        let mut row_block = vec![0; m];
+        let mut row = 0;
+        let mut extra = n + m;
+        for cone in &cp.cones {
+            let k = cone.dim();
+            let kind = match cone {
+                Cone::Zero(_) | Cone::Nonneg(_) => Kind::Diag,
+                Cone::Soc(k) if *k <= 1 => Kind::Diag,
+                Cone::Soc(_) => Kind::Soc,
+                Cone::Psd(_) | Cone::Exp | Cone::Pow(_) => Kind::Dense,
+            };
+            for r in row..(row + k).min(m) {
+                row_block[r] = blocks.len();
+            }
+            blocks.push(Block { cone: *cone, kind, off: row, k, extra, lift_slot: 0 });
+            if kind == Kind::Soc {
+                extra += k + 4;
+            }
+            row += k;
+        }
+        let size = extra;
+        let mut signs = vec![-1i8; size];
+        signs[..n].fill(1);
+        for b in &blocks {
+            if b.kind == Kind::Soc {
+                let e = b.extra;
+                signs[e..e + b.k].fill(1);
+                signs[e + b.k + 1] = 1; // ξb
+                signs[e + b.k + 2] = 1; // ξc
+            }
+        }
+        let mut pairs: Vec<(usize, usize)> = Vec::with_capacity(cp.p.nnz() + cp.a.nnz());
+        for j in 0..n {
+            for k in cp.p.colptr[j]..cp.p.colptr[j + 1] {
+                let i = cp.p.rowval[k];
+                pairs.push((i.min(j), i.max(j)));
+            }
+        }
+        let mut a_slot = vec![0; cp.a.nnz()];
+        for j in 0..n {
+            for k in cp.a.colptr[j]..cp.a.colptr[j + 1] {
+                let i = cp.a.rowval[k];
+                a_slot[k] = pairs.len();
+                let b = &blocks[row_block[i]];
+                match b.kind {
+                    Kind::Diag | Kind::Soc => pairs.push((j, n + i)),
+                    Kind::Dense => pairs.extend((0..b.k).map(|c| (j, n + b.off + c))),
+                }
+            }
+        }
+        for b in &mut blocks {
+            if b.kind != Kind::Soc {
+                continue;
+            }
+            b.lift_slot = pairs.len();
+            let (w, e, k) = (n + b.off, b.extra, b.k);
+            pairs.extend((0..k).map(|i| (w + i, e + i)));
+            pairs.extend((0..k).map(|i| (w + i, e + k)));
+            pairs.extend((0..k).map(|i| (w + i, e + k + 1)));
+            pairs.extend((0..k).map(|i| (e + i, e + k + 2)));
+            pairs.extend((0..k).map(|i| (e + i, e + k + 3)));
+        }
+        let ldl = SymbolicLdl::new(size, &pairs);
+        Arc::new(KktSymbolic { n, m, size, blocks, row_block, signs, a_slot, n_slots: pairs.len(), ldl })
+    }
+
+    /// Dimension of K.
+    pub fn dim(&self) -> usize {
+        self.size
+    }
+
+    /// Stored entries of the upper triangle of K and of its factor L (0 if the
+    /// symbolic factorization failed).
+    pub fn nnz(&self) -> (usize, usize) {
+        self.ldl.as_ref().map(|l| (l.nnz(), l.factor_nnz())).unwrap_or((0, 0))
+    }
+
+    fn fits(&self, cp: &ConeProgram) -> bool {
+        self.n == cp.n && self.m == cp.m && self.a_slot.len() == cp.a.nnz()
+    }
+}
+
+/// Eigen-structure of DΠ for a second-order cone block `v = (t, w)`: the eigenvalues
+/// on `u₊ = (1, ŵ)/√2`, on the tangent directions `(0, e)`, `e ⊥ ŵ`, and on
+/// `u₋ = (1, −ŵ)/√2`, and `ŵ` (any unit vector when `w = 0`; then all three agree).
+fn soc_eigs(v: &[f64], smoothing: Option<f64>) -> (f64, f64, f64, Vec<f64>) {
+    let t = v[0];
+    let nu = v[1..].iter().map(|x| x * x).sum::<f64>().sqrt();
+    let what: Vec<f64> = if nu > 0.0 {
+        v[1..].iter().map(|x| x / nu).collect()
+    } else {
+        let mut e = vec![0.0; v.len() - 1];
+        e[0] = 1.0;
+        e
+    };
+    let l = match smoothing {
+        Some(mu) if mu > 0.0 => {
+            // CHKS: φ(λ) = ½(λ + √(λ² + 4μ)), φ' = φ/√(λ² + 4μ), and the divided
+            // difference φ[a, b] = (φ(a) + φ(b))/(√(a² + 4μ) + √(b² + 4μ)).
+            let root = |l: f64| (l * l + 4.0 * mu).sqrt();
+            let phi = |l: f64| 0.5 * (l + root(l));
+            let d = |l: f64| phi(l) / root(l);
+            let (a, b) = (t - nu, t + nu);
+            let dd = if nu > 0.0 { (phi(a) + phi(b)) / (root(a) + root(b)) } else { d(t) };
+            (d(b), dd, d(a))
+        }
+        _ if nu <= t => (1.0, 1.0, 1.0),
+        _ if nu <= -t => (0.0, 0.0, 0.0),
+        _ => (1.0, 0.5 * (1.0 + t / nu), 0.0),
+    };
+    (l.0, l.1, l.2, what)
+}
+
+/// `(1 − λ)/λ`, infinite for a dropped direction.
+fn h_of(l: f64) -> f64 {
+    if l > DROP { ((1.0 - l) / l).max(0.0) } else { f64::INFINITY }
+}
+
+/// `λ/(1 − λ)`, infinite when λ is 1 (to rounding).
+fn g_of(l: f64) -> f64 {
+    if l < 1.0 - DROP { (l / (1.0 - l)).max(0.0) } else { f64::INFINITY }
+}
+
+/// Coupling factor and diagonal of a lifting variable that adds `−a·uuᵀ` (sign +1
+/// variable) or `+a·uuᵀ` (sign −1) to the block it hangs off, `a ∈ [0, ∞]`: for
+/// `a ≥ 1` the coupling is `u` and the diagonal `±1/a` (a constraint `uᵀ· = 0` when
+/// `a = ∞`), otherwise `√a·u` with diagonal `±1`, so no entry exceeds 1.
+fn lift(a: f64, sign: f64) -> (f64, f64) {
+    if a >= 1.0 { (1.0, sign / a) } else { (a.max(0.0).sqrt(), sign) }
+}
+
 /// The factorized derivative system at one solution.
 pub struct Kkt {
-    n: usize,
-    /// Kept directions: (row offset of the cone block, column of U within the block as
-    /// a dense vector over the block's rows).
-    dirs: Vec<(usize, Vec<f64>)>,
-    lu: faer::linalg::solvers::PartialPivLu<f64>,
-    k: Mat<f64>,
+    sym: Arc<KktSymbolic>,
+    /// Row factor of the Diag and SOC rows in `U₊ᵀ` (1 kept, 0 dropped).
+    rowscale: Vec<f64>,
+    /// Per Dense block: `U` (k×k, row-major) with its dropped columns zeroed.
+    dense_u: Vec<Vec<f64>>,
+    /// CSC values of the upper triangle of K (unregularized).
+    kvals: Vec<f64>,
+    factor: Result<Vec<f64>, String>,
     /// The polished solution: x, y = Π(v), s = Π(v) − v.
     pub x: Vec<f64>,
     pub y: Vec<f64>,
     pub s: Vec<f64>,
     /// A weakly active constraint was met: the derivative is one-sided there.
     pub degenerate: bool,
-    /// Relative residual after iterative refinement of the last solve.
+    /// Relative residual after iterative refinement of the last solve (∞ if the
+    /// factorization failed).
     pub residual: std::cell::Cell<f64>,
 }
 
@@ -81,118 +286,288 @@ fn p_mul(cp: &ConeProgram, p: &[f64], x: &[f64]) -> Vec<f64> {
 }
 
 impl Kkt {
-    /// Build and factor the system at the solution (x, s, z) of data `d`. `smoothing`
-    /// replaces the projection by its CHKS smoothing with parameter μ > 0.
+    /// Build and factor the system at the solution (x, s, z) of data `d`, with a fresh
+    /// symbolic factorization. `smoothing` replaces the projection by its CHKS
+    /// smoothing with parameter μ > 0.
     pub fn new(cp: &ConeProgram, d: &Data, x: &[f64], s: &[f64], z: &[f64], smoothing: Option<f64>) -> Kkt {
-        let n = cp.n;
-        let mut y = vec![0.0; cp.m];
-        let mut sp = vec![0.0; cp.m];
-        let mut dirs = Vec::new();
-        let mut h = Vec::new();
+        Kkt::with_symbolic(&KktSymbolic::new(cp), cp, d, x, s, z, smoothing)
+    }
+
+    /// As [`Kkt::new`], reusing the symbolic factorization `sym` of `cp` (from
+    /// [`KktSymbolic::new`]).
+    pub fn with_symbolic(
+        sym: &Arc<KktSymbolic>,
+        cp: &ConeProgram,
+        d: &Data,
+        x: &[f64],
+        s: &[f64],
+        z: &[f64],
+        smoothing: Option<f64>,
+    ) -> Kkt {
+        let (n, m) = (cp.n, cp.m);
+        let mut y = vec![0.0; m];
+        let mut sp = vec![0.0; m];
+        let mut rowscale = vec![1.0; m];
+        let mut dense_u = vec![Vec::new(); sym.blocks.len()];
+        let mut diag = vec![0.0; sym.size];
+        let mut pair = vec![0.0; sym.n_slots];
         let mut degenerate = false;
-        let mut row = 0;
-        for cone in &cp.cones {
-            let k = cone.dim();
-            let v: Vec<f64> = (row..row + k).map(|i| z[i] - s[i]).collect();
-            let (proj, spec) = match smoothing {
-                Some(mu) if mu > 0.0 => {
-                    (cones::project_dual_smoothed(cone, &v, mu), cones::spectral_dual_smoothed(cone, &v, mu))
-                }
-                _ => (cones::project_dual(cone, &v), cones::spectral_dual(cone, &v)),
+        let exact = !matches!(smoothing, Some(mu) if mu > 0.0);
+        if !sym.fits(cp) || x.len() != n || s.len() != m || z.len() != m {
+            return Kkt::failed(sym, x, "the symbolic factorization belongs to another cone program");
+        }
+        for (bi, b) in sym.blocks.iter().enumerate() {
+            let (off, k) = (b.off, b.k);
+            let v: Vec<f64> = (off..off + k).map(|i| z[i] - s[i]).collect();
+            let proj = match smoothing {
+                Some(mu) if mu > 0.0 => cones::project_dual_smoothed(&b.cone, &v, mu),
+                _ => cones::project_dual(&b.cone, &v),
             };
             for i in 0..k {
-                y[row + i] = proj[i];
-                sp[row + i] = proj[i] - v[i];
+                y[off + i] = proj[i];
+                sp[off + i] = proj[i] - v[i];
             }
-            for (c, &lam) in spec.lambda.iter().enumerate() {
-                if lam > DROP {
-                    let col: Vec<f64> = (0..k).map(|r| spec.u[r * k + c]).collect();
-                    dirs.push((row, col));
-                    h.push((1.0 - lam) / lam);
-                }
-            }
-            if smoothing.is_none() && matches!(cone, Cone::Nonneg(_)) {
-                // A weakly active row (z and s both about 0) sits on the kink of the
-                // projection: the derivative is one-sided there.
-                let scale = v.iter().fold(1.0f64, |m, t| m.max(t.abs()));
-                if v.iter().any(|t| t.abs() <= 1e-7 * scale) {
-                    degenerate = true;
-                }
-            }
-            row += k;
-        }
-        let r = dirs.len();
-        let size = n + r;
-        let mut kmat = Mat::<f64>::zeros(size, size);
-        for j in 0..n {
-            for k in cp.p.colptr[j]..cp.p.colptr[j + 1] {
-                let i = cp.p.rowval[k];
-                kmat[(i, j)] += d.p[k];
-                if i != j {
-                    kmat[(j, i)] += d.p[k];
-                }
-            }
-        }
-        // Rows of U₊ᵀA: for each direction, Σ_rows u_r A[row + r, :].
-        for (c, (off, u)) in dirs.iter().enumerate() {
-            for j in 0..n {
-                let mut acc = 0.0;
-                for k in cp.a.colptr[j]..cp.a.colptr[j + 1] {
-                    let i = cp.a.rowval[k];
-                    if i >= *off && i < off + u.len() {
-                        acc += u[i - off] * d.a[k];
+            let scale = v.iter().fold(1.0f64, |a, t| a.max(t.abs()));
+            let tol = DEGENERATE_TOL * scale;
+            match b.kind {
+                Kind::Diag => {
+                    let lam: Vec<f64> = match b.cone {
+                        Cone::Soc(_) => v.iter().map(|_| soc_eigs(&[v[0], 0.0], smoothing).0).collect(),
+                        _ => {
+                            let spec = match smoothing {
+                                Some(mu) if mu > 0.0 => cones::spectral_dual_smoothed(&b.cone, &v, mu),
+                                _ => cones::spectral_dual(&b.cone, &v),
+                            };
+                            spec.lambda
+                        }
+                    };
+                    for i in 0..k {
+                        let h = h_of(lam[i]);
+                        rowscale[off + i] = if h.is_finite() { 1.0 } else { 0.0 };
+                        diag[n + off + i] = if h.is_finite() { -h } else { -1.0 };
+                    }
+                    // A weakly active row (z and s both about 0) sits on the kink of
+                    // the projection: the derivative is one-sided there.
+                    if exact && !matches!(b.cone, Cone::Zero(_)) && v.iter().any(|t| t.abs() <= tol) {
+                        degenerate = true;
                     }
                 }
-                if acc != 0.0 {
-                    kmat[(n + c, j)] = acc;
-                    kmat[(j, n + c)] = acc;
+                Kind::Soc => {
+                    let (lp, lt, lm, what) = soc_eigs(&v, smoothing);
+                    let r2 = std::f64::consts::FRAC_1_SQRT_2;
+                    let up: Vec<f64> = std::iter::once(r2).chain(what.iter().map(|w| r2 * w)).collect();
+                    let um: Vec<f64> = std::iter::once(r2).chain(what.iter().map(|w| -r2 * w)).collect();
+                    let (w0, e0) = (n + off, b.extra);
+                    let ls = b.lift_slot;
+                    // Couplings (w, e), (w, ξa), (w, ξb), (e, ξc), (e, ζ) and diagonals.
+                    let (mut c_we, mut c_a, mut c_b, mut c_c, mut c_z) = (0.0, 0.0, 0.0, 0.0, 0.0);
+                    let (mut d_w, mut d_e, d_a, mut d_b, d_c, mut d_z) = (0.0, 1.0, -1.0, 1.0, 1.0, -1.0);
+                    let ht = h_of(lt);
+                    if ht <= 1.0 {
+                        // dy-side: −H = −h_t I + (h_t − h₊) u₊u₊ᵀ − (h₋ − h_t) u₋u₋ᵀ.
+                        d_w = -ht;
+                        c_a = (ht - h_of(lp)).max(0.0).sqrt();
+                        (c_b, d_b) = lift(h_of(lm) - ht, 1.0);
+                    } else {
+                        // ds-side: dy = −G e, e = ds, with
+                        // G = g_t I + (g₊ − g_t) u₊u₊ᵀ − (g_t − g₋) u₋u₋ᵀ.
+                        let gt = g_of(lt);
+                        c_we = 1.0;
+                        d_e = gt;
+                        c_c = (gt - g_of(lm)).max(0.0).sqrt();
+                        (c_z, d_z) = lift(g_of(lp) - gt, -1.0);
+                    }
+                    for i in 0..k {
+                        pair[ls + i] = c_we;
+                        pair[ls + k + i] = c_a * up[i];
+                        pair[ls + 2 * k + i] = c_b * um[i];
+                        pair[ls + 3 * k + i] = c_c * um[i];
+                        pair[ls + 4 * k + i] = c_z * up[i];
+                        diag[w0 + i] = d_w;
+                        diag[e0 + i] = d_e;
+                    }
+                    diag[e0 + k] = d_a;
+                    diag[e0 + k + 1] = d_b;
+                    diag[e0 + k + 2] = d_c;
+                    diag[e0 + k + 3] = d_z;
+                    let nu = v[1..].iter().map(|x| x * x).sum::<f64>().sqrt();
+                    if exact && ((nu - v[0]).abs() <= tol || (nu + v[0]).abs() <= tol) {
+                        degenerate = true;
+                    }
+                }
+                Kind::Dense => {
+                    let spec = match smoothing {
+                        Some(mu) if mu > 0.0 => cones::spectral_dual_smoothed(&b.cone, &v, mu),
+                        _ => cones::spectral_dual(&b.cone, &v),
+                    };
+                    let mut u = spec.u.clone();
+                    for c in 0..k {
+                        let h = h_of(spec.lambda[c]);
+                        diag[n + off + c] = if h.is_finite() { -h } else { -1.0 };
+                        if !h.is_finite() {
+                            for r in 0..k {
+                                u[r * k + c] = 0.0;
+                            }
+                        }
+                    }
+                    dense_u[bi] = u;
+                    if exact {
+                        degenerate |= match b.cone {
+                            Cone::Psd(dim) => {
+                                let mat = crate::ir::hir::Array {
+                                    shape: crate::ir::shape::Shape::matrix(dim, dim),
+                                    data: cones::smat(dim, &v),
+                                };
+                                crate::linalg::sym_eigvals(&mat).iter().any(|l| l.abs() <= tol)
+                            }
+                            // Both the dual and the slack part vanish: a corner.
+                            _ => (0..k).all(|i| y[off + i].abs() <= tol && sp[off + i].abs() <= tol),
+                        };
+                    }
                 }
             }
-            kmat[(n + c, n + c)] = -h[c];
         }
-        // Factor a slightly regularized copy; refinement against K removes the bias.
-        let scale = (0..size).map(|i| kmat[(i, i)].abs()).fold(1.0f64, f64::max);
-        let delta = 1e-11 * scale;
-        let mut reg = kmat.clone();
-        for i in 0..size {
-            reg[(i, i)] += if i < n { delta } else { -delta };
+        // Values of P, of the couplings U₊ᵀA and of the diagonals.
+        pair[..cp.p.nnz()].copy_from_slice(&d.p);
+        for j in 0..n {
+            for e in cp.a.colptr[j]..cp.a.colptr[j + 1] {
+                let i = cp.a.rowval[e];
+                let b = &sym.blocks[sym.row_block[i]];
+                let slot = sym.a_slot[e];
+                match b.kind {
+                    Kind::Diag | Kind::Soc => pair[slot] = rowscale[i] * d.a[e],
+                    Kind::Dense => {
+                        let u = &dense_u[sym.row_block[i]];
+                        let r = i - b.off;
+                        for c in 0..b.k {
+                            pair[slot + c] = u[r * b.k + c] * d.a[e];
+                        }
+                    }
+                }
+            }
         }
-        let lu = reg.partial_piv_lu();
-        Kkt { n, dirs, lu, k: kmat, x: x.to_vec(), y, s: sp, degenerate, residual: std::cell::Cell::new(0.0) }
+        let Ok(ldl) = &sym.ldl else {
+            return Kkt::failed(sym, x, "the symbolic factorization failed");
+        };
+        let mut kvals = ldl.assemble(&pair);
+        ldl.add_diagonal(&mut kvals, &diag);
+        // Static regularization (quasi-definite: +δ on the x side, −δ on the other);
+        // refinement against the unregularized K removes its bias.
+        let dscale = ldl.diagonal(&kvals).iter().fold(1.0f64, |a, t| a.max(t.abs()));
+        let delta = 1e-10 * dscale;
+        let mut reg = kvals.clone();
+        let shift: Vec<f64> = sym.signs.iter().map(|&sg| delta * f64::from(sg)).collect();
+        ldl.add_diagonal(&mut reg, &shift);
+        let factor = ldl.factor(&reg, &sym.signs);
+        Kkt {
+            sym: sym.clone(),
+            rowscale,
+            dense_u,
+            kvals,
+            factor,
+            x: x.to_vec(),
+            y,
+            s: sp,
+            degenerate,
+            residual: std::cell::Cell::new(0.0),
+        }
     }
 
-    /// Solve K u = rhs with iterative refinement.
+    fn failed(sym: &Arc<KktSymbolic>, x: &[f64], why: &str) -> Kkt {
+        Kkt {
+            sym: sym.clone(),
+            rowscale: vec![0.0; sym.m],
+            dense_u: vec![Vec::new(); sym.blocks.len()],
+            kvals: Vec::new(),
+            factor: Err(why.to_string()),
+            x: x.to_vec(),
+            y: vec![f64::NAN; sym.m],
+            s: vec![f64::NAN; sym.m],
+            degenerate: true,
+            residual: std::cell::Cell::new(f64::INFINITY),
+        }
+    }
+
+    /// Why the system could not be factored, if it could not.
+    pub fn error(&self) -> Option<&str> {
+        self.factor.as_ref().err().map(|s| s.as_str())
+    }
+
+    /// Solve K u = rhs with up to 10 steps of iterative refinement against the
+    /// unregularized K. On failure, NaN.
     fn solve(&self, rhs: &[f64]) -> Vec<f64> {
-        let size = rhs.len();
-        let b = Mat::from_fn(size, 1, |i, _| rhs[i]);
-        let mut u = self.lu.solve(&b);
-        let bnorm = rhs.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-300);
-        let mut res = f64::INFINITY;
-        for _ in 0..10 {
-            let r = &b - &self.k * &u;
-            let rn = (0..size).map(|i| r[(i, 0)].abs()).fold(0.0f64, f64::max);
-            res = rn / bnorm;
-            if res < 1e-14 {
+        let (Ok(ldl), Ok(l)) = (&self.sym.ldl, &self.factor) else {
+            self.residual.set(f64::INFINITY);
+            return vec![f64::NAN; rhs.len()];
+        };
+        let bnorm = rhs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        if bnorm == 0.0 {
+            self.residual.set(0.0);
+            return vec![0.0; rhs.len()];
+        }
+        let mut u = rhs.to_vec();
+        ldl.solve_in_place(l, &mut u);
+        let mut best = (f64::INFINITY, u.clone());
+        for _ in 0..=10 {
+            let ku = ldl.mul(&self.kvals, &u);
+            let mut r: Vec<f64> = rhs.iter().zip(&ku).map(|(b, k)| b - k).collect();
+            let res = r.iter().fold(0.0f64, |a, v| a.max(v.abs())) / bnorm;
+            if res.is_nan() || res >= best.0 {
+                break; // stalled (or NaN)
+            }
+            best = (res, u.clone());
+            if res < 1e-15 {
                 break;
             }
-            let du = self.lu.solve(&r);
-            u += &du;
+            ldl.solve_in_place(l, &mut r);
+            u.iter_mut().zip(&r).for_each(|(a, d)| *a += d);
         }
-        self.residual.set(res);
-        (0..size).map(|i| u[(i, 0)]).collect()
+        self.residual.set(best.0);
+        best.1
     }
 
-    /// U₊ᵀ r (r over the rows of A).
-    fn ut(&self, r: &[f64]) -> Vec<f64> {
-        self.dirs.iter().map(|(off, u)| u.iter().enumerate().map(|(k, ui)| ui * r[off + k]).sum()).collect()
+    /// The right-hand side `[r₁; U₊ᵀ r₂; 0]` of K (r₂ over the rows of A).
+    fn rhs(&self, r1: &[f64], r2: &[f64]) -> Vec<f64> {
+        let sym = &self.sym;
+        let n = sym.n;
+        let mut out = vec![0.0; sym.size];
+        out[..n].copy_from_slice(r1);
+        for (bi, b) in sym.blocks.iter().enumerate() {
+            match b.kind {
+                Kind::Diag | Kind::Soc => {
+                    for i in b.off..b.off + b.k {
+                        out[n + i] = self.rowscale[i] * r2[i];
+                    }
+                }
+                Kind::Dense => {
+                    let u = &self.dense_u[bi];
+                    for c in 0..b.k {
+                        out[n + b.off + c] = (0..b.k).map(|r| u[r * b.k + c] * r2[b.off + r]).sum();
+                    }
+                }
+            }
+        }
+        out
     }
 
-    /// U₊ w (over the rows of A).
-    fn u(&self, w: &[f64], m: usize) -> Vec<f64> {
-        let mut out = vec![0.0; m];
-        for ((off, u), wi) in self.dirs.iter().zip(w) {
-            for (k, ui) in u.iter().enumerate() {
-                out[off + k] += ui * wi;
+    /// `dy = U₊ w` from a solution of K (over the rows of A).
+    fn dual_part(&self, sol: &[f64]) -> Vec<f64> {
+        let sym = &self.sym;
+        let n = sym.n;
+        let mut out = vec![0.0; sym.m];
+        for (bi, b) in sym.blocks.iter().enumerate() {
+            match b.kind {
+                Kind::Diag | Kind::Soc => {
+                    for i in b.off..b.off + b.k {
+                        out[i] = self.rowscale[i] * sol[n + i];
+                    }
+                }
+                Kind::Dense => {
+                    let u = &self.dense_u[bi];
+                    for r in 0..b.k {
+                        out[b.off + r] = (0..b.k).map(|c| u[r * b.k + c] * sol[n + b.off + c]).sum();
+                    }
+                }
             }
         }
         out
@@ -206,11 +581,9 @@ impl Kkt {
         let r1: Vec<f64> = (0..cp.n).map(|i| -(dpx[i] + daty[i] + dd.q[i])).collect();
         let dax = a_mul(cp, &dd.a, &self.x);
         let r2: Vec<f64> = (0..cp.m).map(|i| dd.b[i] - dax[i]).collect();
-        let mut rhs = r1;
-        rhs.extend(self.ut(&r2));
-        let sol = self.solve(&rhs);
-        let dx = sol[..self.n].to_vec();
-        let dy = self.u(&sol[self.n..], cp.m);
+        let sol = self.solve(&self.rhs(&r1, &r2));
+        let dx = sol[..cp.n].to_vec();
+        let dy = self.dual_part(&sol);
         let adx = a_mul(cp, &d.a, &dx);
         let ds = (0..cp.m).map(|i| r2[i] - adx[i]).collect();
         (dx, dy, ds)
@@ -220,11 +593,10 @@ impl Kkt {
     /// respect to the data values (P upper-triangle values, q, r, A values, b).
     pub fn vjp(&self, cp: &ConeProgram, d: &Data, gx: &[f64], gy: &[f64], gs: &[f64]) -> Data {
         let atgs = at_mul(cp, &d.a, gs);
-        let mut rhs: Vec<f64> = (0..cp.n).map(|i| gx[i] - atgs[i]).collect();
-        rhs.extend(self.ut(gy));
-        let sol = self.solve(&rhs);
-        let w1 = &sol[..self.n];
-        let ucw = self.u(&sol[self.n..], cp.m);
+        let r1: Vec<f64> = (0..cp.n).map(|i| gx[i] - atgs[i]).collect();
+        let sol = self.solve(&self.rhs(&r1, gy));
+        let w1 = &sol[..cp.n];
+        let ucw = self.dual_part(&sol);
         let w2: Vec<f64> = (0..cp.m).map(|i| ucw[i] + gs[i]).collect();
         let (x, y) = (&self.x, &self.y);
         let mut dp = vec![0.0; cp.p.nnz()];

@@ -1,5 +1,7 @@
 //! Derivatives of the solution map: projections onto cones and their Jacobians
-//! (`cones`), and the implicit differentiation of the KKT conditions (`derivative`).
+//! (`cones`), the implicit differentiation of the KKT conditions (`derivative`), and
+//! the sparse LDLᵀ it factors with (`ldl`).
 
 pub mod cones;
 pub mod derivative;
+pub mod ldl;
