@@ -252,3 +252,28 @@ fn backward_through_a_failed_solve_is_refused() {
     assert!(e[0].message.contains("status `infeasible`"), "{}", e[0].message);
     assert!(l.jvp(&out, &p).is_err());
 }
+#[test]
+fn a_weakly_active_constraint_gives_a_finite_one_sided_gradient_and_a_flag() {
+    // ReLU at 0: y = 0 with a zero multiplier; both one-sided derivatives (0 and 1) are
+    // valid elements of the generalized Jacobian.
+    let l = layer_from(RELU3);
+    let out = l.forward_with(&vec_values(&[("x", &[1.0, 0.0, -1.0])]), &Settings::tight()).unwrap();
+    for i in 0..3 {
+        let mut e = [0.0; 3];
+        e[i] = 1.0;
+        let g = l.backward(&out, &vec_values(&[("y", &e)])).unwrap();
+        assert!(g.degenerate);
+        let d = &g.params["x"].data;
+        assert!(d.iter().all(|v| v.is_finite()), "{d:?}");
+        let want_diag = [1.0, d[1], 0.0];
+        assert!((0.0..=1.0 + 1e-9).contains(&d[1]), "derivative at the kink {} outside [0, 1]", d[1]);
+        for j in 0..3 {
+            let want = if i == j { want_diag[i] } else { 0.0 };
+            assert!((d[j] - want).abs() < 1e-7, "dy{i}/dx{j} = {}", d[j]);
+        }
+    }
+    // Away from the kink the flag stays down.
+    let out = l.forward_with(&vec_values(&[("x", &[1.0, 0.5, -1.0])]), &Settings::tight()).unwrap();
+    let g = l.backward(&out, &vec_values(&[("y", &[1.0, 1.0, 1.0])])).unwrap();
+    assert!(!g.degenerate);
+}

@@ -43,6 +43,10 @@ pub const DROP: f64 = 1e-12;
 /// A row (or eigenvalue) within this relative distance of a kink of the projection
 /// marks the solution as degenerate.
 const DEGENERATE_TOL: f64 = 1e-7;
+/// A nonnegative row whose s and z are both below this (relative to the block) and
+/// within a factor `WEAK_RATIO` of each other is weakly active.
+const WEAK_SIZE: f64 = 1e-3;
+const WEAK_RATIO: f64 = 1e-2;
 
 /// How a cone block enters K.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -347,9 +351,17 @@ impl Kkt {
                         diag[n + off + i] = if h.is_finite() { -h } else { -1.0 };
                     }
                     // A weakly active row (z and s both about 0) sits on the kink of
-                    // the projection: the derivative is one-sided there.
-                    if exact && !matches!(b.cone, Cone::Zero(_)) && v.iter().any(|t| t.abs() <= tol) {
-                        degenerate = true;
+                    // the projection: the derivative is one-sided there. An interior
+                    // point solver leaves such a row with s and z of the same small
+                    // size (≈ √tol), where a strictly complementary one has one of them
+                    // smaller than the other by a factor of about the tolerance.
+                    if exact && !matches!(b.cone, Cone::Zero(_)) {
+                        let weak = (off..off + k).any(|i| {
+                            let (a, c) = (s[i].abs(), z[i].abs());
+                            let (lo, hi) = (a.min(c), a.max(c));
+                            hi <= tol.max(WEAK_SIZE * scale) && (hi <= tol || lo >= WEAK_RATIO * hi)
+                        });
+                        degenerate |= weak;
                     }
                 }
                 Kind::Soc => {
@@ -454,11 +466,19 @@ impl Kkt {
         // Static regularization (quasi-definite: +δ on the x side, −δ on the other);
         // refinement against the unregularized K removes its bias.
         let dscale = ldl.diagonal(&kvals).iter().fold(1.0f64, |a, t| a.max(t.abs()));
-        let delta = 1e-10 * dscale;
-        let mut reg = kvals.clone();
-        let shift: Vec<f64> = sym.signs.iter().map(|&sg| delta * f64::from(sg)).collect();
-        ldl.add_diagonal(&mut reg, &shift);
-        let factor = ldl.factor(&reg, &sym.signs);
+        // A pivot can still vanish (a near-singular block at a nearly degenerate
+        // point): retry with a larger shift, which refinement then corrects.
+        let mut factor = Err(String::new());
+        for rel in [1e-10, 1e-8, 1e-6] {
+            let delta = rel * dscale;
+            let mut reg = kvals.clone();
+            let shift: Vec<f64> = sym.signs.iter().map(|&sg| delta * f64::from(sg)).collect();
+            ldl.add_diagonal(&mut reg, &shift);
+            factor = ldl.factor(&reg, &sym.signs);
+            if factor.is_ok() {
+                break;
+            }
+        }
         Kkt {
             sym: sym.clone(),
             rowscale,

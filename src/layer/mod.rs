@@ -15,6 +15,7 @@ pub use file::{FORMAT_VERSION, checksum, is_layer_file};
 use crate::canon;
 use crate::dcp::check::Analysis;
 use crate::diag::{Diagnostic, codes, suggest};
+use crate::diff::derivative::{self, Kkt, KktSymbolic};
 use crate::frontend::Failure as Error;
 use crate::ir::cone::{ConeProgram, RowLayout};
 use crate::ir::hir::{Array, Decl, Program};
@@ -88,6 +89,9 @@ pub struct Layer {
     /// Options used by [`Layer::backward`] and [`Layer::jvp`].
     pub diff: DiffOptions,
     solvers: std::sync::Mutex<Vec<solve::Workspace>>,
+    /// The symbolic factorization of the derivative system, made at the first
+    /// backward/jvp call and shared by every later one (and every thread).
+    kkt: std::sync::OnceLock<std::sync::Arc<KktSymbolic>>,
 }
 
 impl Clone for Layer {
@@ -132,7 +136,14 @@ impl Layer {
     }
 
     fn from_parts(sig: Signature, cone: ConeProgram, settings: Settings, diff: DiffOptions) -> Layer {
-        Layer { sig, cone, settings, diff, solvers: std::sync::Mutex::new(Vec::new()) }
+        Layer {
+            sig,
+            cone,
+            settings,
+            diff,
+            solvers: std::sync::Mutex::new(Vec::new()),
+            kkt: std::sync::OnceLock::new(),
+        }
     }
 
     /// The same layer with other solver settings.
@@ -415,15 +426,15 @@ impl Layer {
         let (gx, gz, gobj) = self.cotangents(out, dvars).map_err(Error::from)?;
         let cp = &self.cone;
         let d = solve::data(cp, &out.theta);
-        let kkt =
-            crate::diff::derivative::Kkt::new(cp, &d, &out.raw.x, &out.raw.s, &out.raw.z, opts.smoothing);
+        let kkt = self.kkt_at(out, &d, opts)?;
         let gs = vec![0.0; cp.m];
         let mut g = kkt.vjp(cp, &d, &gx, &gz, &gs);
         if gobj != 0.0 {
             let v = kkt.value_gradient(cp, gobj * cp.objective_sign);
             add_data(&mut g, &v);
         }
-        let dtheta = crate::diff::derivative::data_adjoint(cp, &g);
+        let dtheta = derivative::data_adjoint(cp, &g);
+        Layer::refuse_unsolved_system(&kkt, &dtheta)?;
         Ok(Gradients {
             params: self.unflatten(&dtheta, true),
             degenerate: kkt.degenerate,
@@ -470,14 +481,45 @@ impl Layer {
             dtheta[cp.param_entries[k].clone()].copy_from_slice(&v.data);
         }
         let d = solve::data(cp, &out.theta);
-        let kkt =
-            crate::diff::derivative::Kkt::new(cp, &d, &out.raw.x, &out.raw.s, &out.raw.z, opts.smoothing);
-        let dd = crate::diff::derivative::data_direction(cp, &dtheta);
-        let (dx, dy, ds) = kkt.jvp(cp, &d, &dd);
-        let _ = ds;
+        let kkt = self.kkt_at(out, &d, opts)?;
+        let dd = derivative::data_direction(cp, &dtheta);
+        let (dx, dy, _ds) = kkt.jvp(cp, &d, &dd);
+        Layer::refuse_unsolved_system(&kkt, &dx)?;
+        Layer::refuse_unsolved_system(&kkt, &dy)?;
         let fake = solve::RawSolution { x: dx, z: dy, s: vec![0.0; cp.m], ..out.raw.clone() };
         let o = self.output(fake, dtheta);
         Ok((o.variables, o.duals))
+    }
+
+    /// The derivative system at the solution `out`, factored (the symbolic part is
+    /// made once per layer).
+    fn kkt_at(&self, out: &Output, d: &solve::Data, opts: &DiffOptions) -> Result<Kkt, Error> {
+        let sym = self.kkt.get_or_init(|| KktSymbolic::new(&self.cone));
+        let kkt = Kkt::with_symbolic(sym, &self.cone, d, &out.raw.x, &out.raw.s, &out.raw.z, opts.smoothing);
+        match kkt.error() {
+            None => Ok(kkt),
+            Some(why) => Err(Error::from(
+                Diagnostic::error(codes::NOT_DIFFERENTIABLE, format!("cannot differentiate: {why}"))
+                    .note("the derivative system at this solution is singular; --smoothing MU may help"),
+            )),
+        }
+    }
+
+    /// A derivative that came out non-finite is an error, never a NaN gradient.
+    fn refuse_unsolved_system(kkt: &Kkt, v: &[f64]) -> Result<(), Error> {
+        if v.iter().all(|t| t.is_finite()) {
+            return Ok(());
+        }
+        Err(Error::from(
+            Diagnostic::error(
+                codes::NOT_DIFFERENTIABLE,
+                format!(
+                    "cannot differentiate: the derivative system could not be solved (residual {:.1e})",
+                    kkt.residual.get()
+                ),
+            )
+            .note("the solution may be degenerate; --smoothing MU gives an averaged gradient"),
+        ))
     }
 
     /// θ-shaped vector → per-parameter arrays (symmetrized for symmetric parameters
