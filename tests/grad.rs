@@ -267,9 +267,9 @@ fn a_weakly_active_constraint_gives_a_finite_one_sided_gradient_and_a_flag() {
         assert!(d.iter().all(|v| v.is_finite()), "{d:?}");
         let want_diag = [1.0, d[1], 0.0];
         assert!((0.0..=1.0 + 1e-9).contains(&d[1]), "derivative at the kink {} outside [0, 1]", d[1]);
-        for j in 0..3 {
+        for (j, dj) in d.iter().enumerate() {
             let want = if i == j { want_diag[i] } else { 0.0 };
-            assert!((d[j] - want).abs() < 1e-7, "dy{i}/dx{j} = {}", d[j]);
+            assert!((dj - want).abs() < 1e-7, "dy{i}/dx{j} = {dj}");
         }
     }
     // Away from the kink the flag stays down.
