@@ -23,6 +23,11 @@ pub use problem::Problem;
 pub use sema::Dims;
 pub use solve::{Settings, Status};
 pub use values::Values;
+
+/// The Rust examples of README.md, compiled and run by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 pub mod canon;
 pub mod cli;
 pub mod diff;
