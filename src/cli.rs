@@ -5,7 +5,7 @@ use crate::ir::ast::Sense;
 use crate::ir::hir::{self, CmpKind};
 use crate::layer::{DiffOptions, Layer};
 use crate::sema::Dims;
-use crate::solve::Settings;
+use crate::solve::{Settings, Status};
 use crate::values::{self, Values};
 use clap::{Parser, Subcommand};
 use std::fmt::Write as _;
@@ -20,11 +20,12 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Parse and check a problem (names, shapes); print a summary or the errors.
+    /// Parse and check a problem (names, dims, shapes, DCP/DPP); print a summary with
+    /// the curvature of each part, or the errors. A layer file: its interface.
     Check {
         /// A .dopt file, or std:NAME for a standard-library layer.
         file: String,
-        /// Set a dim: --dim n=10 (repeatable).
+        /// Set a dim: --dim n=10 (repeat for several).
         #[arg(long = "dim", value_name = "NAME=VALUE")]
         dims: Vec<String>,
         /// Also print the checked program as a numbered listing.
@@ -35,6 +36,7 @@ enum Command {
     Canon {
         /// A .dopt file, or std:NAME.
         file: String,
+        /// Set a dim: --dim n=10 (repeat for several).
         #[arg(long = "dim", value_name = "NAME=VALUE")]
         dims: Vec<String>,
     },
@@ -45,6 +47,8 @@ enum Command {
         /// JSON file mapping parameter names to values.
         #[arg(long)]
         params: String,
+        /// Set a dim: --dim n=10 (repeat for several); dims without a value are
+        /// inferred from the parameter shapes.
         #[arg(long = "dim", value_name = "NAME=VALUE")]
         dims: Vec<String>,
         /// Print JSON instead of text.
@@ -58,6 +62,7 @@ enum Command {
     Compile {
         /// A .dopt file, or std:NAME.
         file: String,
+        /// Set a dim: --dim n=10 (repeat for several).
         #[arg(long = "dim", value_name = "NAME=VALUE")]
         dims: Vec<String>,
         /// Where to write the layer.
@@ -84,6 +89,8 @@ enum Command {
         /// d(loss)/d(value); missing ones count as zero.
         #[arg(long)]
         dvars: String,
+        /// Set a dim: --dim n=10 (repeat for several); dims without a value are
+        /// inferred from the parameter shapes.
         #[arg(long = "dim", value_name = "NAME=VALUE")]
         dims: Vec<String>,
         /// Print JSON instead of text.
@@ -210,6 +217,14 @@ fn check(file: &str, dims: &[String], ir: bool, out: &mut dyn Write, err: &mut d
             return EXIT_INVALID;
         }
     };
+    match load_layer_file(file, &dims, err) {
+        Ok(Some(layer)) => {
+            let _ = out.write_all(layer_summary(file, &layer).as_bytes());
+            return EXIT_OK;
+        }
+        Ok(None) => {}
+        Err(code) => return code,
+    }
     let src = match frontend::read_source(file) {
         Ok(s) => s,
         Err(f) => return report(&f, err),
@@ -390,28 +405,77 @@ fn compile_cmd(file: &str, dims: &[String], output: &str, out: &mut dyn Write, e
     EXIT_OK
 }
 
+/// `Ok(Some(layer))` when `file` is a compiled layer file (which takes no dims),
+/// `Ok(None)` when it is not one; `Err(exit code)` after reporting a damaged file.
+fn load_layer_file(file: &str, dims: &Dims, err: &mut dyn Write) -> Result<Option<Layer>, i32> {
+    if file.starts_with("std:") {
+        return Ok(None);
+    }
+    let Ok(mut f) = std::fs::File::open(file) else { return Ok(None) };
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    let n = f.read(&mut head).unwrap_or(0);
+    if !crate::layer::is_layer_file(&head[..n]) {
+        return Ok(None);
+    }
+    if dims.iter().next().is_some() {
+        let _ = writeln!(
+            err,
+            "error[E0701]: `{file}` is a compiled layer: its dims were fixed when it was compiled (--dim is not allowed)"
+        );
+        return Err(EXIT_INVALID);
+    }
+    Layer::load(file).map(Some).map_err(|e| {
+        let _ = writeln!(err, "error[E0902]: {e}");
+        EXIT_INVALID
+    })
+}
+
+/// What `dopt check` prints for a compiled layer file.
+pub fn layer_summary(file: &str, layer: &Layer) -> String {
+    let sig = &layer.sig;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{file}: ok (compiled layer, format {}, from `{}`)",
+        crate::layer::FORMAT_VERSION,
+        sig.source
+    );
+    if !sig.dims.is_empty() {
+        let dims: Vec<String> = sig.dims.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        let _ = writeln!(s, "dims: {}", dims.join(", "));
+    }
+    for (title, list) in [("parameters", &sig.params), ("variables", &sig.vars)] {
+        let _ = writeln!(s, "{title}:{}", if list.is_empty() { " none" } else { "" });
+        for d in list {
+            let attrs = d.attrs.names();
+            let shape = if d.shape.is_scalar() { "scalar".to_string() } else { d.shape.to_string() };
+            let _ = writeln!(
+                s,
+                "  {:<12} {shape}{}{}",
+                d.name,
+                if attrs.is_empty() { "" } else { "  " },
+                attrs.join(" ")
+            );
+        }
+    }
+    let outs: Vec<&str> = sig.outputs.iter().map(|&v| sig.vars[v].name.as_str()).collect();
+    let _ = writeln!(s, "outputs: {}", outs.join(", "));
+    let _ = writeln!(
+        s,
+        "cone program: {} variables, {} rows, nnz(M) {}",
+        layer.cone.n,
+        layer.cone.m,
+        layer.cone.map.nnz()
+    );
+    s
+}
+
 /// Read, check, analyze and compile a problem — or load a compiled layer file;
 /// `Err(exit code)` after reporting.
 fn compile(file: &str, dims: &[String], params: Option<&Values>, err: &mut dyn Write) -> Result<Layer, i32> {
-    if !file.starts_with("std:")
-        && let Ok(mut f) = std::fs::File::open(file)
-    {
-        use std::io::Read;
-        let mut head = [0u8; 8];
-        let n = f.read(&mut head).unwrap_or(0);
-        if crate::layer::is_layer_file(&head[..n]) {
-            if !dims.is_empty() {
-                let _ = writeln!(
-                    err,
-                    "error[E0701]: `{file}` is a compiled layer: its dims were fixed when it was compiled (--dim is not allowed)"
-                );
-                return Err(EXIT_INVALID);
-            }
-            return Layer::load(file).map_err(|e| {
-                let _ = writeln!(err, "error[E0902]: {e}");
-                EXIT_INVALID
-            });
-        }
+    if let Some(layer) = load_layer_file(file, &parse_dims(dims).unwrap_or_default(), err)? {
+        return Ok(layer);
     }
     let mut dims = match parse_dims(dims) {
         Ok(d) => d,
@@ -473,7 +537,12 @@ pub fn canon_summary(layer: &Layer) -> String {
         }
     }
     for (k, count, rows) in counts {
-        let _ = writeln!(s, "  {k}: {count} cone{}, {rows} rows", if count == 1 { "" } else { "s" });
+        let _ = writeln!(
+            s,
+            "  {k}: {count} cone{}, {rows} row{}",
+            if count == 1 { "" } else { "s" },
+            if rows == 1 { "" } else { "s" }
+        );
     }
     let off = cp.offsets();
     let nnz_rows =
@@ -575,13 +644,30 @@ fn solve(
         }
         None => None,
     };
+    // After an infeasible, unbounded or failed solve the iterate is a certificate or
+    // noise, not a solution: print the status and the optimal value as cvxpy reports it
+    // (+inf infeasible, −inf unbounded for a minimization; the reverse for maximize),
+    // and no values. An inaccurate ("almost solved") solution is shown.
+    let has_values = matches!(o.status, Status::Optimal | Status::Inaccurate);
+    let objective = match o.status {
+        Status::Infeasible => layer.cone.objective_sign * f64::INFINITY,
+        Status::Unbounded => -layer.cone.objective_sign * f64::INFINITY,
+        _ if has_values => o.objective,
+        _ => f64::NAN,
+    };
+    let objective = if layer.sig.has_objective || !has_values { objective } else { 0.0 };
     if json {
-        let mut v = serde_json::json!({
-            "status": o.status.as_str(),
-            "objective": o.objective,
-            "variables": values::values_to_json(&o.variables),
-            "duals": values::values_to_json(&o.duals),
-        });
+        let mut v = if has_values {
+            serde_json::json!({
+                "status": o.status.as_str(),
+                "objective": o.objective,
+                "variables": values::values_to_json(&o.variables),
+                "duals": values::values_to_json(&o.duals),
+            })
+        } else {
+            // JSON has no infinities: the objective is null.
+            serde_json::json!({"status": o.status.as_str(), "objective": null})
+        };
         if let Some(g) = &grads {
             v["gradients"] = values::values_to_json(&g.params);
             v["degenerate"] = g.degenerate.into();
@@ -591,12 +677,14 @@ fn solve(
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         let _ = writeln!(out, "status: {}", o.status);
-        let _ = writeln!(out, "objective: {}", o.objective);
-        for (k, v) in &o.variables {
-            let _ = writeln!(out, "{k} = {}", values::array_to_json(v));
-        }
-        for (k, v) in &o.duals {
-            let _ = writeln!(out, "dual {k} = {}", values::array_to_json(v));
+        let _ = writeln!(out, "objective: {objective}");
+        if has_values {
+            for (k, v) in &o.variables {
+                let _ = writeln!(out, "{k} = {}", values::array_to_json(v));
+            }
+            for (k, v) in &o.duals {
+                let _ = writeln!(out, "dual {k} = {}", values::array_to_json(v));
+            }
         }
         if let Some(g) = &grads {
             for (k, v) in &g.params {

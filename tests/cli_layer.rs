@@ -96,3 +96,37 @@ fn damaged_layer_files_exit_1_with_the_reason() {
     assert_eq!(code, 1);
     assert!(err.contains("cannot write"), "{err}");
 }
+
+#[test]
+fn check_on_a_layer_file_prints_its_interface() {
+    let layer = temp("lml.dlayer");
+    let (code, _, err) = dopt(&["compile", "std:lml", "--dim", "n=6", "--dim", "k=2", "-o", &layer]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = dopt(&["check", &layer]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("compiled layer, format 1, from `std:lml`"), "{out}");
+    assert!(out.contains("dims: n = 6, k = 2"), "{out}");
+    assert!(out.contains("x            [6]") && out.contains("outputs: y"), "{out}");
+}
+
+#[test]
+fn an_infeasible_solve_prints_its_status_and_no_values() {
+    let file = temp("inf.dopt");
+    std::fs::write(&file, "variable x[2]\nminimize sum(x)\nsubject to\n    x >= 1\n    x <= 0\n").unwrap();
+    let params = temp("empty.json");
+    std::fs::write(&params, "{}").unwrap();
+    let (code, out, _) = dopt(&["solve", &file, "--params", &params]);
+    assert_eq!(code, 2);
+    assert!(out.contains("status: infeasible") && out.contains("objective: inf"), "{out}");
+    assert!(!out.contains("x = "), "no values after an infeasible solve: {out}");
+    let (code, out, _) = dopt(&["solve", &file, "--params", &params, "--json"]);
+    assert_eq!(code, 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "infeasible");
+    assert!(v["objective"].is_null() && v.get("variables").is_none(), "{out}");
+    let file = temp("unb.dopt");
+    std::fs::write(&file, "variable x\nmaximize x\n").unwrap();
+    let (code, out, _) = dopt(&["solve", &file, "--params", &params]);
+    assert_eq!(code, 2);
+    assert!(out.contains("status: unbounded") && out.contains("objective: inf"), "{out}");
+}
