@@ -108,12 +108,20 @@ fn corpus() -> Vec<String> {
     v
 }
 
+/// The whole compile pipeline: parse, check, DCP/DPP analysis and canonicalization.
 fn run(text: String) {
     let src = SourceFile::new("fuzz.dopt", text);
-    if let Err(f) = frontend::check(&src, &Dims::new().with("n", 3)) {
-        assert!(!f.diagnostics.is_empty());
-        // Rendering must not panic either, wherever the spans point.
-        let _ = f.render();
+    match frontend::analyze(&src, &Dims::new().with("n", 3)) {
+        Err(f) => {
+            assert!(!f.diagnostics.is_empty());
+            // Rendering must not panic either, wherever the spans point.
+            let _ = f.render();
+        }
+        Ok(c) => {
+            if let Err(d) = dopt::layer::Layer::new(c.program, &c.analysis) {
+                let _ = d.render(Some(&src));
+            }
+        }
     }
 }
 
