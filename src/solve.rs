@@ -176,9 +176,16 @@ pub fn solve_reusing(
         *ws = Some(Workspace { solver: new_solver(cp, d, settings)?, settings: *settings });
     }
     let Some(w) = ws.as_mut() else { return Err("solver setup failed".into()) };
-    let solver = &mut w.solver;
-    solver.solve();
-    Ok(raw_solution(cp, d, &solver.solution))
+    w.solver.solve();
+    let raw = raw_solution(cp, d, &w.solver.solution);
+    if reused && raw.status != Status::Optimal {
+        // The reused solver keeps the equilibration of the data it was set up with;
+        // data far from those can defeat it. A fresh setup decides.
+        *w = Workspace { solver: new_solver(cp, d, settings)?, settings: *settings };
+        w.solver.solve();
+        return Ok(raw_solution(cp, d, &w.solver.solution));
+    }
+    Ok(raw)
 }
 
 fn new_solver(cp: &ConeProgram, d: &Data, settings: &Settings) -> Result<DefaultSolver<f64>, String> {

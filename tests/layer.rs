@@ -208,3 +208,32 @@ fn a_reused_solver_agrees_with_a_fresh_one() {
         assert!(e < 1e-8, "seed {seed}: reused and fresh solves differ by {e:.1e}");
     }
 }
+
+#[test]
+fn a_reused_solver_handles_data_unlike_its_setup() {
+    // Set up on data whose parametric entries are all zero (A's coefficient row is an
+    // explicit zero), then solve real data: the answer must be the fresh one.
+    let l = Problem::from_str(
+        "scaled.dopt",
+        "parameter a[3]\nparameter c[3]\nvariable x[3]\nminimize sum_squares(x - c)\nsubject to\n    a @ x <= 1\n",
+    )
+    .unwrap()
+    .compile(&Dims::new())
+    .unwrap()
+    .with_settings(Settings::tight());
+    let p = |a: &[f64], c: &[f64]| {
+        Values::from([("a".to_string(), Array::vector(a)), ("c".to_string(), Array::vector(c))])
+    };
+    let first = l.forward(&p(&[0.0, 0.0, 0.0], &[1.0, 2.0, 3.0])).unwrap();
+    assert!(first.status.is_optimal());
+    let second = l.forward(&p(&[1e3, 2e3, -1e3], &[1.0, 2.0, 3.0])).unwrap();
+    assert!(second.status.is_optimal(), "{}", second.status);
+    // Projection of c onto {aᵀx ≤ 1}: x = c − (aᵀc − 1)/‖a‖² · a.
+    let (a, c) = ([1e3, 2e3, -1e3], [1.0, 2.0, 3.0]);
+    let ac: f64 = a.iter().zip(&c).map(|(p, q)| p * q).sum();
+    let aa: f64 = a.iter().map(|p| p * p).sum();
+    for i in 0..3 {
+        let want = c[i] - (ac - 1.0) / aa * a[i];
+        assert!((second.variables["x"].data[i] - want).abs() < 1e-7, "{:?}", second.variables["x"].data);
+    }
+}
