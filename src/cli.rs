@@ -287,6 +287,19 @@ pub fn curvature_summary(c: &frontend::Checked, src: &crate::source::SourceFile)
     s
 }
 
+/// The parameter and variable lines of a summary: name, shape, attributes.
+fn decl_lines(s: &mut String, params: &[hir::Decl], vars: &[hir::Decl]) {
+    for (title, list) in [("parameters", params), ("variables", vars)] {
+        let _ = writeln!(s, "{title}:{}", if list.is_empty() { " none" } else { "" });
+        for d in list {
+            let attrs = d.attrs.names();
+            let shape = if d.shape.is_scalar() { "scalar".to_string() } else { d.shape.to_string() };
+            let sep = if attrs.is_empty() { "" } else { "  " };
+            let _ = writeln!(s, "  {:<12} {shape}{sep}{}", d.name, attrs.join(" "));
+        }
+    }
+}
+
 /// The summary `dopt check` prints for a valid problem.
 pub fn summary(file: &str, p: &hir::Program) -> String {
     let mut s = String::new();
@@ -305,20 +318,7 @@ pub fn summary(file: &str, p: &hir::Program) -> String {
             .collect();
         let _ = writeln!(s, "dims: {}", dims.join(", "));
     }
-    for (title, list) in [("parameters", &p.params), ("variables", &p.vars)] {
-        let _ = writeln!(s, "{title}:{}", if list.is_empty() { " none" } else { "" });
-        for d in list {
-            let attrs = d.attrs.names();
-            let shape = if d.shape.is_scalar() { "scalar".to_string() } else { d.shape.to_string() };
-            let _ = writeln!(
-                s,
-                "  {:<12} {shape}{}{}",
-                d.name,
-                if attrs.is_empty() { "" } else { "  " },
-                attrs.join(" ")
-            );
-        }
-    }
+    decl_lines(&mut s, &p.params, &p.vars);
     match &p.objective {
         Some(o) => {
             let sense = if o.sense == Sense::Minimize { "minimize" } else { "maximize" };
@@ -445,20 +445,7 @@ pub fn layer_summary(file: &str, layer: &Layer) -> String {
         let dims: Vec<String> = sig.dims.iter().map(|(k, v)| format!("{k} = {v}")).collect();
         let _ = writeln!(s, "dims: {}", dims.join(", "));
     }
-    for (title, list) in [("parameters", &sig.params), ("variables", &sig.vars)] {
-        let _ = writeln!(s, "{title}:{}", if list.is_empty() { " none" } else { "" });
-        for d in list {
-            let attrs = d.attrs.names();
-            let shape = if d.shape.is_scalar() { "scalar".to_string() } else { d.shape.to_string() };
-            let _ = writeln!(
-                s,
-                "  {:<12} {shape}{}{}",
-                d.name,
-                if attrs.is_empty() { "" } else { "  " },
-                attrs.join(" ")
-            );
-        }
-    }
+    decl_lines(&mut s, &sig.params, &sig.vars);
     let outs: Vec<&str> = sig.outputs.iter().map(|&v| sig.vars[v].name.as_str()).collect();
     let _ = writeln!(s, "outputs: {}", outs.join(", "));
     let _ = writeln!(

@@ -1,25 +1,11 @@
 //! `dopt compile` and compiled layers on the command line: a layer replaces the .dopt
 //! file in solve/grad/canon with the same answers; damaged layers exit 1.
 
-use std::process::Command;
-
-fn dopt(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dopt"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run dopt");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::dopt;
 
 fn temp(name: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("dopt-cli-layer-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name).to_str().unwrap().to_string()
+    common::temp_path("cli-layer", name)
 }
 
 #[test]

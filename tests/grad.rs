@@ -1,47 +1,17 @@
 //! Gradients of every shared reference problem match cvxpylayers' (checked there by
 //! finite differences), and forward and reverse mode are adjoint to each other.
 
+mod common;
+use common::{reference_json as json, reference_layer as layer, reference_names as names, values};
 use dopt::frontend;
 use dopt::layer::{DiffOptions, Layer};
 use dopt::sema::Dims;
 use dopt::solve::Settings;
-use dopt::values::{Values, array_from_json};
-use serde_json::Value;
-use std::path::Path;
-
-fn values(v: &Value) -> Values {
-    v.as_object().unwrap().iter().map(|(k, x)| (k.clone(), array_from_json(x).unwrap())).collect()
-}
-
-fn layer(name: &str) -> Layer {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/reference/problems/{name}.dopt"));
-    let src = frontend::read_source(path.to_str().unwrap()).unwrap();
-    let c = frontend::analyze(&src, &Dims::new()).unwrap_or_else(|f| panic!("{name}:\n{}", f.render()));
-    Layer::new(c.program, &c.analysis).unwrap_or_else(|d| panic!("{name}: {}", d.message))
-}
+use dopt::values::Values;
 
 fn rel_err(got: &[f64], want: &[f64]) -> f64 {
     let scale = want.iter().fold(1e-12f64, |m, v| m.max(v.abs()));
     got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max) / scale
-}
-
-fn names() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reference/problems");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| {
-            let p = e.unwrap().path();
-            (p.extension()? == "json").then(|| p.file_stem().unwrap().to_str().unwrap().to_string())
-        })
-        .collect();
-    names.sort();
-    names
-}
-
-fn json(name: &str) -> Value {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reference/problems");
-    serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap()).unwrap()
 }
 
 /// Solver tolerance per problem: 1e-12 where Clarabel reaches it, 1e-10 where it stops

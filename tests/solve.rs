@@ -1,25 +1,15 @@
 //! Every shared reference problem solved: variables, objective and the duals of named
 //! constraints match cvxpy's answers in `tests/data/reference/problems/*.json`.
 
+mod common;
+use common::{reference_layer as layer, values};
 use dopt::frontend;
 use dopt::layer::Layer;
 use dopt::sema::Dims;
 use dopt::solve::{Settings, Status};
-use dopt::values::{Values, array_from_json};
+use dopt::values::Values;
 use serde_json::Value;
 use std::path::Path;
-
-fn values(v: &Value) -> Values {
-    v.as_object().unwrap().iter().map(|(k, x)| (k.clone(), array_from_json(x).unwrap())).collect()
-}
-
-fn layer(name: &str) -> Layer {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/reference/problems/{name}.dopt"));
-    let src = frontend::read_source(path.to_str().unwrap()).unwrap();
-    let c = frontend::analyze(&src, &Dims::new()).unwrap_or_else(|f| panic!("{name}:\n{}", f.render()));
-    Layer::new(c.program, &c.analysis).unwrap_or_else(|d| panic!("{name}: {}", d.message))
-}
 
 /// Relative error in the max norm, with a floor of 1 on the scale.
 fn rel_err(got: &[f64], want: &[f64]) -> f64 {

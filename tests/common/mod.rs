@@ -1,0 +1,76 @@
+//! Helpers shared by the integration tests: running the binary, temporary files,
+//! and the shared reference problems.
+#![allow(dead_code)] // each test file uses its own subset
+
+use dopt::frontend;
+use dopt::layer::Layer;
+use dopt::sema::Dims;
+use dopt::values::{Values, array_from_json};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Run `dopt ARGS` in the crate root: (exit code, stdout, stderr).
+pub fn dopt(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dopt"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run dopt");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A path in this test process's own temporary folder (`tag` keeps test files apart).
+pub fn temp_path(tag: &str, name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("dopt-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name).to_str().unwrap().to_string()
+}
+
+/// Write `bytes` to a temporary file and return its path.
+pub fn temp_file(tag: &str, name: &str, bytes: &[u8]) -> String {
+    let p = temp_path(tag, name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// The folder of the shared reference problems (copied from ../shared/reference).
+pub fn problems_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reference/problems")
+}
+
+/// The names of the reference problems, sorted.
+pub fn reference_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(problems_dir())
+        .unwrap()
+        .filter_map(|e| {
+            let p = e.unwrap().path();
+            (p.extension()? == "json").then(|| p.file_stem().unwrap().to_str().unwrap().to_string())
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// The JSON of reference problem `name`.
+pub fn reference_json(name: &str) -> Value {
+    let text = std::fs::read_to_string(problems_dir().join(format!("{name}.json"))).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The compiled layer of reference problem `name`.
+pub fn reference_layer(name: &str) -> Layer {
+    let path = problems_dir().join(format!("{name}.dopt"));
+    let src = frontend::read_source(path.to_str().unwrap()).unwrap();
+    let c = frontend::analyze(&src, &Dims::new()).unwrap_or_else(|f| panic!("{name}:\n{}", f.render()));
+    Layer::new(c.program, &c.analysis).unwrap_or_else(|d| panic!("{name}: {}", d.message))
+}
+
+/// A JSON object of named arrays as `Values`.
+pub fn values(v: &Value) -> Values {
+    v.as_object().unwrap().iter().map(|(k, x)| (k.clone(), array_from_json(x).unwrap())).collect()
+}
