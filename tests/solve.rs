@@ -9,7 +9,6 @@ use dopt::sema::Dims;
 use dopt::solve::{Settings, Status};
 use dopt::values::Values;
 use serde_json::Value;
-use std::path::Path;
 
 /// Relative error in the max norm, with a floor of 1 on the scale.
 fn rel_err(got: &[f64], want: &[f64]) -> f64 {
@@ -38,21 +37,11 @@ fn tolerance(name: &str) -> f64 {
 
 #[test]
 fn reference_problems_match_cvxpy() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reference/problems");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| {
-            let p = e.unwrap().path();
-            (p.extension()? == "json").then(|| p.file_stem().unwrap().to_str().unwrap().to_string())
-        })
-        .collect();
-    names.sort();
+    let names = common::reference_names();
     assert_eq!(names.len(), 15);
     let mut report = Vec::new();
     for name in &names {
-        let json: Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap())
-                .unwrap();
+        let json: Value = common::reference_json(name);
         let l = layer(name);
         let out = l
             .forward_with(&values(&json["params"]), &settings(name))
