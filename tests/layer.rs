@@ -237,3 +237,13 @@ fn a_reused_solver_handles_data_unlike_its_setup() {
         assert!((second.variables["x"].data[i] - want).abs() < 1e-7, "{:?}", second.variables["x"].data);
     }
 }
+
+#[test]
+fn an_output_of_another_layer_is_refused() {
+    let a = sparsemax(5);
+    let b = sparsemax(6);
+    let out = a.forward(&x(&[0.1, 0.2, 0.3, 0.4, 0.5])).unwrap();
+    let e = b.backward(&out, &y(&[1.0; 6])).unwrap_err();
+    assert!(e[0].message.contains("does not come from this layer"), "{}", e[0].message);
+    assert!(b.jvp(&out, &x(&[1.0; 6])).is_err());
+}

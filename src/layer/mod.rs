@@ -393,7 +393,18 @@ impl Layer {
         self.cotangents(out, dvars).map(|_| ()).map_err(Error::from)
     }
 
-    fn refuse_unsolved(out: &Output) -> Result<(), Error> {
+    fn refuse_unsolved(&self, out: &Output) -> Result<(), Error> {
+        let cp = &self.cone;
+        if out.raw.x.len() != cp.n
+            || out.raw.s.len() != cp.m
+            || out.raw.z.len() != cp.m
+            || out.theta.len() != cp.nparams
+        {
+            return Err(Error::from(Diagnostic::error(
+                codes::BAD_PARAMETER,
+                "this output does not come from this layer (its sizes differ)",
+            )));
+        }
         if out.status.is_optimal() {
             Ok(())
         } else {
@@ -422,7 +433,7 @@ impl Layer {
         dvars: &Values,
         opts: &DiffOptions,
     ) -> Result<Gradients, Error> {
-        Layer::refuse_unsolved(out)?;
+        self.refuse_unsolved(out)?;
         let (gx, gz, gobj) = self.cotangents(out, dvars).map_err(Error::from)?;
         let cp = &self.cone;
         let d = solve::data(cp, &out.theta);
@@ -455,7 +466,7 @@ impl Layer {
         dparams: &Values,
         opts: &DiffOptions,
     ) -> Result<(Values, Values), Error> {
-        Layer::refuse_unsolved(out)?;
+        self.refuse_unsolved(out)?;
         let p = &self.sig;
         let cp = &self.cone;
         let mut dtheta = vec![0.0; cp.nparams];
