@@ -501,7 +501,7 @@ impl Layer {
     /// wrong shapes and non-finite cotangents are E0702.
     ///
     /// # Example
-    /// For y = max(x, 0), d(Σy)/dx = 1[x > 0], and the optimal value ‖y − x‖² has
+    /// For y = max(x, 0), d(Σy)/dx = 1(x > 0), and the optimal value ‖y − x‖² has
     /// gradient 2(x − y):
     /// ```
     /// use dopt::{Array, Dims, Problem, Values};
