@@ -17,7 +17,7 @@ pub struct Failure {
     /// The source the spans point into; `None` for errors without a file (bad
     /// parameter values, unreadable paths).
     pub source: Option<SourceFile>,
-    /// Every diagnostic, in file order (at least one).
+    /// Every diagnostic, in the order reported (file order for the checks).
     pub diagnostics: Vec<Diagnostic>,
 }
 

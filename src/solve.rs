@@ -24,7 +24,7 @@ pub struct Settings {
     pub tol_gap_abs: f64,
     /// Relative duality-gap tolerance.
     pub tol_gap_rel: f64,
-    /// Primal and dual feasibility tolerance (relative).
+    /// Primal and dual feasibility tolerance.
     pub tol_feas: f64,
     /// Interior-point iteration limit; reaching it gives [`Status::MaxIterations`].
     pub max_iter: u32,
@@ -123,7 +123,7 @@ pub struct RawSolution {
     pub z: Vec<f64>,
     /// ½xᵀPx + qᵀx + r of the cone program (before the sign of `maximize`).
     pub objective: f64,
-    /// Clarabel's solve time in seconds.
+    /// The solve time Clarabel reports, in seconds.
     pub solve_time: f64,
     /// Interior-point iterations.
     pub iterations: u32,

@@ -290,7 +290,7 @@ pub enum StmtKind {
 pub struct Stmt {
     /// What the statement is.
     pub kind: StmtKind,
-    /// Bytes of the statement (without the newline).
+    /// Bytes of the whole statement.
     pub span: Span,
 }
 

@@ -100,7 +100,8 @@ pub struct ConeProgram {
     pub var_cols: Vec<Range<usize>>,
     /// Entries of θ for each parameter (row-major).
     pub param_entries: Vec<Range<usize>>,
-    /// The rows of each user constraint that has rows (in constraint order).
+    /// Where each user constraint lives, one entry per constraint of the checked
+    /// program, in order.
     pub constraint_rows: Vec<ConstraintRows>,
     /// −1 for `maximize` (the cone program minimizes the negated objective).
     pub objective_sign: f64,

@@ -133,7 +133,7 @@ pub struct Output {
     pub variables: Values,
     /// Duals of the named constraints (cvxpy's convention, see `canon`).
     pub duals: Values,
-    /// Clarabel's solve time in seconds (setup excluded).
+    /// The solve time Clarabel reports, in seconds.
     pub solve_time: f64,
     /// Interior-point iterations.
     pub iterations: u32,
@@ -339,8 +339,9 @@ pub struct Gradients {
     /// the solution): the gradient is a one-sided one. [`DiffOptions::smoothing`]
     /// gives an averaged gradient instead.
     pub degenerate: bool,
-    /// Relative residual ‖Kv − g‖/‖g‖ of the derivative system after iterative
-    /// refinement (about 1e-12 or less when the system is well conditioned).
+    /// Relative residual ‖Ku − g‖∞/‖g‖∞ of the derivative system K u = g after
+    /// iterative refinement against the unregularized K (tiny, ~1e-12 or less, when
+    /// the system is well conditioned; ∞ when it could not be factored).
     pub residual: f64,
 }
 
