@@ -14,11 +14,16 @@ const STACK_BYTES: usize = 256 << 20;
 /// `dopt check` prints it, and it dereferences to the list of diagnostics.
 #[derive(Clone, Debug)]
 pub struct Failure {
+    /// The source the spans point into; `None` for errors without a file (bad
+    /// parameter values, unreadable paths).
     pub source: Option<SourceFile>,
+    /// Every diagnostic, in the order reported (file order for the checks).
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl Failure {
+    /// Every diagnostic rendered rustc-style (`error[E0101]: …`, location, source
+    /// line, carets), one after the other.
     pub fn render(&self) -> String {
         crate::diag::render_all(&self.diagnostics, self.source.as_ref())
     }
@@ -113,7 +118,9 @@ pub fn check(src: &SourceFile, dims: &Dims) -> Result<hir::Program, Failure> {
 
 /// A checked program with its DCP/DPP analysis.
 pub struct Checked {
+    /// The checked program.
     pub program: hir::Program,
+    /// Its curvature, sign and parameter-dependence facts (DCP and DPP).
     pub analysis: crate::dcp::check::Analysis,
 }
 

@@ -6,13 +6,29 @@ use clarabel::algebra::CscMatrix;
 use clarabel::solver::{DefaultSettingsBuilder, DefaultSolver, IPSolver, SolverStatus, SupportedConeT};
 use std::fmt;
 
-/// Solver settings exposed to users.
+/// Clarabel's settings that a user may change: tolerances, iteration limit, output.
+/// The default is Clarabel's own; [`Settings::tight`] is for gradients and tests.
+/// A layer uses [`Layer::settings`](crate::Layer::settings) (see
+/// [`Layer::with_settings`](crate::Layer::with_settings)), or per call
+/// [`Layer::forward_with`](crate::Layer::forward_with).
+///
+/// ```
+/// use dopt::Settings;
+///
+/// let s = Settings { max_iter: 50, ..Settings::default() };
+/// assert_eq!((s.max_iter, s.tol_feas), (50, 1e-8));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Settings {
+    /// Absolute duality-gap tolerance.
     pub tol_gap_abs: f64,
+    /// Relative duality-gap tolerance.
     pub tol_gap_rel: f64,
+    /// Primal and dual feasibility tolerance.
     pub tol_feas: f64,
+    /// Interior-point iteration limit; reaching it gives [`Status::MaxIterations`].
     pub max_iter: u32,
+    /// Let Clarabel print its iteration log to stdout.
     pub verbose: bool,
 }
 
@@ -25,7 +41,21 @@ impl Default for Settings {
 
 impl Settings {
     /// Tight tolerances, for gradients and tests (exponential and power cones are only
-    /// about 1e-5 accurate at the defaults).
+    /// about 1e-5 accurate at the defaults): 1e-10 for the gaps and feasibility, 400
+    /// iterations.
+    ///
+    /// ```
+    /// use dopt::{Array, Dims, Problem, Settings, Values};
+    ///
+    /// // max t s.t. t ≤ log(x): the optimum is log(x), through an exponential cone.
+    /// let text = "parameter x nonneg\nvariable t\nmaximize t\nsubject to\n    t <= log(x)\n";
+    /// let layer = Problem::from_str("log.dopt", text)?.compile(&Dims::new())?;
+    /// let layer = layer.with_settings(Settings::tight());
+    /// let out = layer.forward(&Values::from([("x".to_string(), Array::scalar(2.0))]))?;
+    /// assert!((out.objective - 2f64.ln()).abs() < 1e-8);
+    /// assert_eq!(Settings::tight().max_iter, 400);
+    /// # Ok::<(), dopt::Error>(())
+    /// ```
     pub fn tight() -> Settings {
         Settings {
             tol_gap_abs: 1e-10,
@@ -37,19 +67,27 @@ impl Settings {
     }
 }
 
-/// How the solve ended.
+/// How the solve ended (Clarabel's status, with its "almost" variants folded in).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
+    /// Solved to the requested tolerances; the only status that can be differentiated.
     Optimal,
-    /// Solved to reduced accuracy.
+    /// Solved to reduced accuracy (Clarabel's `AlmostSolved`).
     Inaccurate,
+    /// The constraints have no solution (a certificate was found, possibly to
+    /// reduced accuracy).
     Infeasible,
+    /// The objective is unbounded below (dual infeasible).
     Unbounded,
+    /// The iteration or time limit was reached.
     MaxIterations,
+    /// The solver stopped on a numerical problem (e.g. a failed factorization).
     NumericalError,
 }
 
 impl Status {
+    /// The status as the command line and the JSON output print it (`optimal`,
+    /// `max_iterations`, …); also its `Display`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Optimal => "optimal",
@@ -60,6 +98,7 @@ impl Status {
             Status::NumericalError => "numerical_error",
         }
     }
+    /// `self == Status::Optimal`.
     pub fn is_optimal(self) -> bool {
         self == Status::Optimal
     }
@@ -74,23 +113,35 @@ impl fmt::Display for Status {
 /// Clarabel's answer for the cone program.
 #[derive(Clone, Debug)]
 pub struct RawSolution {
+    /// How the solve ended.
     pub status: Status,
+    /// Primal solution, n entries (user variables first, see `ConeProgram::var_cols`).
     pub x: Vec<f64>,
+    /// Primal slack s = b − Ax ∈ K, m entries.
     pub s: Vec<f64>,
+    /// Dual variable z ∈ K*, m entries (Clarabel's sign: z ≥ 0 on the nonnegative cone).
     pub z: Vec<f64>,
     /// ½xᵀPx + qᵀx + r of the cone program (before the sign of `maximize`).
     pub objective: f64,
+    /// The solve time Clarabel reports, in seconds.
     pub solve_time: f64,
+    /// Interior-point iterations.
     pub iterations: u32,
 }
 
-/// The problem data for one parameter value.
+/// The problem data for one parameter value: the values on the fixed sparsity
+/// patterns of the [`ConeProgram`] (also used for data derivatives and cotangents).
 #[derive(Clone, Debug)]
 pub struct Data {
+    /// Values of P on `ConeProgram::p` (upper triangle, CSC order).
     pub p: Vec<f64>,
+    /// q, n entries.
     pub q: Vec<f64>,
+    /// The constant term r of the objective.
     pub r: f64,
+    /// Values of A on `ConeProgram::a` (CSC order).
     pub a: Vec<f64>,
+    /// b, m entries.
     pub b: Vec<f64>,
 }
 

@@ -5,11 +5,14 @@ use std::fmt;
 /// A byte range `start..end` into one source text.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
 pub struct Span {
+    /// First byte.
     pub start: u32,
+    /// One past the last byte.
     pub end: u32,
 }
 
 impl Span {
+    /// `start..end` (byte offsets; a source is at most 4 GiB).
     pub fn new(start: usize, end: usize) -> Span {
         Span { start: start as u32, end: end as u32 }
     }
@@ -17,6 +20,7 @@ impl Span {
     pub fn to(self, other: Span) -> Span {
         Span { start: self.start.min(other.start), end: self.end.max(other.end) }
     }
+    /// The span as a range for slicing the text.
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
@@ -31,12 +35,15 @@ impl fmt::Debug for Span {
 /// One `.dopt` text and the name to show for it (a path or `std:NAME`).
 #[derive(Clone, Debug)]
 pub struct SourceFile {
+    /// What messages call the file.
     pub name: String,
+    /// The whole text.
     pub text: String,
     line_starts: Vec<usize>,
 }
 
 impl SourceFile {
+    /// A source with its line index built.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
         let text = text.into();
         let mut line_starts = vec![0];
@@ -63,6 +70,7 @@ impl SourceFile {
         self.text[start..end].trim_end_matches('\r')
     }
 
+    /// Number of lines (a final newline starts an empty last line).
     pub fn line_count(&self) -> usize {
         self.line_starts.len()
     }

@@ -6,7 +6,22 @@ use crate::ir::shape::Shape;
 use indexmap::IndexMap;
 use serde_json::Value;
 
-/// Values by name, in a stable order.
+/// Arrays by name, in insertion order: parameter values in, variables, duals and
+/// gradients out. The JSON form is an object of numbers and (nested) lists, see
+/// [`values_from_json`] and [`values_to_json`].
+///
+/// ```
+/// use dopt::{Array, Values};
+/// use dopt::values::{values_from_json, values_to_json};
+///
+/// let v = values_from_json(r#"{"x": [1, 2], "A": [[1, 2], [3, 4]], "lam": 0.5}"#).unwrap();
+/// assert_eq!(v["A"].at(1, 0), 3.0);
+/// assert_eq!(v["lam"], Array::scalar(0.5));
+/// assert_eq!(values_to_json(&v).to_string(), r#"{"x":[1.0,2.0],"A":[[1.0,2.0],[3.0,4.0]],"lam":0.5}"#);
+///
+/// let built = Values::from([("x".to_string(), Array::vector(&[1.0, 2.0]))]);
+/// assert_eq!(built["x"], v["x"]);
+/// ```
 pub type Values = IndexMap<String, Array>;
 
 /// What a JSON value that should be a number is instead.
@@ -96,6 +111,8 @@ fn num(v: f64) -> Value {
     serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::Null)
 }
 
+/// The JSON form of an array: a number, a list, or a list of rows. Non-finite entries
+/// become `null`.
 pub fn array_to_json(a: &Array) -> Value {
     match a.shape.ndim() {
         0 => num(a.data[0]),
@@ -109,6 +126,7 @@ pub fn array_to_json(a: &Array) -> Value {
     }
 }
 
+/// The JSON object of named arrays (in the map's order), each as [`array_to_json`].
 pub fn values_to_json(v: &Values) -> Value {
     Value::Object(v.iter().map(|(k, a)| (k.clone(), array_to_json(a))).collect())
 }

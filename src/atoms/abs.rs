@@ -7,7 +7,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Abs;
+pub(crate) struct Abs;
 
 impl Atom for Abs {
     fn name(&self) -> &'static str {

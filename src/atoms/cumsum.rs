@@ -11,7 +11,7 @@ use super::{
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Cumsum;
+pub(crate) struct Cumsum;
 
 impl Atom for Cumsum {
     fn name(&self) -> &'static str {

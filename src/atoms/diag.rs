@@ -1,5 +1,5 @@
-//! `diag(x)` for a vector x[n] is the diagonal matrix [n, n] with x on its diagonal;
-//! `diag(X)` for a square matrix X[n, n] is the vector [n] of its diagonal entries
+//! `diag(x)` for a vector x\[n\] is the diagonal matrix [n, n] with x on its diagonal;
+//! `diag(X)` for a square matrix X[n, n] is the vector \[n\] of its diagonal entries
 //! (Xᵢᵢ). Affine, increasing; the sign is that of the entries of the argument (the
 //! zeros off the diagonal join any sign).
 //!
@@ -9,7 +9,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Diag;
+pub(crate) struct Diag;
 
 impl Atom for Diag {
     fn name(&self) -> &'static str {

@@ -14,7 +14,7 @@ use super::{
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Diff;
+pub(crate) struct Diff;
 
 impl Atom for Diff {
     fn name(&self) -> &'static str {

@@ -7,7 +7,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Exp;
+pub(crate) struct Exp;
 
 impl Atom for Exp {
     fn name(&self) -> &'static str {

@@ -1,4 +1,4 @@
-//! `geo_mean(x)` = (Πᵢ xᵢ)^(1/n), the geometric mean of the entries of a vector x[n]
+//! `geo_mean(x)` = (Πᵢ xᵢ)^(1/n), the geometric mean of the entries of a vector x\[n\]
 //! (a scalar is its own geometric mean), with domain x ≥ 0 — concave, nonnegative,
 //! increasing. The result is a scalar.
 //!
@@ -10,7 +10,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct GeoMean;
+pub(crate) struct GeoMean;
 
 impl Atom for GeoMean {
     fn name(&self) -> &'static str {

@@ -11,7 +11,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Hstack;
+pub(crate) struct Hstack;
 
 impl Atom for Hstack {
     fn name(&self) -> &'static str {

@@ -13,7 +13,7 @@ use super::{
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Huber;
+pub(crate) struct Huber;
 
 impl Atom for Huber {
     fn name(&self) -> &'static str {

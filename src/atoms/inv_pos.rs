@@ -7,7 +7,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct InvPos;
+pub(crate) struct InvPos;
 
 impl Atom for InvPos {
     fn name(&self) -> &'static str {

@@ -9,7 +9,7 @@ use crate::canon::broadcast;
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct KlDiv;
+pub(crate) struct KlDiv;
 
 impl Atom for KlDiv {
     fn name(&self) -> &'static str {

@@ -12,7 +12,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Kron;
+pub(crate) struct Kron;
 
 impl Atom for Kron {
     fn name(&self) -> &'static str {

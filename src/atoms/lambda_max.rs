@@ -9,7 +9,7 @@ use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
 
-pub struct LambdaMax;
+pub(crate) struct LambdaMax;
 
 impl Atom for LambdaMax {
     fn name(&self) -> &'static str {

@@ -9,7 +9,7 @@ use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
 
-pub struct LambdaMin;
+pub(crate) struct LambdaMin;
 
 impl Atom for LambdaMin {
     fn name(&self) -> &'static str {

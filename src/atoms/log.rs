@@ -7,7 +7,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Log;
+pub(crate) struct Log;
 
 impl Atom for Log {
     fn name(&self) -> &'static str {

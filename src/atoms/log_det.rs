@@ -10,7 +10,7 @@ use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
 
-pub struct LogDet;
+pub(crate) struct LogDet;
 
 impl Atom for LogDet {
     fn name(&self) -> &'static str {

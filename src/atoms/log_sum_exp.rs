@@ -7,7 +7,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct LogSumExp;
+pub(crate) struct LogSumExp;
 
 impl Atom for LogSumExp {
     fn name(&self) -> &'static str {

@@ -7,7 +7,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Logistic;
+pub(crate) struct Logistic;
 
 impl Atom for Logistic {
     fn name(&self) -> &'static str {

@@ -10,7 +10,7 @@ use crate::canon::broadcast;
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Maximum;
+pub(crate) struct Maximum;
 
 impl Atom for Maximum {
     fn name(&self) -> &'static str {

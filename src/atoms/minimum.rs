@@ -10,7 +10,7 @@ use crate::canon::broadcast;
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Minimum;
+pub(crate) struct Minimum;
 
 impl Atom for Minimum {
     fn name(&self) -> &'static str {

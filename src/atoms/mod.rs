@@ -1,4 +1,5 @@
-//! The atom library: one file per atom, registered by one line in [`atoms!`].
+//! The atom library: one file per atom, registered by one line in the `atoms!` list
+//! (which makes [`ATOMS`]).
 //!
 //! Each file holds everything about its atom: a `//!` header with the math, the
 //! shape rule, and (as the analysis grows) sign, curvature, monotonicity, numeric
@@ -13,7 +14,9 @@ use crate::ir::shape::Shape;
 /// Whether a compile-time argument must be an integer or may be any real number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StaticKind {
+    /// An integer (`axis`, `k`); a non-integer value is an error.
     Int,
+    /// Any real number (`p`, `M`).
     Real,
 }
 
@@ -23,21 +26,27 @@ pub enum StaticKind {
 /// that it is a `'static` constant.
 #[derive(Clone, Copy, Debug)]
 pub struct StaticParam {
+    /// The keyword name (`huber(x, M=2)`).
     pub name: &'static str,
+    /// Integer or real.
     pub kind: StaticKind,
     /// `true` when the argument may be left out (then `default` is used, or the
     /// atom sees `None` when there is no default).
     pub optional: bool,
+    /// The value used when the argument is left out.
     pub default: Option<f64>,
 }
 
 impl StaticParam {
+    /// An argument that must be given.
     pub const fn required(name: &'static str, kind: StaticKind) -> StaticParam {
         StaticParam { name, kind, optional: false, default: None }
     }
+    /// An argument that may be left out (the atom then sees `None`).
     pub const fn optional(name: &'static str, kind: StaticKind) -> StaticParam {
         StaticParam { name, kind, optional: true, default: None }
     }
+    /// An argument that may be left out, then taking `default`.
     pub const fn with_default(name: &'static str, kind: StaticKind, default: f64) -> StaticParam {
         StaticParam { name, kind, optional: true, default: Some(default) }
     }
@@ -57,20 +66,25 @@ pub struct Signature {
 /// Why an atom cannot take arguments of these shapes (or these static values).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ShapeError {
+    /// The error message (the diagnostic's headline).
     pub message: String,
     /// The expression argument to point at, when one is to blame.
     pub arg: Option<usize>,
+    /// A suggested fix, shown as `= help:`.
     pub help: Option<String>,
 }
 
 impl ShapeError {
+    /// An error with this message, blaming no argument in particular.
     pub fn new(message: impl Into<String>) -> ShapeError {
         ShapeError { message: message.into(), arg: None, help: None }
     }
+    /// Blame expression argument `arg` (0-based).
     pub fn at(mut self, arg: usize) -> ShapeError {
         self.arg = Some(arg);
         self
     }
+    /// Attach a suggested fix.
     pub fn help(mut self, help: impl Into<String>) -> ShapeError {
         self.help = Some(help.into());
         self
@@ -80,12 +94,16 @@ impl ShapeError {
 /// What the analysis knows about one argument when it asks an atom about itself.
 #[derive(Clone, Copy, Debug)]
 pub struct ArgInfo<'a> {
+    /// The argument's shape.
     pub shape: Shape,
+    /// The sign of its entries.
     pub sign: Sign,
     /// Curvature in the current analysis (parameters count as constants for DCP and
     /// as affine for DPP).
     pub curvature: Curvature,
+    /// It depends on a variable.
     pub has_vars: bool,
+    /// It depends on a parameter.
     pub has_params: bool,
     /// The value, when the argument is a compile-time constant (no parameters, no
     /// variables).
@@ -99,9 +117,11 @@ impl ArgInfo<'_> {
     pub fn param_affine(&self) -> bool {
         !self.has_vars && self.curvature.is_affine()
     }
+    /// Free of parameters.
     pub fn param_free(&self) -> bool {
         !self.has_params
     }
+    /// Constant in the current analysis (in DCP mode parameters are constant).
     pub fn is_constant(&self) -> bool {
         self.curvature.is_constant()
     }
@@ -188,9 +208,11 @@ pub trait Atom: Sync + Send {
 pub struct AtomId(pub u16);
 
 impl AtomId {
+    /// The registered atom.
     pub fn atom(self) -> &'static dyn Atom {
         ATOMS[self.0 as usize]
     }
+    /// The atom's name in `.dopt` files.
     pub fn name(self) -> &'static str {
         self.atom().name()
     }

@@ -12,7 +12,7 @@ use crate::canon::broadcast_rows;
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Multiply;
+pub(crate) struct Multiply;
 
 impl Atom for Multiply {
     fn name(&self) -> &'static str {

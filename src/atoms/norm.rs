@@ -15,7 +15,7 @@ use super::{
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Norm;
+pub(crate) struct Norm;
 
 impl Atom for Norm {
     fn name(&self) -> &'static str {

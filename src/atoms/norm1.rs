@@ -7,7 +7,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Norm1;
+pub(crate) struct Norm1;
 
 impl Atom for Norm1 {
     fn name(&self) -> &'static str {

@@ -8,7 +8,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Norm2;
+pub(crate) struct Norm2;
 
 impl Atom for Norm2 {
     fn name(&self) -> &'static str {

@@ -8,7 +8,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct NormFro;
+pub(crate) struct NormFro;
 
 impl Atom for NormFro {
     fn name(&self) -> &'static str {

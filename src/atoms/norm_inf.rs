@@ -7,7 +7,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct NormInf;
+pub(crate) struct NormInf;
 
 impl Atom for NormInf {
     fn name(&self) -> &'static str {

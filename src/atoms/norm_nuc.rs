@@ -9,7 +9,7 @@ use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
 
-pub struct NormNuc;
+pub(crate) struct NormNuc;
 
 impl Atom for NormNuc {
     fn name(&self) -> &'static str {

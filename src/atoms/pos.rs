@@ -7,7 +7,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Pos;
+pub(crate) struct Pos;
 
 impl Atom for Pos {
     fn name(&self) -> &'static str {

@@ -57,7 +57,7 @@ fn case(statics: &[Option<f64>]) -> (Case, f64) {
     (c, p)
 }
 
-pub struct Power;
+pub(crate) struct Power;
 
 impl Atom for Power {
     fn name(&self) -> &'static str {

@@ -1,4 +1,4 @@
-//! `quad_form(x, P)` = xᵀPx = Σᵢⱼ xᵢ Pᵢⱼ xⱼ for a vector x[n] and a constant square
+//! `quad_form(x, P)` = xᵀPx = Σᵢⱼ xᵢ Pᵢⱼ xⱼ for a vector x\[n\] and a constant square
 //! matrix P[n, n] (a scalar x goes with a scalar or [1, 1] P) — convex and
 //! nonnegative when P is positive semidefinite, concave and nonpositive when P is
 //! negative semidefinite (DCP needs one of the two, with P constant, as in cvxpy);
@@ -59,7 +59,7 @@ fn psd_factor(p: &[f64], n: usize) -> Result<Vec<Vec<f64>>, String> {
         .collect())
 }
 
-pub struct QuadForm;
+pub(crate) struct QuadForm;
 
 impl Atom for QuadForm {
     fn name(&self) -> &'static str {

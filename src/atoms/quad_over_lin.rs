@@ -9,7 +9,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct QuadOverLin;
+pub(crate) struct QuadOverLin;
 
 impl Atom for QuadOverLin {
     fn name(&self) -> &'static str {

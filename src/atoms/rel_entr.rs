@@ -10,7 +10,7 @@ use crate::canon::broadcast;
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct RelEntr;
+pub(crate) struct RelEntr;
 
 impl Atom for RelEntr {
     fn name(&self) -> &'static str {

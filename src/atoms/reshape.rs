@@ -1,4 +1,4 @@
-//! `reshape(x, m)` gives a vector [m] and `reshape(x, m, n)` a matrix [m, n] holding
+//! `reshape(x, m)` gives a vector \[m\] and `reshape(x, m, n)` a matrix [m, n] holding
 //! the entries of x in row-major (C) order, as numpy's `reshape`; the number of
 //! entries must not change. (cvxpy's `reshape` has defaulted to column-major order;
 //! dopt follows numpy.) Affine, increasing; the sign is that of the entries of x.
@@ -11,7 +11,7 @@ use super::{
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Reshape;
+pub(crate) struct Reshape;
 
 /// A requested extent: an integer of at least 1.
 fn extent(name: &str, value: f64) -> Result<usize, ShapeError> {

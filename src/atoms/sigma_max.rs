@@ -8,7 +8,7 @@ use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
 
-pub struct SigmaMax;
+pub(crate) struct SigmaMax;
 
 impl Atom for SigmaMax {
     fn name(&self) -> &'static str {

@@ -7,7 +7,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Sqrt;
+pub(crate) struct Sqrt;
 
 impl Atom for Sqrt {
     fn name(&self) -> &'static str {

@@ -7,7 +7,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Square;
+pub(crate) struct Square;
 
 impl Atom for Square {
     fn name(&self) -> &'static str {

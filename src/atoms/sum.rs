@@ -1,5 +1,5 @@
 //! `sum(x)` = Σ of all entries (a scalar); `sum(x, axis)` sums over one axis with
-//! numpy's meaning: for X[m, n], axis 0 gives [n] (column sums), axis 1 gives [m].
+//! numpy's meaning: for X[m, n], axis 0 gives \[n\] (column sums), axis 1 gives \[m\].
 //! Affine, increasing; the sign is that of the entries of x (a sum of nonnegative
 //! entries is nonnegative).
 //!
@@ -11,7 +11,7 @@ use super::{
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Sum;
+pub(crate) struct Sum;
 
 impl Atom for Sum {
     fn name(&self) -> &'static str {

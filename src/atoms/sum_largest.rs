@@ -10,7 +10,7 @@ use super::{
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct SumLargest;
+pub(crate) struct SumLargest;
 
 impl Atom for SumLargest {
     fn name(&self) -> &'static str {

@@ -11,7 +11,7 @@ use super::{
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct SumSmallest;
+pub(crate) struct SumSmallest;
 
 impl Atom for SumSmallest {
     fn name(&self) -> &'static str {

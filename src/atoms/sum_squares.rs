@@ -7,7 +7,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct SumSquares;
+pub(crate) struct SumSquares;
 
 impl Atom for SumSquares {
     fn name(&self) -> &'static str {

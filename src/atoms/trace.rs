@@ -18,7 +18,7 @@ fn definiteness(x: &ArgInfo) -> (bool, bool) {
     x.attrs.map_or((false, false), |a| (a.psd, a.nsd))
 }
 
-pub struct Trace;
+pub(crate) struct Trace;
 
 impl Atom for Trace {
     fn name(&self) -> &'static str {

@@ -1,6 +1,6 @@
-//! `vec(X)` is the vector [m·n] of all entries of X, in row-major (C) order like
+//! `vec(X)` is the vector \[m·n\] of all entries of X, in row-major (C) order like
 //! numpy's `ravel` (cvxpy's `vec` has defaulted to column-major order; dopt follows
-//! numpy). Any shape: a vector is unchanged and a scalar becomes [1]. Affine,
+//! numpy). Any shape: a vector is unchanged and a scalar becomes \[1\]. Affine,
 //! increasing; the sign is that of the entries of X.
 //!
 //! Conic form: affine: the identity on the row-major entries, no cones.
@@ -9,7 +9,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Vec;
+pub(crate) struct Vec;
 
 impl Atom for Vec {
     fn name(&self) -> &'static str {

@@ -1,7 +1,7 @@
 //! `vstack(x, ...)` stacks its arguments on top of each other, as numpy's `vstack`:
-//! each argument is first seen as a matrix (a scalar as [1, 1], a vector [n] as the
+//! each argument is first seen as a matrix (a scalar as [1, 1], a vector \[n\] as the
 //! row [1, n]); they must all have the same number of columns n, and the result is
-//! [m₁ + m₂ + ..., n]. So `vstack(x, y)` of two vectors [3] is [2, 3]. Affine,
+//! [m₁ + m₂ + ..., n]. So `vstack(x, y)` of two vectors \[3\] is [2, 3]. Affine,
 //! increasing in every argument; the sign is the join of the arguments' signs.
 //!
 //! Conic form: affine: the row-major entries one argument after another, no cones.
@@ -10,7 +10,7 @@ use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign,
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
-pub struct Vstack;
+pub(crate) struct Vstack;
 
 /// numpy's `atleast_2d`: rows and columns.
 fn as_rows(s: Shape) -> (usize, usize) {

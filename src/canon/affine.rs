@@ -8,22 +8,32 @@ pub const CONST: u32 = u32::MAX;
 /// Parameter index of the θ-free part.
 pub const ONE: u32 = u32::MAX;
 
+/// One coefficient: entry `row` gets `val · θ[param] · x[col]` (θ[[`ONE`]] = 1,
+/// x[[`CONST`]] = 1).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Term {
+    /// The entry of the expression.
     pub row: u32,
+    /// The cone-program variable, or [`CONST`].
     pub col: u32,
+    /// The entry of θ, or [`ONE`].
     pub param: u32,
+    /// The numeric factor.
     pub val: f64,
 }
 
+/// A vector of `size` parametric affine entries (see the module docs).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Affine {
+    /// Number of entries.
     pub size: usize,
+    /// The coefficients, in no particular order; duplicates add up.
     pub terms: Vec<Term>,
 }
 
 #[allow(clippy::should_implement_trait)] // builder-style methods that consume self
 impl Affine {
+    /// `size` zero entries.
     pub fn zeros(size: usize) -> Affine {
         Affine { size, terms: Vec::new() }
     }
@@ -59,19 +69,23 @@ impl Affine {
         Affine { size: values.len(), terms }
     }
 
+    /// Some entry depends on a variable.
     pub fn has_vars(&self) -> bool {
         self.terms.iter().any(|t| t.col != CONST)
     }
 
+    /// Some coefficient depends on θ.
     pub fn has_params(&self) -> bool {
         self.terms.iter().any(|t| t.param != ONE)
     }
 
+    /// Every entry times the number `c`.
     pub fn scale(mut self, c: f64) -> Affine {
         self.terms.iter_mut().for_each(|t| t.val *= c);
         self
     }
 
+    /// Every entry negated.
     pub fn neg(self) -> Affine {
         self.scale(-1.0)
     }
@@ -108,7 +122,7 @@ impl Affine {
         Affine { size: rows.len(), terms }
     }
 
-    /// A linear map of the entries: out[o] = Σ w · in[i] over `(o, i, w)` triples.
+    /// A linear map of the entries: out\[o\] = Σ w · in\[i\] over `(o, i, w)` triples.
     pub fn linear_map(&self, out_size: usize, map: &[(usize, usize, f64)]) -> Affine {
         let sorted = self.ensure_sorted();
         let by_row = sorted.by_row();
@@ -151,7 +165,7 @@ impl Affine {
         self
     }
 
-    /// The product of entries: out[o] = Σ w · self[i] · other[j] over `(o, i, j, w)`,
+    /// The product of entries: out\[o\] = Σ w · self\[i\] · other\[j\] over `(o, i, j, w)`,
     /// where one of the two factors is free of variables and the other free of
     /// parameters (DPP), so that every product term stays affine in θ and linear in x.
     pub fn bilinear(

@@ -19,11 +19,11 @@ use std::ops::Range;
 
 /// The builder the atoms write their conic forms into.
 pub struct Canon<'a> {
-    pub prog: &'a Program,
-    pub facts: &'a Facts,
+    prog: &'a Program,
+    facts: &'a Facts,
     /// Variables so far (user variables first, then auxiliary ones).
     pub n: usize,
-    pub nparams: usize,
+    nparams: usize,
     param_entries: Vec<Range<usize>>,
     var_cols: Vec<Range<usize>>,
     blocks: Vec<(Cone, Affine)>,
@@ -186,7 +186,7 @@ impl<'a> Canon<'a> {
     }
 }
 
-/// Out-entry k of `to` reads in-entry rows[k] of `from` (numpy broadcasting).
+/// Out-entry k of `to` reads in-entry rows\[k\] of `from` (numpy broadcasting).
 pub fn broadcast_rows(from: Shape, to: Shape) -> Vec<usize> {
     let (tr, tc) = to.rows_cols();
     let mut rows = Vec::with_capacity(to.size());
@@ -219,6 +219,7 @@ pub fn broadcast_rows(from: Shape, to: Shape) -> Vec<usize> {
     rows
 }
 
+/// `a` (entries row-major, shape `from`) broadcast to shape `to` by numpy's rules.
 pub fn broadcast(a: &Affine, from: Shape, to: Shape) -> Affine {
     if from == to { a.clone() } else { a.gather(&broadcast_rows(from, to)) }
 }

@@ -6,17 +6,23 @@ use std::fmt;
 /// What is known about the sign of every entry of an expression.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Sign {
+    /// Every entry is 0 (both nonnegative and nonpositive).
     Zero,
+    /// Every entry is ≥ 0.
     Nonneg,
+    /// Every entry is ≤ 0.
     Nonpos,
+    /// Nothing is known.
     Unknown,
 }
 
 #[allow(clippy::should_implement_trait)] // small Copy algebras; named methods read better
 impl Sign {
+    /// Known ≥ 0 (`Zero` or `Nonneg`).
     pub fn is_nonneg(self) -> bool {
         matches!(self, Sign::Zero | Sign::Nonneg)
     }
+    /// Known ≤ 0 (`Zero` or `Nonpos`).
     pub fn is_nonpos(self) -> bool {
         matches!(self, Sign::Zero | Sign::Nonpos)
     }
@@ -37,6 +43,7 @@ impl Sign {
             _ => Sign::Nonpos,
         }
     }
+    /// The sign of the negation.
     pub fn neg(self) -> Sign {
         match self {
             Sign::Nonneg => Sign::Nonpos,
@@ -88,27 +95,37 @@ impl fmt::Display for Sign {
 /// Curvature by the DCP rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Curvature {
+    /// Free of variables (parameters included, in the DCP sense).
     Constant,
+    /// Affine in the variables (convex and concave).
     Affine,
+    /// Convex in the variables.
     Convex,
+    /// Concave in the variables.
     Concave,
+    /// Not known to be either: not DCP.
     Unknown,
 }
 
 #[allow(clippy::should_implement_trait)]
 impl Curvature {
+    /// Exactly `Constant`.
     pub fn is_constant(self) -> bool {
         self == Curvature::Constant
     }
+    /// Constant or affine.
     pub fn is_affine(self) -> bool {
         matches!(self, Curvature::Constant | Curvature::Affine)
     }
+    /// Constant, affine or convex.
     pub fn is_convex(self) -> bool {
         matches!(self, Curvature::Constant | Curvature::Affine | Curvature::Convex)
     }
+    /// Constant, affine or concave.
     pub fn is_concave(self) -> bool {
         matches!(self, Curvature::Constant | Curvature::Affine | Curvature::Concave)
     }
+    /// Anything but `Unknown`.
     pub fn is_known(self) -> bool {
         self != Curvature::Unknown
     }
@@ -130,6 +147,7 @@ impl Curvature {
             self.is_concave() && o.is_concave(),
         )
     }
+    /// The curvature of the negation (convex ↔ concave).
     pub fn neg(self) -> Curvature {
         match self {
             Curvature::Convex => Curvature::Concave,
@@ -165,7 +183,9 @@ impl fmt::Display for Curvature {
 /// argument's sign, the atom decides with that sign in hand).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Mono {
+    /// Nondecreasing in the argument.
     Increasing,
+    /// Nonincreasing in the argument.
     Decreasing,
     /// Neither (or not known for this argument's sign).
     None,
@@ -184,8 +204,11 @@ impl fmt::Display for Mono {
 /// The intrinsic curvature of an atom (with its arguments' facts in hand).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AtomCurvature {
+    /// Affine (e.g. `sum`, `reshape`, a product with a constant).
     Affine,
+    /// Convex (e.g. `norm2`, `exp`).
     Convex,
+    /// Concave (e.g. `log`, `min`).
     Concave,
     /// Neither convex nor concave for these arguments (e.g. `quad_form` with an
     /// indefinite matrix): never DCP unless every argument is constant.
@@ -195,7 +218,9 @@ pub enum AtomCurvature {
 /// One argument as the composition rule sees it.
 #[derive(Clone, Copy, Debug)]
 pub struct ArgFacts {
+    /// The argument's own curvature.
     pub curvature: Curvature,
+    /// The atom's monotonicity in this argument.
     pub mono: Mono,
 }
 

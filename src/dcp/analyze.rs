@@ -8,6 +8,7 @@ use crate::ir::eval;
 use crate::ir::hir::{Array, Attrs, NodeId, Op, Program};
 use std::collections::HashSet;
 
+/// Which rule set the analysis applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Parameters count as constants.
@@ -19,19 +20,26 @@ pub enum Mode {
 /// Side tables indexed by [`NodeId`].
 #[derive(Clone, Debug)]
 pub struct Facts {
+    /// The rule set these facts were computed under.
     pub mode: Mode,
+    /// Curvature of each node in this mode.
     pub curvature: Vec<Curvature>,
+    /// Sign of each node's entries.
     pub sign: Vec<Sign>,
+    /// Whether a node depends on a variable.
     pub has_vars: Vec<bool>,
+    /// Whether a node depends on a parameter.
     pub has_params: Vec<bool>,
     /// The value of nodes free of variables and parameters (where it could be computed).
     pub value: Vec<Option<Array>>,
 }
 
 impl Facts {
+    /// Curvature of node `id`.
     pub fn curvature(&self, id: NodeId) -> Curvature {
         self.curvature[id.index()]
     }
+    /// Sign of node `id`.
     pub fn sign(&self, id: NodeId) -> Sign {
         self.sign[id.index()]
     }
@@ -39,6 +47,7 @@ impl Facts {
     pub fn param_affine(&self, id: NodeId) -> bool {
         !self.has_vars[id.index()] && self.curvature(id).is_affine()
     }
+    /// Node `id` as an atom sees its argument (shape, facts, value, leaf attributes).
     pub fn info<'a>(&'a self, p: &Program, id: NodeId) -> ArgInfo<'a> {
         let node = p.node(id);
         ArgInfo {

@@ -23,6 +23,7 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// The DCP curvature of the objective; `None` for a feasibility problem.
     pub fn objective_curvature(&self, p: &Program) -> Option<Curvature> {
         p.objective.as_ref().map(|o| self.dcp.curvature(o.expr))
     }

@@ -43,14 +43,20 @@ impl Kind {
 /// A diagnostic code: `E0101` and its class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Code {
+    /// `E` and four digits; the first two digits group codes by stage.
     pub id: &'static str,
+    /// The class of the error.
     pub kind: Kind,
+    /// A short description for the code table (`dopt` docs, tests).
     pub title: &'static str,
 }
 
 macro_rules! codes {
     ($($name:ident = $id:literal, $kind:ident, $title:literal;)*) => {
-        $(pub const $name: Code = Code { id: $id, kind: Kind::$kind, title: $title };)*
+        $(
+            #[doc = concat!("`", $id, "`: ", $title, ".")]
+            pub const $name: Code = Code { id: $id, kind: Kind::$kind, title: $title };
+        )*
         /// Every code, for documentation and tests.
         pub const ALL: &[Code] = &[$($name),*];
     };

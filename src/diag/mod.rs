@@ -8,9 +8,12 @@ use crate::source::{SourceFile, Span};
 pub use codes::{Code, Kind};
 use std::fmt::Write as _;
 
+/// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
+    /// The stage fails.
     Error,
+    /// Reported, but the stage goes on (no stage emits warnings yet).
     Warning,
 }
 
@@ -18,22 +21,44 @@ pub enum Severity {
 /// labels add context (a declaration, an argument's shape).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Label {
+    /// The bytes to underline.
     pub span: Span,
+    /// Printed after the underline.
     pub message: String,
+    /// `^^^` (primary) rather than `---` (secondary).
     pub primary: bool,
 }
 
+/// One problem found in the input, built with [`Diagnostic::error`] and the label,
+/// note and help builders, and printed by [`Diagnostic::render`]:
+///
+/// ```text
+/// error[E0101]: unknown name `lamda`
+///   --> f.dopt:11:35
+///    |
+/// 11 | minimize sum_squares(A @ x - b) + lamda * sum_squares(x)
+///    |                                   ^^^^^ not declared in this file
+///    |
+///    = help: did you mean `lam`?
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
+    /// The stable code (`E0101`) and its class.
     pub code: Code,
+    /// The headline, one sentence without a final period.
     pub message: String,
+    /// Underlined spans, in the order they were added.
     pub labels: Vec<Label>,
+    /// `= note:` lines: context.
     pub notes: Vec<String>,
+    /// `= help:` lines: what to write instead.
     pub help: Vec<String>,
 }
 
 impl Diagnostic {
+    /// An error with a code and a headline, no labels yet.
     pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
@@ -45,6 +70,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning with a code and a headline.
     pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
     }
@@ -61,20 +87,24 @@ impl Diagnostic {
         self
     }
 
+    /// Add a `= note:` line.
     pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
         self
     }
 
+    /// Add a `= help:` line.
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help.push(help.into());
         self
     }
 
+    /// The class of the code.
     pub fn kind(&self) -> Kind {
         self.code.kind
     }
 
+    /// Severity is [`Severity::Error`].
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -87,8 +87,8 @@ impl Spectral {
 /// * SOC, `v = (t, w)`, `ν = ‖w‖`: `v` if `ν ≤ t`, `0` if `ν ≤ −t`, otherwise
 ///   `½(t + ν)·(1, w/ν)`;
 /// * PSD: with `smat(v) = Q diag(λ) Qᵀ`, `Π = svec(Q diag(max(λ, 0)) Qᵀ)`;
-/// * exponential: Friberg's univariate root-finding, see [`exp_split`];
-/// * power: Hien's method (Newton on the radius r), see [`pow_split`].
+/// * exponential: Friberg's univariate root-finding, see `exp_split`;
+/// * power: Hien's method (Newton on the radius r), see `pow_split`.
 pub fn project(cone: &Cone, v: &[f64]) -> Vec<f64> {
     check_dim(cone, v);
     match *cone {

@@ -241,9 +241,12 @@ pub struct Kkt {
     /// CSC values of the upper triangle of K (unregularized).
     kvals: Vec<f64>,
     factor: Result<Vec<f64>, String>,
-    /// The polished solution: x, y = Π(v), s = Π(v) − v.
+    /// The polished primal x (n entries); with y and s below the polished solution
+    /// (v = y − s, Π the projection onto K*).
     pub x: Vec<f64>,
+    /// The polished dual y = Π(v), m entries (the z the derivative is taken at).
     pub y: Vec<f64>,
+    /// The polished slack s = Π(v) − v, m entries.
     pub s: Vec<f64>,
     /// A weakly active constraint was met: the derivative is one-sided there.
     pub degenerate: bool,

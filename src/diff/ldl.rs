@@ -80,6 +80,7 @@ impl SymbolicLdl {
         Ok(SymbolicLdl { n, col_ptr, row_idx, pos, diag, chol })
     }
 
+    /// The order n of the matrix.
     pub fn dim(&self) -> usize {
         self.n
     }

@@ -36,13 +36,18 @@ impl Cone {
 /// A compressed-sparse-column pattern (values live elsewhere).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Pattern {
+    /// Number of rows.
     pub nrows: usize,
+    /// Number of columns.
     pub ncols: usize,
+    /// `ncols + 1` offsets: column j's entries are `colptr[j]..colptr[j + 1]`.
     pub colptr: Vec<usize>,
+    /// Row of each entry, increasing within a column.
     pub rowval: Vec<usize>,
 }
 
 impl Pattern {
+    /// Number of stored entries.
     pub fn nnz(&self) -> usize {
         self.rowval.len()
     }
@@ -63,18 +68,24 @@ pub struct ConstraintRows {
     pub sign: f64,
 }
 
+/// How a constraint's rows of s and z map to its entries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RowLayout {
+    /// One row per entry of the constraint's shape, row-major.
     Elementwise,
+    /// The svec (n(n+1)/2 rows) of an n×n symmetric matrix.
     Psd(usize),
 }
 
+/// The compiled problem: `minimize ½xᵀPx + qᵀx + r s.t. Ax + s = b, s ∈ K` with the
+/// data an affine function of the parameters θ (see the module docs).
 #[derive(Clone, Debug)]
 pub struct ConeProgram {
     /// Number of variables of the cone program (user variables first).
     pub n: usize,
     /// Number of rows of A.
     pub m: usize,
+    /// K as a product of cones, in row order (their dims sum to m).
     pub cones: Vec<Cone>,
     /// Pattern of P (upper triangle), n×n.
     pub p: Pattern,
@@ -83,11 +94,14 @@ pub struct ConeProgram {
     /// The parameter map: rows are `[P values (p.nnz) | q (n) | r (1) | A values
     /// (a.nnz) | b (m)]`, columns `[θ (nparams) | 1]`, in CSR form.
     pub map: sprs::CsMat<f64>,
+    /// Length of θ (the sum of the parameters' sizes).
     pub nparams: usize,
     /// Columns of each user variable (row-major entries).
     pub var_cols: Vec<Range<usize>>,
     /// Entries of θ for each parameter (row-major).
     pub param_entries: Vec<Range<usize>>,
+    /// Where each user constraint lives, one entry per constraint of the checked
+    /// program, in order.
     pub constraint_rows: Vec<ConstraintRows>,
     /// −1 for `maximize` (the cone program minimizes the negated objective).
     pub objective_sign: f64,
@@ -105,12 +119,20 @@ impl ConeProgram {
     }
 }
 
+/// First row of each block of [`ConeProgram::map`]; a block ends where the next
+/// begins.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MapOffsets {
+    /// Values of P (always 0).
     pub p: usize,
+    /// q.
     pub q: usize,
+    /// The single row of r.
     pub r: usize,
+    /// Values of A.
     pub a: usize,
+    /// b.
     pub b: usize,
+    /// Number of rows of the map.
     pub end: usize,
 }

@@ -3,6 +3,7 @@
 use crate::ir::hir::{Array, Sel};
 use crate::ir::shape::Shape;
 
+/// numpy's `.T`: a matrix transposed; a vector or scalar unchanged.
 pub fn transpose(a: &Array) -> Array {
     if !a.shape.is_matrix() {
         return a.clone();
@@ -57,6 +58,8 @@ pub fn index_positions(base: Shape, sels: &[Sel]) -> Vec<(usize, usize)> {
     }
 }
 
+/// The entries picked by one [`Sel`] per axis of `a`, with the result shape `out`
+/// (computed by the checker: one axis per `Sel::Range`).
 pub fn index(a: &Array, sels: &[Sel], out: Shape) -> Array {
     let (_, cols) = a.shape.rows_cols();
     let data = index_positions(a.shape, sels).into_iter().map(|(i, j)| a.data[i * cols + j]).collect();

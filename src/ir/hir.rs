@@ -14,6 +14,7 @@ macro_rules! id_type {
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub u32);
         impl $name {
+            /// The id as an index into its table.
             pub fn index(self) -> usize { self.0 as usize }
         }
     )*};
@@ -30,14 +31,37 @@ id_type!(
     ConstId
 );
 
-/// A dense array in row-major order (the layout of the JSON files).
+/// A dense `f64` array of 0, 1 or 2 axes in row-major (C) order, the layout of the
+/// nested lists of the JSON files: the values of parameters, variables, duals and
+/// gradients.
+///
+/// The invariant `data.len() == shape.size()` is kept by the constructors; code
+/// that builds an `Array` from its fields must keep it too.
+///
+/// ```
+/// use dopt::Array;
+///
+/// let a = Array::matrix(2, 3, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]).unwrap();
+/// assert_eq!(a.shape.dims(), &[2, 3]);
+/// assert_eq!(a.at(1, 0), 4.0); // row 1, column 0
+/// assert!(Array::matrix(2, 3, &[1.0]).is_none()); // wrong entry count
+///
+/// let x = Array::vector(&[1.0, -2.0]);
+/// assert_eq!((x.shape.dims(), x.at(1, 0)), (&[2][..], -2.0));
+///
+/// assert_eq!(Array::scalar(2.5).as_scalar(), Some(2.5));
+/// assert_eq!(x.as_scalar(), None);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Array {
+    /// `[]`, `[n]` or `[m, n]`.
     pub shape: Shape,
+    /// The `shape.size()` entries, row-major (`data[i * n + j]` is entry (i, j)).
     pub data: Vec<f64>,
 }
 
 impl Array {
+    /// A 0-d array (shape `[]`) holding `v`.
     pub fn scalar(v: f64) -> Array {
         Array { shape: Shape::SCALAR, data: vec![v] }
     }
@@ -50,6 +74,15 @@ impl Array {
     pub fn matrix(m: usize, n: usize, data: &[f64]) -> Option<Array> {
         (data.len() == m * n).then(|| Array { shape: Shape::matrix(m, n), data: data.to_vec() })
     }
+    /// An array of `shape` with every entry `v`.
+    ///
+    /// ```
+    /// use dopt::Array;
+    /// use dopt::ir::shape::Shape;
+    ///
+    /// let z = Array::filled(Shape::matrix(2, 2), 0.5);
+    /// assert_eq!(z.data, vec![0.5; 4]);
+    /// ```
     pub fn filled(shape: Shape, v: f64) -> Array {
         Array { shape, data: vec![v; shape.size()] }
     }
@@ -58,6 +91,7 @@ impl Array {
         let (_, cols) = self.shape.rows_cols();
         self.data[i * cols + j]
     }
+    /// The value of a 0-d array; `None` for a vector or matrix (even of one entry).
     pub fn as_scalar(&self) -> Option<f64> {
         (self.data.len() == 1 && self.shape.is_scalar()).then(|| self.data[0])
     }
@@ -72,13 +106,20 @@ pub enum Sel {
     Range(usize, usize),
 }
 
+/// The operation of a node; operands are earlier nodes of the arena.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
+    /// A constant array (named or a literal).
     Const(ConstId),
+    /// A parameter's value.
     Param(ParamId),
+    /// A variable.
     Var(VarId),
+    /// −a.
     Neg(NodeId),
+    /// a + b with broadcasting.
     Add(NodeId, NodeId),
+    /// a − b with broadcasting.
     Sub(NodeId, NodeId),
     /// Elementwise product with broadcasting.
     Mul(NodeId, NodeId),
@@ -86,6 +127,7 @@ pub enum Op {
     Div(NodeId, NodeId),
     /// numpy's `@`.
     MatMul(NodeId, NodeId),
+    /// numpy's `.T` (a vector or scalar is unchanged).
     Transpose(NodeId),
     /// One selection per axis of the operand.
     Index(NodeId, Vec<Sel>),
@@ -106,9 +148,12 @@ impl Op {
     }
 }
 
+/// One expression node of the DAG.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
+    /// What the node computes.
     pub op: Op,
+    /// The shape of its value.
     pub shape: Shape,
     /// Where the expression was written (inside a `def` body for expanded calls).
     pub span: Span,
@@ -117,14 +162,20 @@ pub struct Node {
 /// Declared attributes of a parameter or variable.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Attrs {
+    /// Every entry ≥ 0.
     pub nonneg: bool,
+    /// Every entry ≤ 0.
     pub nonpos: bool,
+    /// A square matrix equal to its transpose.
     pub symmetric: bool,
+    /// Symmetric positive semidefinite (X ⪰ 0).
     pub psd: bool,
+    /// Symmetric negative semidefinite (X ⪯ 0).
     pub nsd: bool,
 }
 
 impl Attrs {
+    /// The attributes that are set, as written in a file, in declaration order.
     pub fn names(&self) -> Vec<&'static str> {
         let mut v = Vec::new();
         for (on, name) in [
@@ -142,6 +193,7 @@ impl Attrs {
     }
 }
 
+/// Where a dim's value came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DimSource {
     /// Given on the command line or through the API.
@@ -150,36 +202,49 @@ pub enum DimSource {
     Default,
 }
 
+/// A dim with its value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dim {
+    /// The value, at least 1.
     pub value: usize,
+    /// Given by the caller or the file's default.
     pub source: DimSource,
+    /// The span of the name in its `dim` statement.
     pub span: Span,
 }
 
 /// A parameter or a variable.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decl {
+    /// The declared name.
     pub name: String,
+    /// The shape with dims substituted.
     pub shape: Shape,
     /// The shape as written, e.g. `[m, n]` (empty for a scalar).
     pub shape_text: String,
+    /// The declared attributes.
     pub attrs: Attrs,
     /// The span of the name in its declaration.
     pub span: Span,
 }
 
+/// A constant array: a `constant` declaration or a literal.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Const {
     /// The declared name (`None` for a literal in an expression).
     pub name: Option<String>,
+    /// The value.
     pub value: Array,
 }
 
+/// The comparison of a checked constraint (`<` and `>` are rejected by `sema`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CmpKind {
+    /// `lhs == rhs`, elementwise.
     Eq,
+    /// `lhs <= rhs`, elementwise.
     Le,
+    /// `lhs >= rhs`, elementwise.
     Ge,
     /// `lhs >> rhs`: lhs − rhs is positive semidefinite.
     Psd,
@@ -188,6 +253,7 @@ pub enum CmpKind {
 }
 
 impl CmpKind {
+    /// The operator as written in a `.dopt` file.
     pub fn symbol(self) -> &'static str {
         match self {
             CmpKind::Eq => "==",
@@ -199,11 +265,16 @@ impl CmpKind {
     }
 }
 
+/// One constraint `lhs kind rhs` (a chain or a `for` gives several).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Constraint {
+    /// The label of the statement, shared by every constraint it gives.
     pub label: Option<String>,
+    /// The comparison.
     pub kind: CmpKind,
+    /// Left operand.
     pub lhs: NodeId,
+    /// Right operand.
     pub rhs: NodeId,
     /// The broadcast shape of the two sides.
     pub shape: Shape,
@@ -215,21 +286,33 @@ pub struct Constraint {
     pub iteration: Vec<(String, i64)>,
 }
 
+/// The objective.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Objective {
+    /// Minimize or maximize.
     pub sense: Sense,
+    /// The scalar objective expression.
     pub expr: NodeId,
+    /// The whole `minimize …`/`maximize …` statement.
     pub span: Span,
 }
 
+/// A checked program (the output of [`sema::check`](crate::sema::check)).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Program {
+    /// Every dim with its value, in declaration order.
     pub dims: IndexMap<String, Dim>,
+    /// Parameters in declaration order ([`ParamId`] indexes this).
     pub params: Vec<Decl>,
+    /// Variables in declaration order ([`VarId`] indexes this).
     pub vars: Vec<Decl>,
+    /// Named constants and literals ([`ConstId`] indexes this).
     pub consts: Vec<Const>,
+    /// The expression arena ([`NodeId`] indexes this); operands precede their users.
     pub nodes: Vec<Node>,
+    /// `None` for a feasibility problem.
     pub objective: Option<Objective>,
+    /// The constraints in file order, `for`s unrolled and chains split.
     pub constraints: Vec<Constraint>,
     /// The variables the layer returns, in order.
     pub outputs: Vec<VarId>,
@@ -238,12 +321,15 @@ pub struct Program {
 }
 
 impl Program {
+    /// The node `id` (panics on an id of another program).
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.index()]
     }
+    /// The parameter named `name`.
     pub fn param_by_name(&self, name: &str) -> Option<ParamId> {
         self.params.iter().position(|p| p.name == name).map(|i| ParamId(i as u32))
     }
+    /// The variable named `name`.
     pub fn var_by_name(&self, name: &str) -> Option<VarId> {
         self.vars.iter().position(|p| p.name == name).map(|i| VarId(i as u32))
     }

@@ -48,14 +48,17 @@ impl Shape {
         self.dims().iter().product()
     }
 
+    /// 0-d.
     pub fn is_scalar(&self) -> bool {
         self.nd == 0
     }
 
+    /// 1-d.
     pub fn is_vector(&self) -> bool {
         self.nd == 1
     }
 
+    /// 2-d.
     pub fn is_matrix(&self) -> bool {
         self.nd == 2
     }

@@ -27,7 +27,35 @@ fn member_error(i: usize, e: Error) -> Error {
 }
 
 impl Layer {
-    /// [`Layer::forward`] for every member of `batch`, in parallel.
+    /// [`Layer::forward`] for every member of `batch`, in parallel (rayon's global
+    /// pool); results are in the order of `batch`.
+    ///
+    /// With [`BatchPolicy::PerMember`] the outer result is always `Ok` and each member
+    /// has its own; with [`BatchPolicy::FailBatch`] the first member (by index) that is
+    /// an error or not optimal fails the whole call, its message prefixed with
+    /// `batch member i:`.
+    ///
+    /// ```
+    /// use dopt::{Array, BatchPolicy, Dims, Problem, Values};
+    ///
+    /// let text = "parameter x\nvariable y\nminimize square(y - x)\nsubject to\n    y >= 0\n";
+    /// let layer = Problem::from_str("relu.dopt", text)?.compile(&Dims::new())?;
+    /// let batch: Vec<Values> = [2.0, -1.0, 0.5]
+    ///     .iter()
+    ///     .map(|&x| Values::from([("x".to_string(), Array::scalar(x))]))
+    ///     .collect();
+    /// let outs = layer.forward_batch(&batch, BatchPolicy::PerMember)?;
+    /// let ys: Vec<f64> = outs.iter().map(|o| o.as_ref().unwrap().variables["y"].data[0]).collect();
+    /// assert!(ys.iter().zip([2.0, 0.0, 0.5]).all(|(y, want)| (y - want).abs() < 1e-6));
+    ///
+    /// // A bad member: its own error per member, or the whole call fails.
+    /// let mut bad = batch.clone();
+    /// bad[1].insert("z".to_string(), Array::scalar(1.0));
+    /// assert!(layer.forward_batch(&bad, BatchPolicy::PerMember)?[1].is_err());
+    /// let e = layer.forward_batch(&bad, BatchPolicy::FailBatch).unwrap_err();
+    /// assert!(e.to_string().contains("batch member 1"));
+    /// # Ok::<(), dopt::Error>(())
+    /// ```
     pub fn forward_batch(
         &self,
         batch: &[Values],

@@ -23,6 +23,7 @@ use crate::solve::Settings;
 use crate::source::Span;
 use std::ops::Range;
 
+/// The first 8 bytes of every layer file.
 pub const MAGIC: &[u8; 8] = b"DOPTLAYR";
 /// Bumped whenever the payload layout changes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -93,13 +94,43 @@ impl Layer {
         Ok(layer)
     }
 
-    /// Write the layer file.
+    /// Write the layer file (the format of the module docs): the signature, the cone
+    /// program, [`Layer::settings`] and [`Layer::diff`]; not the solver pool.
+    ///
+    /// # Errors
+    /// A message naming the path when it cannot be written.
+    ///
+    /// # Example
+    /// ```
+    /// use dopt::{Array, Dims, Layer, Problem, Values};
+    ///
+    /// let text = "dim n\nparameter x[n]\nvariable y[n]\nminimize sum_squares(y - x)\n\
+    ///             subject to\n    y >= 0\n";
+    /// let layer = Problem::from_str("relu.dopt", text)?.compile(&Dims::new().with("n", 2))?;
+    /// let path = std::env::temp_dir().join(format!("dopt-doc-{}.layer", std::process::id()));
+    /// layer.save(&path)?;
+    /// let loaded = Layer::load(&path)?;
+    /// std::fs::remove_file(&path).ok();
+    ///
+    /// assert_eq!(loaded.sig, layer.sig);
+    /// let x = Values::from([("x".to_string(), Array::vector(&[-1.0, 3.0]))]);
+    /// let y = &loaded.forward(&x)?.variables["y"].data;
+    /// assert!(y[0].abs() < 1e-6 && (y[1] - 3.0).abs() < 1e-6);
+    ///
+    /// assert!(Layer::from_bytes(b"not a layer").unwrap_err().contains("not a dopt layer file"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), String> {
         let path = path.as_ref();
         std::fs::write(path, self.to_bytes()).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
     }
 
-    /// Read a layer file written by [`Layer::save`].
+    /// Read a layer file written by [`Layer::save`] (example there).
+    ///
+    /// # Errors
+    /// A message naming the path when it cannot be read, is not a layer file, is
+    /// truncated or corrupted (checksum, or a payload that fails validation), or has
+    /// another format version than [`FORMAT_VERSION`].
     pub fn load(path: impl AsRef<std::path::Path>) -> Result<Layer, String> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;

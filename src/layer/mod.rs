@@ -34,20 +34,25 @@ pub struct Signature {
     pub source: String,
     /// The dims the layer was compiled with.
     pub dims: Vec<(String, usize)>,
+    /// The parameters in declaration order: the inputs of every call.
     pub params: Vec<Decl>,
+    /// Every variable in declaration order (outputs or not).
     pub vars: Vec<Decl>,
     /// Indices into `vars` of the variables returned, in order.
     pub outputs: Vec<usize>,
     /// One entry per scalar-or-array constraint of the checked program (what the
     /// cone program's `constraint_rows` point at).
     pub constraints: Vec<ConstraintInfo>,
+    /// `false` for a feasibility problem (its objective value is reported as 0).
     pub has_objective: bool,
 }
 
 /// What the dual of a constraint needs: its label and shape.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConstraintInfo {
+    /// The statement's label; only labelled constraints report duals.
     pub label: Option<String>,
+    /// The broadcast shape of the two sides (the shape of one instance's dual).
     pub shape: Shape,
 }
 
@@ -67,22 +72,33 @@ impl Signature {
             has_objective: program.objective.is_some(),
         }
     }
+    /// Index in [`Signature::params`] of the parameter `name`.
     pub fn param(&self, name: &str) -> Option<usize> {
         self.params.iter().position(|d| d.name == name)
     }
+    /// Index in [`Signature::vars`] of the variable `name`.
     pub fn var(&self, name: &str) -> Option<usize> {
         self.vars.iter().position(|d| d.name == name)
     }
 }
 
 /// A compiled problem: call [`Layer::forward`] with parameter values, then
-/// [`Layer::backward`] with d(loss)/d(outputs) for d(loss)/d(parameters).
+/// [`Layer::backward`] with d(loss)/d(outputs) for d(loss)/d(parameters), or
+/// [`Layer::jvp`] for a directional derivative.
+///
+/// Made by [`Problem::compile`](crate::Problem::compile), or read back from a layer
+/// file with [`Layer::load`]. A layer holds the cone program and its parameter map
+/// `vec(P, q, r, A, b) = M·[θ; 1]`; a call only applies the map and solves, so the
+/// problem is checked and canonicalized once.
 ///
 /// `Layer` is `Send + Sync`: one layer can serve many threads (the batch calls do).
 /// Clarabel solvers are kept between calls and reused through their data-update path.
+/// `Clone` copies the compiled program, not the solver pool.
 #[derive(Debug)]
 pub struct Layer {
+    /// Names, shapes and attributes of inputs and outputs.
     pub sig: Signature,
+    /// The parametrized cone program.
     pub cone: ConeProgram,
     /// Solver settings used by [`Layer::forward`].
     pub settings: Settings,
@@ -101,18 +117,30 @@ impl Clone for Layer {
 }
 
 /// What one call returns.
+///
+/// The values are a solution when `status` is [`Status::Optimal`] (one of reduced
+/// accuracy for [`Status::Inaccurate`]); for other statuses they are wherever the
+/// solver stopped. [`Layer::backward`] and [`Layer::jvp`] accept only an optimal
+/// output.
 #[derive(Clone, Debug)]
 pub struct Output {
+    /// How the solve ended.
     pub status: Status,
     /// The objective as written (the maximum for `maximize`); 0 for a feasibility problem.
     pub objective: f64,
+    /// The output variables (the file's `output` list, else every variable), by name,
+    /// with their declared shapes.
     pub variables: Values,
     /// Duals of the named constraints (cvxpy's convention, see `canon`).
     pub duals: Values,
+    /// The solve time Clarabel reports, in seconds.
     pub solve_time: f64,
+    /// Interior-point iterations.
     pub iterations: u32,
     /// The raw primal-dual solution of the cone program (for the backward pass).
     pub raw: solve::RawSolution,
+    /// The flattened parameter value θ the solve was made at (row-major per
+    /// parameter, parameters in declaration order).
     pub theta: Vec<f64>,
 }
 
@@ -158,7 +186,9 @@ impl Layer {
         self
     }
 
-    /// Check parameter values against the declarations and flatten them into θ.
+    /// Check parameter values against the declarations and flatten them into θ
+    /// (row-major per parameter, in declaration order); the errors are those of
+    /// [`Layer::forward`], every one of them.
     pub fn theta(&self, values: &Values) -> Result<Vec<f64>, Vec<Diagnostic>> {
         let p = &self.sig;
         let mut errs = Vec::new();
@@ -201,9 +231,38 @@ impl Layer {
         if errs.is_empty() { Ok(theta) } else { Err(errs) }
     }
 
-    /// Solve for one parameter value (with [`Layer::settings`]). Invalid values are an
-    /// error naming the parameter; a solve that does not reach optimality is an
-    /// `Output` with that status.
+    /// Solve for one parameter value (with [`Layer::settings`]). `values` maps every
+    /// parameter name to an array of its declared shape.
+    ///
+    /// # Errors
+    /// Unknown or missing parameters, wrong shapes, non-finite entries and values that
+    /// break a declared attribute (`nonneg`, `psd`, … within [`ATTR_RTOL`]) are errors
+    /// (E0702) naming the parameter; so is a solver that cannot be set up (E0802). A
+    /// solve that does not reach optimality is not an error: it is an `Output` with
+    /// that [`Status`].
+    ///
+    /// # Example
+    /// ReLU as a projection, with the dual of the named constraint (cvxpy's sign: the
+    /// multiplier λ ≥ 0 of `y ≥ 0`, here λ = −2x where x < 0):
+    /// ```
+    /// use dopt::{Array, Dims, Problem, Status, Values};
+    ///
+    /// let text = "dim n\nparameter x[n]\nvariable y[n]\nminimize sum_squares(y - x)\n\
+    ///             subject to\n    pos: y >= 0\n";
+    /// let layer = Problem::from_str("relu.dopt", text)?.compile(&Dims::new().with("n", 3))?;
+    /// let x = Values::from([("x".to_string(), Array::vector(&[1.0, -2.0, 0.5]))]);
+    /// let out = layer.forward(&x)?;
+    /// assert_eq!(out.status, Status::Optimal);
+    /// let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(p, q)| (p - q).abs() < 1e-6);
+    /// assert!(close(&out.variables["y"].data, &[1.0, 0.0, 0.5]));
+    /// assert!(close(&out.duals["pos"].data, &[0.0, 4.0, 0.0]));
+    /// assert!((out.objective - 4.0).abs() < 1e-6); // (0 − (−2))²
+    ///
+    /// // Bad input is an error, never a panic:
+    /// let short = Values::from([("x".to_string(), Array::vector(&[1.0]))]);
+    /// assert!(layer.forward(&short).unwrap_err().to_string().contains("expected shape [3]"));
+    /// # Ok::<(), dopt::Error>(())
+    /// ```
     pub fn forward(&self, values: &Values) -> Result<Output, Error> {
         self.forward_with(values, &self.settings)
     }
@@ -269,23 +328,44 @@ impl Layer {
     }
 }
 
-/// What a backward pass returns.
+/// What a backward pass returns: the gradient of the loss with respect to every
+/// parameter, and how far to trust it.
 #[derive(Clone, Debug)]
 pub struct Gradients {
     /// d(loss)/d(parameter), with each parameter's shape (the symmetric gradient for
     /// `symmetric`/`psd`/`nsd` parameters).
     pub params: Values,
-    /// A weakly active constraint was met: the gradient is a one-sided one.
+    /// A weakly active constraint was met (a cone projection is not differentiable at
+    /// the solution): the gradient is a one-sided one. [`DiffOptions::smoothing`]
+    /// gives an averaged gradient instead.
     pub degenerate: bool,
-    /// Relative residual of the derivative system after refinement.
+    /// Relative residual ‖Ku − g‖∞/‖g‖∞ of the derivative system K u = g after
+    /// iterative refinement against the unregularized K (tiny, ~1e-12 or less, when
+    /// the system is well conditioned; ∞ when it could not be factored).
     pub residual: f64,
 }
 
-/// Options of the backward pass.
+/// Options of the backward pass ([`Layer::backward`], [`Layer::jvp`]). The default
+/// differentiates the exact projections.
+///
+/// ```
+/// use dopt::{Array, DiffOptions, Dims, Problem, Values};
+///
+/// // At x = 0 the ReLU y = max(x, 0) has a kink: exact differentiation takes one
+/// // side, smoothing averages the two.
+/// let text = "parameter x\nvariable y\nminimize square(y - x)\nsubject to\n    y >= 0\n";
+/// let layer = Problem::from_str("relu.dopt", text)?.compile(&Dims::new())?;
+/// let out = layer.forward(&Values::from([("x".to_string(), Array::scalar(0.0))]))?;
+/// let dy = Values::from([("y".to_string(), Array::scalar(1.0))]);
+/// let smooth = DiffOptions { smoothing: Some(1e-3) };
+/// let g = layer.backward_with(&out, &dy, &smooth)?.params["x"].data[0];
+/// assert!(g > 0.0 && g < 1.0, "{g}");
+/// # Ok::<(), dopt::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DiffOptions {
     /// Smooth the projections (CHKS, parameter μ > 0): interior-point-style averaged
-    /// gradients at degenerate points.
+    /// gradients at degenerate points. `None`: exact projections.
     pub smoothing: Option<f64>,
 }
 
@@ -388,7 +468,8 @@ impl Layer {
         if errs.is_empty() { Ok((gx, gz, gobj)) } else { Err(errs) }
     }
 
-    /// Check a cotangent map (names and shapes) without differentiating.
+    /// Check a cotangent map (names, shapes, finiteness; the rules of
+    /// [`Layer::backward`]) without differentiating.
     pub fn check_cotangents(&self, out: &Output, dvars: &Values) -> Result<(), Error> {
         self.cotangents(out, dvars).map(|_| ()).map_err(Error::from)
     }
@@ -418,10 +499,40 @@ impl Layer {
         }
     }
 
-    /// Reverse mode: d(loss)/d(outputs) → d(loss)/d(parameters). `dvars` maps output
-    /// variable names, `dual:NAME` for a named constraint and `objective` to
-    /// d(loss)/d(that value); missing ones count as zero. Refused (an error) when the
-    /// solve of `out` did not reach optimality.
+    /// Reverse mode: d(loss)/d(outputs) → d(loss)/d(parameters), the vector-Jacobian
+    /// product at the solution `out` (made by [`Layer::forward`] on this layer).
+    ///
+    /// `dvars` maps output variable names, `dual:NAME` for a named constraint and
+    /// `objective` to d(loss)/d(that value), each of that value's shape; missing ones
+    /// count as zero. The gradient of a `symmetric`/`psd`/`nsd` parameter is the
+    /// symmetric matrix S with dL = ⟨S, dX⟩ for symmetric dX.
+    ///
+    /// # Errors
+    /// Refused (E0704) when the solve of `out` did not reach optimality or the
+    /// derivative system is singular (try [`DiffOptions::smoothing`]); unknown names,
+    /// wrong shapes and non-finite cotangents are E0702.
+    ///
+    /// # Example
+    /// For y = max(x, 0), d(Σy)/dx = 1(x > 0), and the optimal value ‖y − x‖² has
+    /// gradient 2(x − y):
+    /// ```
+    /// use dopt::{Array, Dims, Problem, Values};
+    ///
+    /// let text = "dim n\nparameter x[n]\nvariable y[n]\nminimize sum_squares(y - x)\n\
+    ///             subject to\n    y >= 0\n";
+    /// let layer = Problem::from_str("relu.dopt", text)?.compile(&Dims::new().with("n", 3))?;
+    /// let out = layer.forward(&Values::from([("x".to_string(), Array::vector(&[1.0, -2.0, 0.5]))]))?;
+    /// let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(p, q)| (p - q).abs() < 1e-6);
+    ///
+    /// let dy = Values::from([("y".to_string(), Array::vector(&[1.0, 1.0, 1.0]))]);
+    /// let g = layer.backward(&out, &dy)?;
+    /// assert!(close(&g.params["x"].data, &[1.0, 0.0, 1.0]));
+    /// assert!(!g.degenerate);
+    ///
+    /// let dobj = Values::from([("objective".to_string(), Array::scalar(1.0))]);
+    /// assert!(close(&layer.backward(&out, &dobj)?.params["x"].data, &[0.0, -4.0, 0.0]));
+    /// # Ok::<(), dopt::Error>(())
+    /// ```
     pub fn backward(&self, out: &Output, dvars: &Values) -> Result<Gradients, Error> {
         self.backward_with(out, dvars, &self.diff)
     }
@@ -453,8 +564,30 @@ impl Layer {
         })
     }
 
-    /// Forward mode: a direction in parameter space (missing parameters count as 0)
-    /// → the directional derivative of the output variables and the named duals.
+    /// Forward mode: a direction dθ in parameter space (parameter name → array of its
+    /// shape; missing parameters count as 0) → the directional derivatives of the
+    /// output variables and of the named duals, as `(variables, duals)` keyed like
+    /// [`Output::variables`] and [`Output::duals`].
+    ///
+    /// # Errors
+    /// As for [`Layer::backward`]: a non-optimal `out` or a singular derivative system
+    /// (E0704); unknown parameters, wrong shapes, non-finite entries (E0702).
+    ///
+    /// # Example
+    /// ```
+    /// use dopt::{Array, Dims, Problem, Values};
+    ///
+    /// let text = "dim n\nparameter x[n]\nvariable y[n]\nminimize sum_squares(y - x)\n\
+    ///             subject to\n    pos: y >= 0\n";
+    /// let layer = Problem::from_str("relu.dopt", text)?.compile(&Dims::new().with("n", 3))?;
+    /// let out = layer.forward(&Values::from([("x".to_string(), Array::vector(&[1.0, -2.0, 0.5]))]))?;
+    /// let dx = Values::from([("x".to_string(), Array::vector(&[1.0, 1.0, 1.0]))]);
+    /// let (dvars, dduals) = layer.jvp(&out, &dx)?;
+    /// let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(p, q)| (p - q).abs() < 1e-6);
+    /// assert!(close(&dvars["y"].data, &[1.0, 0.0, 1.0]));
+    /// assert!(close(&dduals["pos"].data, &[0.0, -2.0, 0.0])); // λ = −2x on the active entry
+    /// # Ok::<(), dopt::Error>(())
+    /// ```
     pub fn jvp(&self, out: &Output, dparams: &Values) -> Result<(Values, Values), Error> {
         self.jvp_with(out, dparams, &self.diff)
     }

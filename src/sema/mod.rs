@@ -16,27 +16,44 @@ use crate::source::Span;
 use indexmap::IndexMap;
 use std::collections::HashMap;
 
-/// Dim values given from outside the file (command line or API).
+/// Dim values given from outside the file (command line or API). Each value
+/// overrides the file's default; dims not given take the default, and a dim with
+/// neither is an error (E0301) at [`Problem::compile`](crate::Problem::compile). A value
+/// outside 1..=[`MAX_DIM`], or a name that is not a dim of the file, is E0701 there.
+///
+/// ```
+/// use dopt::Dims;
+///
+/// let dims = Dims::new().with("m", 20).with("n", 10);
+/// assert_eq!((dims.get("n"), dims.get("k")), (Some(10), None));
+/// let names: Vec<&str> = dims.iter().map(|(k, _)| k).collect();
+/// assert_eq!(names, ["m", "n"]); // insertion order
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Dims {
     values: IndexMap<String, i64>,
 }
 
 impl Dims {
+    /// No dims given.
     pub fn new() -> Dims {
         Dims::default()
     }
-    /// Builder form: `Dims::new().with("n", 10)`.
+    /// Builder form: `Dims::new().with("n", 10)` (a later value for the same name
+    /// replaces the earlier one).
     pub fn with(mut self, name: &str, value: i64) -> Dims {
         self.values.insert(name.to_string(), value);
         self
     }
+    /// Give `name` the value `value` (replacing an earlier one).
     pub fn set(&mut self, name: &str, value: i64) {
         self.values.insert(name.to_string(), value);
     }
+    /// The value given for `name`.
     pub fn get(&self, name: &str) -> Option<i64> {
         self.values.get(name).copied()
     }
+    /// The given dims in the order they were first given.
     pub fn iter(&self) -> impl Iterator<Item = (&str, i64)> {
         self.values.iter().map(|(k, v)| (k.as_str(), *v))
     }

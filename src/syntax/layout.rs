@@ -11,6 +11,9 @@ pub const MAX_BRACKET_DEPTH: usize = 64;
 /// Longest run of prefix signs (`- - - x`) accepted.
 pub const MAX_SIGN_RUN: usize = 64;
 
+/// The text with every newline and comment inside brackets blanked to spaces (same
+/// length, same byte offsets). An unclosed or unmatched bracket is E0002; nesting
+/// deeper than [`MAX_BRACKET_DEPTH`] or more than [`MAX_SIGN_RUN`] signs in a row is E0003.
 pub fn layout(text: &str) -> Result<String, Diagnostic> {
     let mut out: Vec<u8> = text.as_bytes().to_vec();
     let mut stack: Vec<(u8, usize)> = Vec::new();

@@ -1,7 +1,9 @@
 //! Text → syntax tree: the layout pass, then the pest grammar and the Pratt parser.
 
 pub mod layout;
-pub mod parser;
+mod parser;
+
+pub use parser::MAX_EXPR_DEPTH;
 
 use crate::diag::{Diagnostic, codes};
 use crate::ir::ast::Program;
