@@ -2,16 +2,20 @@
 //! sign, curvature, monotonicity) checked against its own numbers (`eval`).
 //!
 //! One table below gives, per atom, valid calls (argument shapes, compile-time
-//! arguments, and the region each argument is drawn from), the calls its shape rule
-//! must reject, and which arguments vary together in the curvature check. The test
-//! then, for every atom:
-//! 1. arity: a call with too few arguments (none, and fewer than the expression
-//!    arguments or without a required compile-time one) and one with too many is
-//!    rejected by the front end with a located diagnostic that names the atom;
+//! arguments, the regions each argument is drawn from, and the shape numpy gives the
+//! result), the calls its shape rule must reject, and which arguments vary together
+//! in the curvature check. The test then, for every atom:
+//! 1. arity: a call with too few arguments (none, fewer than the expression
+//!    arguments, or without a required compile-time one) and one with too many is
+//!    rejected by the front end with a diagnostic located at `:LINE:COL` that names
+//!    the atom (an extra expression argument of an atom with compile-time arguments
+//!    lands on the first of those and gets that slot's error, E0305); every valid
+//!    call of the table passes the same front end;
 //! 2. shapes: the table's bad calls are rejected by `shape()` with a message naming
-//!    the atom, and every valid call's `shape()` is the shape of `eval`'s output;
-//! 3. sign: at seeded random points, with the arguments' true signs (and values) as
-//!    the analysis would see constants, `eval` agrees with the declared sign;
+//!    the atom; every valid call's `shape()` is numpy's shape and `eval`'s;
+//! 3. sign: at seeded random points, the sign declared for the arguments seen as
+//!    constants (true signs, values), as variables and as parameters (the region's
+//!    sign and attributes such as `psd`) holds for `eval`'s value;
 //! 4. curvature: a convex (concave) atom satisfies the midpoint inequality
 //!    f((a+b)/2) ≤ (≥) (f(a)+f(b))/2 over random pairs in a convex region of the
 //!    domain; an affine one satisfies it with equality;
@@ -20,7 +24,8 @@
 //!    the argument in its region (sign-dependent rules are exercised on nonnegative
 //!    and nonpositive arguments separately).
 //!
-//! The test fails when a registered atom has no row in the table.
+//! The test fails when a registered atom has no row in the table. A second test
+//! wraps registered atoms with one fact misstated and checks that each is caught.
 
 use dopt::atoms::{ATOMS, ArgInfo, Atom, AtomCurvature, Curvature, MODULES, Mono, Sign};
 use dopt::ir::hir::{Array, Attrs};
