@@ -20,24 +20,38 @@ use std::time::Instant;
 /// One benchmark problem: its text, dims, and a generator of parameter values and
 /// loss weights for member `i` of a batch.
 pub struct Case {
+    /// The row label.
     pub name: &'static str,
+    /// The `.dopt` text.
     pub text: String,
+    /// Dims to compile with.
     pub dims: Dims,
+    /// Parameter values of member `i` (distinct per `i`, deterministic).
     pub params: Box<dyn Fn(u64) -> Values + Sync>,
+    /// Loss weights d(loss)/d(outputs) of member `i`.
     pub dvars: Box<dyn Fn(u64) -> Values + Sync>,
 }
 
 /// Figures for one problem, in seconds.
 #[derive(Clone, Debug)]
 pub struct Row {
+    /// The problem.
     pub name: &'static str,
+    /// Parse, check, analysis and canonicalization.
     pub compile: f64,
+    /// A fresh Clarabel solver's setup and solve, data already computed (the floor).
     pub raw: f64,
+    /// One `Layer::forward` call.
     pub forward: f64,
+    /// One `Layer::backward` call.
     pub backward: f64,
+    /// One `forward_batch` of the batch size.
     pub forward64: f64,
+    /// One `backward_batch` of the batch size.
     pub backward64: f64,
+    /// Variables of the cone program.
     pub n: usize,
+    /// Constraint rows of the cone program.
     pub m: usize,
     /// Calls (single, and members of the last batch) that did not end optimal at
     /// Clarabel's default tolerances: left out of the single-call medians.
@@ -47,9 +61,13 @@ pub struct Row {
 /// The build figure: time and peak memory growth of compiling the dense QP.
 #[derive(Clone, Debug)]
 pub struct Build {
+    /// The size of the dense parameter Q (n × n).
     pub n: usize,
+    /// Compile time.
     pub seconds: f64,
+    /// Growth of the process's peak resident memory during the compile (Linux only).
     pub peak_mb: Option<f64>,
+    /// Nonzeros of the parameter map M.
     pub nnz: usize,
 }
 
@@ -57,6 +75,7 @@ pub struct Build {
 pub struct Rng(u64);
 
 impl Rng {
+    /// A generator for `seed` (any value, 0 included).
     pub fn new(seed: u64) -> Rng {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03 | 1)
     }
@@ -67,6 +86,7 @@ impl Rng {
         self.0 ^= self.0 << 17;
         (self.0 >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
     }
+    /// `n` values uniform in [−scale, scale).
     pub fn vec(&mut self, n: usize, scale: f64) -> Vec<f64> {
         (0..n).map(|_| scale * self.uniform()).collect()
     }

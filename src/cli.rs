@@ -138,9 +138,11 @@ impl SolverArgs {
     }
 }
 
-/// Exit codes of spec §9.
+/// Exit code: solved (or checked).
 pub const EXIT_OK: i32 = 0;
+/// Exit code: invalid input (syntax, shape, name, DCP/DPP, parameter values, files).
 pub const EXIT_INVALID: i32 = 1;
+/// Exit code: the solver did not reach an optimal solution (the status is printed).
 pub const EXIT_NOT_SOLVED: i32 = 2;
 
 /// Run the command line with `args` (including the program name), writing to `out`

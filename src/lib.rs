@@ -6,7 +6,6 @@
 #![warn(missing_docs)]
 
 pub mod atoms;
-#[allow(missing_docs)]
 pub mod bench;
 pub mod blas;
 pub mod dcp;
@@ -32,7 +31,6 @@ pub use values::Values;
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 pub mod canon;
-#[allow(missing_docs)]
 pub mod cli;
 pub mod diff;
 pub mod layer;
