@@ -507,7 +507,18 @@ impl<'a> Checker<'a> {
         for (spec, v) in sig.statics.iter().zip(statics) {
             let value = match v {
                 Some(x) => {
-                    let num = self.eval_num(x, scope)?;
+                    let before = self.diags.len();
+                    let Ok(num) = self.eval_num(x, scope) else {
+                        // Say which slot wanted the number: an extra expression
+                        // argument lands here (`sum(x, y)` reads `y` as `axis`).
+                        if let Some(d) = self.diags.get_mut(before) {
+                            d.notes.push(format!(
+                                "`{}` of `{name}` must be a number known when compiling; the call is {usage}",
+                                spec.name
+                            ));
+                        }
+                        return Err(Fail);
+                    };
                     if spec.kind == StaticKind::Int && num.fract() != 0.0 {
                         let d = Diagnostic::error(
                             codes::NOT_INTEGER,
