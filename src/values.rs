@@ -97,13 +97,44 @@ pub fn values_from_json(text: &str) -> Result<Values, String> {
             if nonfinite { " (values must be finite numbers: JSON has no NaN or infinity)" } else { "" };
         format!("malformed JSON: {e}{hint}")
     })?;
-    let Value::Object(map) = v else { return Err("expected a JSON object mapping names to values".into()) };
+    if !v.is_object() {
+        return Err("expected a JSON object mapping names to values".into());
+    }
+    // serde_json keeps the last of repeated keys; a file that names a parameter twice
+    // is a mistake worth reporting, so read the entries again with the repeats kept.
+    let Entries(entries) = serde_json::from_str(text).map_err(|e| format!("malformed JSON: {e}"))?;
     let mut out = Values::new();
-    for (k, v) in map {
+    for (k, v) in entries {
+        if out.contains_key(&k) {
+            return Err(format!("`{k}` is given twice"));
+        }
         let a = array_from_json(&v).map_err(|e| format!("`{k}`: {e}"))?;
         out.insert(k, a);
     }
     Ok(out)
+}
+
+/// The top-level entries of a JSON object in file order, repeated keys included.
+struct Entries(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Entries, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Entries;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, mut m: M) -> Result<Entries, M::Error> {
+                let mut v = Vec::new();
+                while let Some(entry) = m.next_entry::<String, Value>()? {
+                    v.push(entry);
+                }
+                Ok(Entries(v))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 /// A number, rounded JSON-safely (non-finite values become null).
@@ -160,5 +191,7 @@ mod tests {
             assert!(e.contains("malformed JSON") && e.contains("JSON has no NaN or infinity"), "{text}: {e}");
         }
         assert!(!values_from_json(r#"{"x": [1, 2}"#).unwrap_err().contains("NaN"));
+        let e = values_from_json(r#"{"x": [1, 2], "y": 3, "x": [4, 5]}"#).unwrap_err();
+        assert_eq!(e, "`x` is given twice");
     }
 }
