@@ -268,3 +268,29 @@ fn canon_describes_the_cone_program() {
     assert!(out.starts_with("variables: 8 (4 from the problem, 4 auxiliary)\nconstraint rows: 9\n"), "{out}");
     assert!(out.contains("parameter map M: 38 x 5, nnz 25 (P 4, q 0, r 0, A 16, b 5)"), "{out}");
 }
+
+#[test]
+fn check_reports_curvature_and_dpp_for_every_reference_problem() {
+    let mut n = 0;
+    for name in common::reference_names() {
+        let file = format!("tests/data/reference/problems/{name}.dopt");
+        let (code, out, err) = dopt(&["check", &file]);
+        assert_eq!(code, 0, "{name}: {err}");
+        let text = std::fs::read_to_string(&file).unwrap();
+        if text.contains("minimize") {
+            assert!(out.contains("curvature: minimize convex"), "{name}: {out}");
+        } else if text.contains("maximize") {
+            assert!(out.contains("curvature: maximize concave"), "{name}: {out}");
+        }
+        assert!(out.contains("DCP: yes; DPP: yes"), "{name}: {out}");
+        // One curvature line per constraint statement after `subject to`.
+        let statements = text
+            .split("subject to")
+            .nth(1)
+            .map_or(0, |c| c.lines().filter(|l| !l.trim().is_empty() && !l.trim().starts_with('#')).count());
+        let lines = out.lines().filter(|l| l.starts_with("  ") && l.contains(':') && (l.contains("line ") || l.contains(" (line"))).count();
+        assert_eq!(lines, statements, "{name}: {out}");
+        n += 1;
+    }
+    assert_eq!(n, 15);
+}
