@@ -288,7 +288,12 @@ fn check_reports_curvature_and_dpp_for_every_reference_problem() {
             .split("subject to")
             .nth(1)
             .map_or(0, |c| c.lines().filter(|l| !l.trim().is_empty() && !l.trim().starts_with('#')).count());
-        let lines = out.lines().filter(|l| l.starts_with("  ") && l.contains(':') && (l.contains("line ") || l.contains(" (line"))).count();
+        let lines = out
+            .lines()
+            .filter(|l| {
+                l.starts_with("  ") && l.contains(':') && (l.contains("line ") || l.contains(" (line"))
+            })
+            .count();
         assert_eq!(lines, statements, "{name}: {out}");
         n += 1;
     }
