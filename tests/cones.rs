@@ -30,34 +30,17 @@ use std::f64::consts::{E, SQRT_2};
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-/// SplitMix64: a small deterministic generator.
-struct Rng(u64);
+mod common;
+use common::Rng;
 
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn unif(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn range(&mut self, a: f64, b: f64) -> f64 {
-        a + (b - a) * self.unif()
-    }
-    fn normal(&mut self) -> f64 {
-        let u = 1.0 - self.unif();
-        let v = self.unif();
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-    fn normals(&mut self, n: usize) -> Vec<f64> {
-        (0..n).map(|_| self.normal()).collect()
-    }
+/// A random sign, ±1.
+trait RandomSign {
+    fn sign(&mut self) -> f64;
+}
+
+impl RandomSign for Rng {
     fn sign(&mut self) -> f64 {
-        if self.unif() < 0.5 { -1.0 } else { 1.0 }
+        if self.unit() < 0.5 { -1.0 } else { 1.0 }
     }
 }
 
@@ -439,19 +422,19 @@ fn exp_points(rng: &mut Rng) -> Vec<(Vec<f64>, bool)> {
     let mut pts = Vec::new();
     for _ in 0..PER_REGION {
         // Interior: y > 0, z > y e^{x/y}.
-        let y = rng.range(0.1, 2.0);
-        let rho = rng.range(-3.0, 3.0);
-        pts.push((vec![rho * y, y, y * rho.exp() * rng.range(1.1, 3.0)], true));
+        let y = rng.uniform(0.1, 2.0);
+        let rho = rng.uniform(-3.0, 3.0);
+        pts.push((vec![rho * y, y, y * rho.exp() * rng.uniform(1.1, 3.0)], true));
         // Polar: −v ∈ K*, u < 0, w > −u e^{v/u − 1}.
-        let u = -rng.range(0.1, 2.0);
-        let s = rng.range(-3.0, 3.0);
-        pts.push((neg(&[u, s * u, -u * (s - 1.0).exp() * rng.range(1.1, 3.0)]), true));
+        let u = -rng.uniform(0.1, 2.0);
+        let s = rng.uniform(-3.0, 3.0);
+        pts.push((neg(&[u, s * u, -u * (s - 1.0).exp() * rng.uniform(1.1, 3.0)]), true));
         // Projection onto the smooth boundary, by construction.
-        let (v, _) = exp_constructed(rng.range(-5.0, 5.0), rng.range(0.1, 2.0), rng.range(0.1, 2.0));
+        let (v, _) = exp_constructed(rng.uniform(-5.0, 5.0), rng.uniform(0.1, 2.0), rng.uniform(0.1, 2.0));
         pts.push((v, true));
         // The edge region r₀ < 0, s₀ < 0 (not in K, not in the polar).
-        let t0 = rng.sign() * rng.range(0.1, 2.0);
-        pts.push((vec![-rng.range(0.1, 2.0), -rng.range(0.1, 2.0), t0], true));
+        let t0 = rng.sign() * rng.uniform(0.1, 2.0);
+        pts.push((vec![-rng.uniform(0.1, 2.0), -rng.uniform(0.1, 2.0), t0], true));
         // Anything.
         pts.push((rng.normals(3), true));
     }
@@ -469,18 +452,18 @@ fn exp_points(rng: &mut Rng) -> Vec<(Vec<f64>, bool)> {
 fn pow_points(rng: &mut Rng, a: f64) -> Vec<(Vec<f64>, bool)> {
     let mut pts = Vec::new();
     for _ in 0..PER_REGION {
-        let (x, y) = (rng.range(0.1, 2.0), rng.range(0.1, 2.0));
+        let (x, y) = (rng.uniform(0.1, 2.0), rng.uniform(0.1, 2.0));
         let phi = x.powf(a) * y.powf(1.0 - a);
-        pts.push((vec![x, y, rng.sign() * phi * rng.range(0.0, 0.9)], true));
-        let (u, w) = (rng.range(0.1, 2.0), rng.range(0.1, 2.0));
+        pts.push((vec![x, y, rng.sign() * phi * rng.uniform(0.0, 0.9)], true));
+        let (u, w) = (rng.uniform(0.1, 2.0), rng.uniform(0.1, 2.0));
         let psi = (u / a).powf(a) * (w / (1.0 - a)).powf(1.0 - a);
-        pts.push((neg(&[u, w, rng.sign() * psi * rng.range(0.0, 0.9)]), true));
-        let (v, _) = pow_constructed(a, x, y, rng.sign(), rng.range(0.1, 2.0));
+        pts.push((neg(&[u, w, rng.sign() * psi * rng.uniform(0.0, 0.9)]), true));
+        let (v, _) = pow_constructed(a, x, y, rng.sign(), rng.uniform(0.1, 2.0));
         pts.push((v, true));
         // x₀ < 0 < y₀ or the reverse, small |z₀|: projection near the x = 0 or y = 0 face.
-        let z0 = rng.sign() * rng.range(0.05, 0.5);
-        pts.push((vec![-rng.range(0.1, 2.0), rng.range(0.1, 2.0), z0], true));
-        pts.push((vec![rng.range(0.1, 2.0), -rng.range(0.1, 2.0), z0], true));
+        let z0 = rng.sign() * rng.uniform(0.05, 0.5);
+        pts.push((vec![-rng.uniform(0.1, 2.0), rng.uniform(0.1, 2.0), z0], true));
+        pts.push((vec![rng.uniform(0.1, 2.0), -rng.uniform(0.1, 2.0), z0], true));
         pts.push((rng.normals(3), true));
     }
     pts
@@ -512,7 +495,7 @@ fn nonnegative_cone() {
         let cone = Cone::Nonneg(k);
         let mut pts = Vec::new();
         for _ in 0..PER_REGION {
-            let mag: Vec<f64> = (0..k).map(|_| rng.range(0.05, 3.0)).collect();
+            let mag: Vec<f64> = (0..k).map(|_| rng.uniform(0.05, 3.0)).collect();
             pts.push((mag.clone(), true));
             pts.push((neg(&mag), true));
             pts.push((mag.iter().map(|m| rng.sign() * m).collect(), true));
@@ -537,13 +520,13 @@ fn second_order_cone() {
         for _ in 0..PER_REGION {
             let w = rng.normals(k - 1);
             let nu = norm(&w);
-            let mut inside = vec![nu * rng.range(1.1, 3.0) + 0.1];
+            let mut inside = vec![nu * rng.uniform(1.1, 3.0) + 0.1];
             inside.extend(&w);
             pts.push((inside.clone(), true));
             inside[0] = -inside[0];
             pts.push((inside, true));
             if k > 1 {
-                let mut b = vec![nu * rng.range(-0.9, 0.9)];
+                let mut b = vec![nu * rng.uniform(-0.9, 0.9)];
                 b.extend(&w);
                 pts.push((b, true));
             }
@@ -579,7 +562,7 @@ fn psd_cone() {
         let mut pts = Vec::new();
         for _ in 0..PER_REGION {
             let q = random_orthogonal(&mut rng, n);
-            let mag: Vec<f64> = (0..n).map(|_| rng.range(0.1, 2.0)).collect();
+            let mag: Vec<f64> = (0..n).map(|_| rng.uniform(0.1, 2.0)).collect();
             pts.push((psd_point(n, &q, &mag), true));
             pts.push((psd_point(n, &q, &neg(&mag)), true));
             if n > 1 {
@@ -679,7 +662,7 @@ fn exp_projection_of_constructed_points() {
     let mut rng = Rng(7);
     for rho in [-60.0, -40.0, -10.0, -1.0, 0.0, 0.5, 1.0, 3.0, 10.0, 40.0, 101.0, 300.0] {
         for _ in 0..5 {
-            let (beta, gamma) = (rng.range(0.01, 3.0), rng.range(0.01, 3.0));
+            let (beta, gamma) = (rng.uniform(0.01, 3.0), rng.uniform(0.01, 3.0));
             let (v, p) = exp_constructed(rho, beta, gamma);
             let got = project(&cone, &v);
             let scale = norm(&v);
@@ -745,8 +728,8 @@ fn exp_jacobian_matches_independent_formulas() {
     let mut rng = Rng(8);
     let mut worst = (0.0f64, 0.0f64);
     for _ in 0..200 {
-        let rho = rng.range(-5.0, 5.0);
-        let (v, _) = exp_constructed(rho, rng.range(0.1, 2.0), rng.range(0.1, 2.0));
+        let rho = rng.uniform(-5.0, 5.0);
+        let (v, _) = exp_constructed(rho, rng.uniform(0.1, 2.0), rng.uniform(0.1, 2.0));
         let p = project(&cone, &v);
         let (x, y) = (p[0], p[1]);
         let (q, e) = (x / y, (x / y).exp());
@@ -770,8 +753,8 @@ fn pow_jacobian_matches_bordered_kkt() {
     for a in [0.1, 0.3, 0.5, 0.7, 0.9] {
         let cone = Cone::Pow(a);
         for _ in 0..50 {
-            let (x, y, sg) = (rng.range(0.1, 2.0), rng.range(0.1, 2.0), rng.sign());
-            let (v, p) = pow_constructed(a, x, y, sg, rng.range(0.1, 2.0));
+            let (x, y, sg) = (rng.uniform(0.1, 2.0), rng.uniform(0.1, 2.0), rng.sign());
+            let (v, p) = pow_constructed(a, x, y, sg, rng.uniform(0.1, 2.0));
             let got = project(&cone, &v);
             assert!(max_diff(&got, &p) <= 1e-12 * norm(&v), "α = {a}: {got:?} vs {p:?}");
             let phi = p[2].abs();
@@ -898,11 +881,11 @@ fn check_smoothed(cone: &Cone, v: &[f64], mu: f64) -> f64 {
 fn smoothing_points(rng: &mut Rng) -> Vec<(Cone, Vec<f64>)> {
     let mut pts = Vec::new();
     for _ in 0..20 {
-        let mag: Vec<f64> = (0..5).map(|_| rng.range(0.1, 2.0)).collect();
+        let mag: Vec<f64> = (0..5).map(|_| rng.uniform(0.1, 2.0)).collect();
         pts.push((Cone::Nonneg(5), mag.iter().map(|m| rng.sign() * m).collect()));
         let w = rng.normals(3);
         let nu = norm(&w);
-        for t in [nu + rng.range(0.1, 1.0), -nu - rng.range(0.1, 1.0), nu * rng.range(-0.8, 0.8)] {
+        for t in [nu + rng.uniform(0.1, 1.0), -nu - rng.uniform(0.1, 1.0), nu * rng.uniform(-0.8, 0.8)] {
             if (t - nu).abs().min((t + nu).abs()) >= 0.1 {
                 let mut v = vec![t];
                 v.extend(&w);
@@ -910,7 +893,7 @@ fn smoothing_points(rng: &mut Rng) -> Vec<(Cone, Vec<f64>)> {
             }
         }
         let q = random_orthogonal(rng, 3);
-        let lam: Vec<f64> = (0..3).map(|_| rng.sign() * rng.range(0.1, 2.0)).collect();
+        let lam: Vec<f64> = (0..3).map(|_| rng.sign() * rng.uniform(0.1, 2.0)).collect();
         pts.push((Cone::Psd(3), psd_point(3, &q, &lam)));
     }
     pts
@@ -979,7 +962,7 @@ fn smoothed_projection_is_exact_on_the_central_path() {
     let mu = 1e-3;
     for _ in 0..20 {
         // Nonnegative: z s = μ, and D_μ = z/(z + s).
-        let z: Vec<f64> = (0..4).map(|_| rng.range(1e-3, 2.0)).collect();
+        let z: Vec<f64> = (0..4).map(|_| rng.uniform(1e-3, 2.0)).collect();
         let s: Vec<f64> = z.iter().map(|z| mu / z).collect();
         let v: Vec<f64> = z.iter().zip(&s).map(|(z, s)| z - s).collect();
         let cone = Cone::Nonneg(4);
@@ -990,7 +973,7 @@ fn smoothed_projection_is_exact_on_the_central_path() {
         // SOC: z = a₁c₁ + a₂c₂ and s = (μ/a₁)c₁ + (μ/a₂)c₂ in the frame c± = ½(1, ±ŵ).
         let w = rng.normals(3);
         let what: Vec<f64> = w.iter().map(|x| x / norm(&w)).collect();
-        let (a1, a2) = (rng.range(1e-2, 2.0), rng.range(1e-2, 2.0));
+        let (a1, a2) = (rng.uniform(1e-2, 2.0), rng.uniform(1e-2, 2.0));
         let frame = |x1: f64, x2: f64| {
             let mut v = vec![0.5 * (x1 + x2)];
             v.extend(what.iter().map(|u| 0.5 * (x1 - x2) * u));
@@ -1001,7 +984,7 @@ fn smoothed_projection_is_exact_on_the_central_path() {
         assert!(max_diff(&project_dual_smoothed(&Cone::Soc(4), &v, mu), &z) <= 1e-13);
         // PSD: common eigenvectors, eigenvalues a and μ/a.
         let q = random_orthogonal(&mut rng, 3);
-        let a: Vec<f64> = (0..3).map(|_| rng.range(1e-2, 2.0)).collect();
+        let a: Vec<f64> = (0..3).map(|_| rng.uniform(1e-2, 2.0)).collect();
         let z = psd_point(3, &q, &a);
         let v = psd_point(3, &q, &a.iter().map(|a| a - mu / a).collect::<Vec<_>>());
         assert!(max_diff(&project_dual_smoothed(&Cone::Psd(3), &v, mu), &z) <= 1e-13);

@@ -91,6 +91,27 @@ fn check(name: &str, l: &Layer, p: &Values, want_y: &[f64], want_j: &[(&str, Vec
     }
 }
 
+/// dy/du of a capped projection: a capped entry follows its own cap (1), and the
+/// mass it takes is given back by the free entries in the proportions `share`.
+fn cap_jacobian(capped: &[bool], share: &[f64]) -> Vec<Vec<f64>> {
+    let n = capped.len();
+    (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| {
+                    if !capped[j] {
+                        0.0
+                    } else if i == j {
+                        1.0
+                    } else {
+                        -share[i]
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
 fn diag(d: &[f64]) -> Vec<Vec<f64>> {
     (0..d.len()).map(|i| (0..d.len()).map(|j| if i == j { d[i] } else { 0.0 }).collect()).collect()
 }
@@ -150,21 +171,7 @@ fn csparsemax_matches_the_capped_simplex_projection() {
     assert!(k >= 2.0 && capped.iter().any(|c| *c), "the test point should have free and capped entries");
     let jx = diag_minus_outer(&free, k);
     // dy/du: a capped entry follows its cap; the free ones give the mass back evenly.
-    let ju: Vec<Vec<f64>> = (0..8)
-        .map(|i| {
-            (0..8)
-                .map(|j| {
-                    if !capped[j] {
-                        0.0
-                    } else if i == j {
-                        1.0
-                    } else {
-                        -free[i] / k
-                    }
-                })
-                .collect()
-        })
-        .collect();
+    let ju = cap_jacobian(&capped, &free.iter().map(|f| f / k).collect::<Vec<f64>>());
     check("csparsemax", &l, &params(&[("x", &X), ("u", &u)]), &y, &[("x", jx), ("u", ju)], 1e-7);
 }
 
@@ -211,21 +218,7 @@ fn csoftmax_caps_and_renormalizes() {
     let mass: f64 = 1.0 - (0..8).filter(|&i| capped[i]).map(|i| u[i]).sum::<f64>();
     let yf: Vec<f64> = (0..8).map(|i| if capped[i] { 0.0 } else { y[i] }).collect();
     let jx = diag_minus_outer(&yf, mass);
-    let ju: Vec<Vec<f64>> = (0..8)
-        .map(|i| {
-            (0..8)
-                .map(|j| {
-                    if !capped[j] {
-                        0.0
-                    } else if i == j {
-                        1.0
-                    } else {
-                        -yf[i] / mass
-                    }
-                })
-                .collect()
-        })
-        .collect();
+    let ju = cap_jacobian(&capped, &yf.iter().map(|y| y / mass).collect::<Vec<f64>>());
     check("csoftmax", &l, &params(&[("x", &X), ("u", &u)]), &y, &[("x", jx), ("u", ju)], 1e-5);
 }
 
