@@ -247,3 +247,18 @@ fn an_output_of_another_layer_is_refused() {
     assert!(e[0].message.contains("does not come from this layer"), "{}", e[0].message);
     assert!(b.jvp(&out, &x(&[1.0; 6])).is_err());
 }
+
+#[test]
+fn arrays_whose_data_do_not_fill_their_shape_are_refused() {
+    // `Array`'s fields are public: a hand-built one can be inconsistent.
+    let l = sparsemax(3);
+    let bad = Array { shape: dopt::ir::shape::Shape::vector(3), data: vec![0.1, 0.2] };
+    let p = Values::from([("x".to_string(), bad.clone())]);
+    let e = l.forward(&p).unwrap_err();
+    assert!(e[0].message.contains("shape [3] but 2 entries"), "{}", e[0].message);
+    let out = l.forward(&x(&[0.1, 0.2, 0.3])).unwrap();
+    let e = l.backward(&out, &Values::from([("y".to_string(), bad.clone())])).unwrap_err();
+    assert!(e[0].message.contains("shape [3] but 2 entries"), "{}", e[0].message);
+    let e = l.jvp(&out, &p).unwrap_err();
+    assert!(e[0].message.contains("shape [3] but 2 entries"), "{}", e[0].message);
+}

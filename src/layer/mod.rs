@@ -380,6 +380,10 @@ impl Layer {
         let mut gobj = 0.0;
         let mut errs = Vec::new();
         for (name, g) in dvars {
+            if g.data.len() != g.shape.size() {
+                errs.push(Diagnostic::error(codes::BAD_PARAMETER, format!("`{name}`: {}", malformed(g))));
+                continue;
+            }
             if let Some(label) = name.strip_prefix("dual:") {
                 let Some(want) = out.duals.get(label) else {
                     errs.push(Diagnostic::error(
@@ -610,6 +614,12 @@ impl Layer {
                     format!("`{name}` is not a parameter of this problem"),
                 )]));
             };
+            if v.data.len() != v.shape.size() {
+                return Err(Error::from(Diagnostic::error(
+                    codes::BAD_PARAMETER,
+                    format!("`{name}`: {}", malformed(v)),
+                )));
+            }
             if v.shape != p.params[k].shape {
                 return Err(Error::from(vec![Diagnostic::error(
                     codes::BAD_PARAMETER,
@@ -728,6 +738,11 @@ pub fn smat(z: &[f64], n: usize) -> Vec<f64> {
     out
 }
 
+/// The message for an `Array` whose data does not fill its shape.
+fn malformed(v: &Array) -> String {
+    format!("the array has shape {} but {} entries (it needs {})", v.shape, v.data.len(), v.shape.size())
+}
+
 fn check_value(decl: &crate::ir::hir::Decl, v: &Array) -> Result<(), String> {
     if v.shape != decl.shape {
         let hint = if decl.shape_text.is_empty() {
@@ -736,6 +751,9 @@ fn check_value(decl: &crate::ir::hir::Decl, v: &Array) -> Result<(), String> {
             format!(" (declared {})", decl.shape_text)
         };
         return Err(format!("expected shape {}{hint}, got {}", decl.shape, v.shape));
+    }
+    if v.data.len() != v.shape.size() {
+        return Err(malformed(v));
     }
     if let Some((i, x)) = v.data.iter().enumerate().find(|(_, x)| !x.is_finite()) {
         return Err(format!("entry {i} is {x}; values must be finite"));
