@@ -247,3 +247,35 @@ fn a_weakly_active_constraint_gives_a_finite_one_sided_gradient_and_a_flag() {
     let g = l.backward(&out, &vec_values(&[("y", &[1.0, 1.0, 1.0])])).unwrap();
     assert!(!g.degenerate);
 }
+
+#[test]
+fn an_lp_at_a_vertex_has_exact_gradients_even_when_the_vertex_is_degenerate() {
+    // min x₀ − 2x₁ s.t. x ≥ 0, x₀ + x₁ ≤ u: x* = (0, u), so dx*/du = (0, 1) and
+    // dx*/dc = 0. Adding x₁ ≤ u makes the vertex degenerate (three active constraints
+    // in two dimensions, duals not unique); the solution map is unchanged.
+    let plain = "parameter c[2]\nparameter u nonneg\nvariable x[2]\nminimize c @ x\nsubject to\n    x >= 0\n    sum(x) <= u\n";
+    let degenerate = "parameter c[2]\nparameter u nonneg\nvariable x[2]\nminimize c @ x\nsubject to\n    x >= 0\n    sum(x) <= u\n    x[1] <= u\n";
+    for text in [plain, degenerate] {
+        let l = layer_from(text);
+        let p: Values = [
+            ("c".to_string(), dopt::ir::hir::Array::vector(&[1.0, -2.0])),
+            ("u".to_string(), dopt::ir::hir::Array::scalar(1.5)),
+        ]
+        .into_iter()
+        .collect();
+        let out = l.forward_with(&p, &Settings::tight()).unwrap();
+        assert!(out.status.is_optimal());
+        let xs = &out.variables["x"].data;
+        assert!(xs[0].abs() < 1e-7 && (xs[1] - 1.5).abs() < 1e-7, "{xs:?}");
+        for (i, want_du) in [(0usize, 0.0), (1, 1.0)] {
+            let mut e = [0.0; 2];
+            e[i] = 1.0;
+            let g = l.backward(&out, &vec_values(&[("x", &e)])).unwrap();
+            let du = g.params["u"].data[0];
+            let dc = &g.params["c"].data;
+            assert!(du.is_finite() && dc.iter().all(|v| v.is_finite()));
+            assert!((du - want_du).abs() < 1e-6, "dx{i}/du = {du}\n{text}");
+            assert!(dc.iter().all(|v| v.abs() < 1e-6), "dx{i}/dc = {dc:?}");
+        }
+    }
+}
