@@ -660,6 +660,7 @@ fn solve(
         if let Some(g) = &grads {
             v["gradients"] = values::values_to_json(&g.params);
             v["degenerate"] = g.degenerate.into();
+            v["singular"] = g.singular.into();
         }
         v["solve_time"] = o.solve_time.into();
         v["iterations"] = o.iterations.into();
@@ -684,6 +685,13 @@ fn solve(
                     out,
                     "note: a constraint is weakly active (degenerate point): the gradient is one-sided; \
                      --smoothing MU gives an averaged one"
+                );
+            }
+            if g.singular {
+                let _ = writeln!(
+                    out,
+                    "note: the derivative system is singular (redundant constraints or non-unique \
+                     auxiliary variables): gradients for the data of redundant constraints are one choice of many"
                 );
             }
         }

@@ -63,6 +63,9 @@ fn reference_gradients_match_cvxpylayers() {
         let g =
             l.backward(&out, &values(&j["weights"])).unwrap_or_else(|e| panic!("{name}: {}", e[0].message));
         assert!(!g.degenerate, "{name}: flagged degenerate");
+        // entropic_ot's row and column sums share one redundant equation (its duals are
+        // not unique): the only reference problem whose derivative system is singular.
+        assert_eq!(g.singular, name == "entropic_ot", "{name}: singular flag");
         let mut got = g.params;
         let mut want = values(&j["grads"]);
         if name == "entropic_ot" {
@@ -188,25 +191,35 @@ fn smoothing_averages_the_gradient_at_a_kink() {
 #[test]
 fn a_redundant_constraint_leaves_the_gradient_unchanged() {
     // sparsemax with its equality written twice: the duals are not unique (LICQ fails)
-    // but the solution map and its derivative are the same.
-    let one = "parameter x[4]\nvariable y[4]\nminimize sum_squares(y - x)\nsubject to\n    sum(y) == 1\n    y >= 0\n";
-    let two = "parameter x[4]\nvariable y[4]\nminimize sum_squares(y - x)\nsubject to\n    sum(y) == 1\n    2 * sum(y) == 2\n    y >= 0\n";
-    let p = vec_values(&[("x", &[0.8, 0.1, 0.5, -0.3])]);
+    // but the solution map and its derivative are the same. With a constant right-hand
+    // side every parameter's gradient is still unique (no flag); with a parameter s on
+    // both copies, d/ds can be split between them in many ways, and that is reported.
+    let head = "parameter x[4]\nparameter s nonneg\nvariable y[4]\nminimize sum_squares(y - x)\nsubject to\n    y >= 0\n";
+    let cases = [
+        ("    sum(y) == 1\n", false),
+        ("    sum(y) == 1\n    2 * sum(y) == 2\n", false),
+        ("    sum(y) == s\n    2 * sum(y) == 2 * s\n", true),
+    ];
+    let p: Values = vec_values(&[("x", &[0.8, 0.1, 0.5, -0.3])])
+        .into_iter()
+        .chain([("s".to_string(), dopt::ir::hir::Array::scalar(1.0))])
+        .collect();
     let w = vec_values(&[("y", &[1.0, -2.0, 0.5, 3.0])]);
-    let mut grads = Vec::new();
-    for text in [one, two] {
-        let l = layer_from(text);
+    for (tail, flagged) in cases {
+        let l = layer_from(&format!("{head}{tail}"));
         let out = l.forward_with(&p, &Settings::tight()).unwrap();
         assert!(out.status.is_optimal());
         let g = l.backward(&out, &w).unwrap();
-        assert!(g.params["x"].data.iter().all(|v| v.is_finite()));
-        grads.push(g.params["x"].data.clone());
-    }
-    // τ = 0.15 and support S = {0, 2}: J = I − 11ᵀ/2 on S, so Jᵀw = w_S − mean(w_S).
-    let want = [0.25, 0.0, -0.25, 0.0];
-    for g in &grads {
-        for (a, b) in g.iter().zip(&want) {
-            assert!((a - b).abs() < 1e-6, "{g:?} vs {want:?}");
+        assert!(g.params.values().all(|a| a.data.iter().all(|v| v.is_finite())));
+        assert_eq!(g.singular, flagged, "{tail}");
+        assert!(!g.degenerate);
+        // τ = 0.15 and support S = {0, 2}: J = I − 11ᵀ/2 on S, so Jᵀw = w_S − mean(w_S).
+        let want = [0.25, 0.0, -0.25, 0.0];
+        let got = &g.params["x"].data;
+        assert!(got.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-6), "{tail}: {got:?}");
+        if flagged {
+            // Whatever the split, the total d/ds is the derivative of y along s: mean(w_S).
+            assert!((g.params["s"].data[0] - 0.75).abs() < 1e-6, "{:?}", g.params["s"]);
         }
     }
 }

@@ -43,6 +43,9 @@ pub const DROP: f64 = 1e-12;
 /// A row (or eigenvalue) within this relative distance of a kink of the projection
 /// marks the solution as degenerate.
 const DEGENERATE_TOL: f64 = 1e-7;
+/// Relative residual above which a refined solve with a generic right-hand side means
+/// that K is singular (a nonsingular K refines to about 1e-15).
+const SINGULAR_RESIDUAL: f64 = 1e-8;
 /// A nonnegative row whose s and z are both below this (relative to the block) and
 /// within a factor `WEAK_RATIO` of each other is weakly active.
 const WEAK_SIZE: f64 = 1e-3;
@@ -547,6 +550,54 @@ impl Kkt {
         }
         self.residual.set(best.0);
         best.1
+    }
+
+    /// Where the null space of K lies, when K is (numerically) singular: the
+    /// multipliers are not unique (redundant constraints), or the primal is not (an LP
+    /// objective parallel to a face), or an auxiliary variable of a reduction is free
+    /// (`sum_largest`, or `t` in `abs(u) <= 1` with the bound inactive).
+    ///
+    /// A singular K still gives finite answers for the right-hand sides a derivative
+    /// produces, which lie in its range, but not for a generic one: refinement of a
+    /// solve with a pseudo-random right-hand side then stalls at a large residual. Its
+    /// regularized solve, dominated by the null space (amplified by 1/δ), tells where
+    /// that space lies. Returns `None` when K is nonsingular, else the weight (max 1)
+    /// of the null space on each column of x and on each row of A.
+    pub fn null_space(&self) -> Option<(Vec<f64>, Vec<f64>)> {
+        let (Ok(ldl), Ok(l)) = (&self.sym.ldl, &self.factor) else { return None };
+        let before = self.residual.get();
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let rhs: Vec<f64> = (0..self.sym.size)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .collect();
+        self.solve(&rhs);
+        let res = self.residual.get();
+        self.residual.set(before);
+        if res <= SINGULAR_RESIDUAL {
+            return None;
+        }
+        let mut u = rhs;
+        ldl.solve_in_place(l, &mut u);
+        let scale = u.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        if !(scale > 0.0 && scale.is_finite()) {
+            return None;
+        }
+        let sym = &self.sym;
+        let cols: Vec<f64> = u[..sym.n].iter().map(|v| v.abs() / scale).collect();
+        let mut rows = vec![0.0; sym.m];
+        for b in &sym.blocks {
+            let mut w = u[sym.n + b.off..sym.n + b.off + b.k].iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            if b.kind == Kind::Soc {
+                w = u[b.extra..b.extra + b.k + 4].iter().fold(w, |a, v| a.max(v.abs()));
+            }
+            rows[b.off..b.off + b.k].iter_mut().for_each(|r| *r = w / scale);
+        }
+        Some((cols, rows))
     }
 
     /// The right-hand side `[r₁; U₊ᵀ r₂; 0]` of K (r₂ over the rows of A).

@@ -108,6 +108,49 @@ pub struct Layer {
     /// The symbolic factorization of the derivative system, made at the first
     /// backward/jvp call and shared by every later one (and every thread).
     kkt: std::sync::OnceLock<std::sync::Arc<KktSymbolic>>,
+    /// Which columns and rows of the cone program carry parameters (or outputs).
+    dependence: std::sync::OnceLock<Dependence>,
+}
+
+/// The columns of x and rows of A whose data depend on the parameters; output
+/// variables' columns count too.
+#[derive(Debug)]
+struct Dependence {
+    cols: Vec<bool>,
+    rows: Vec<bool>,
+}
+
+impl Dependence {
+    fn of(cp: &ConeProgram) -> Dependence {
+        let off = cp.offsets();
+        let param = |r: usize| cp.map.outer_view(r).is_some_and(|v| v.iter().any(|(c, _)| c < cp.nparams));
+        let mut cols = vec![false; cp.n];
+        let mut rows = vec![false; cp.m];
+        for j in 0..cp.n {
+            for k in cp.p.colptr[j]..cp.p.colptr[j + 1] {
+                if param(off.p + k) {
+                    cols[j] = true;
+                    cols[cp.p.rowval[k]] = true;
+                }
+            }
+            if param(off.q + j) {
+                cols[j] = true;
+            }
+            for k in cp.a.colptr[j]..cp.a.colptr[j + 1] {
+                if param(off.a + k) {
+                    cols[j] = true;
+                    rows[cp.a.rowval[k]] = true;
+                }
+            }
+        }
+        for (i, r) in rows.iter_mut().enumerate() {
+            *r |= param(off.b + i);
+        }
+        for range in &cp.var_cols {
+            cols[range.clone()].iter_mut().for_each(|c| *c = true);
+        }
+        Dependence { cols, rows }
+    }
 }
 
 impl Clone for Layer {
@@ -171,6 +214,7 @@ impl Layer {
             diff,
             solvers: std::sync::Mutex::new(Vec::new()),
             kkt: std::sync::OnceLock::new(),
+            dependence: std::sync::OnceLock::new(),
         }
     }
 
@@ -339,6 +383,15 @@ pub struct Gradients {
     /// the solution): the gradient is a one-sided one. [`DiffOptions::smoothing`]
     /// gives an averaged gradient instead.
     pub degenerate: bool,
+    /// The derivative system is singular: multipliers or auxiliary variables of the
+    /// cone program are not unique — redundant constraints (the same equation twice,
+    /// or row and column sums that must agree), a primal solution that is not unique
+    /// (an LP objective parallel to a face), or an atom whose reduction has a free
+    /// auxiliary variable (`sum_largest`, `sum_smallest`). The gradient is still
+    /// finite and is the derivative wherever that is unique; the gradient with respect
+    /// to the data of redundant constraints is then one choice among many (for
+    /// transport problems: up to adding t·(1, −1) to the marginals' gradients).
+    pub singular: bool,
     /// Relative residual ‖Ku − g‖∞/‖g‖∞ of the derivative system K u = g after
     /// iterative refinement against the unregularized K (tiny, ~1e-12 or less, when
     /// the system is well conditioned; ∞ when it could not be factored).
@@ -561,10 +614,13 @@ impl Layer {
         }
         let dtheta = derivative::data_adjoint(cp, &g);
         Layer::refuse_unsolved_system(&kkt, &dtheta)?;
+        let residual = kkt.residual.get();
+        let singular = self.gradient_not_unique(&kkt);
         Ok(Gradients {
             params: self.unflatten(&dtheta, true),
             degenerate: kkt.degenerate,
-            residual: kkt.residual.get(),
+            singular,
+            residual,
         })
     }
 
@@ -657,6 +713,19 @@ impl Layer {
                     .note("the derivative system at this solution is singular; --smoothing MU may help"),
             )),
         }
+    }
+
+    /// Whether the null space of a singular derivative system reaches data that
+    /// depend on parameters, or the output variables: then some gradient is one choice
+    /// among many. A null space on auxiliary variables alone (a free epigraph variable
+    /// of `sum_largest`, or of `abs(u) <= 1` with the bound inactive) leaves every
+    /// parameter's gradient unique and is not reported.
+    fn gradient_not_unique(&self, kkt: &Kkt) -> bool {
+        let Some((cols, rows)) = kkt.null_space() else { return false };
+        let dep = self.dependence.get_or_init(|| Dependence::of(&self.cone));
+        const SEEN: f64 = 1e-2;
+        cols.iter().zip(&dep.cols).any(|(w, d)| *d && *w > SEEN)
+            || rows.iter().zip(&dep.rows).any(|(w, d)| *d && *w > SEEN)
     }
 
     /// A derivative that came out non-finite is an error, never a NaN gradient.
