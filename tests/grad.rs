@@ -292,3 +292,20 @@ fn an_lp_at_a_vertex_has_exact_gradients_even_when_the_vertex_is_degenerate() {
         }
     }
 }
+
+#[test]
+fn a_non_unique_lp_solution_is_reported_singular() {
+    // min x₀ + x₁ s.t. x ≥ 0, x₀ + x₁ ≥ c: every point of the face is optimal (the
+    // interior-point method returns its center); the derivative does not exist there.
+    let l = layer_from(
+        "parameter c nonneg\nvariable x[2]\nminimize sum(x)\nsubject to\n    x >= 0\n    sum(x) >= c\n",
+    );
+    let p: Values = [("c".to_string(), dopt::ir::hir::Array::scalar(2.0))].into_iter().collect();
+    let out = l.forward_with(&p, &Settings::tight()).unwrap();
+    assert!(out.status.is_optimal());
+    let xs = &out.variables["x"].data;
+    assert!((xs[0] + xs[1] - 2.0).abs() < 1e-7, "{xs:?}");
+    let g = l.backward(&out, &vec_values(&[("x", &[1.0, 0.0])])).unwrap();
+    assert!(g.params["c"].data[0].is_finite());
+    assert!(g.singular, "a face of optimal points is a singular derivative system");
+}
