@@ -116,3 +116,20 @@ fn grad_through_an_infeasible_solve_is_refused_with_exit_2() {
     assert!(v.get("gradients").is_none());
     assert!(err.contains("no gradient"), "{err}");
 }
+
+#[test]
+fn grad_json_reports_a_singular_derivative_system() {
+    // entropic_ot: its row and column sums share a redundant equation.
+    let r = reference("entropic_ot");
+    let params = temp_file("ot-p.json", &r["params"].to_string());
+    let dvars = temp_file("ot-d.json", &r["weights"].to_string());
+    let file = "tests/data/reference/problems/entropic_ot.dopt";
+    let (code, out, err) = dopt(&["grad", file, "--params", &params, "--dvars", &dvars, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["singular"], true);
+    assert_eq!(v["degenerate"], false);
+    let (code, out, _) = dopt(&["grad", file, "--params", &params, "--dvars", &dvars]);
+    assert_eq!(code, 0);
+    assert!(out.contains("note: the derivative system is singular"), "{out}");
+}
