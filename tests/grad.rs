@@ -309,3 +309,28 @@ fn a_non_unique_lp_solution_is_reported_singular() {
     assert!(g.params["c"].data[0].is_finite());
     assert!(g.singular, "a face of optimal points is a singular derivative system");
 }
+
+#[test]
+fn a_psd_projection_at_a_zero_eigenvalue_is_flagged_degenerate() {
+    // X = Π_PSD(C): with eigenvalues (2, −1) the pair is strictly complementary; with
+    // (2, 0) the zero eigenvalue is weakly active (X and the dual both singular there).
+    let l = layer_from(
+        "parameter C[2, 2] symmetric\nvariable X[2, 2] symmetric\nminimize sum_squares(X - C)\nsubject to\n    X >> 0\n",
+    );
+    let (c, sn) = (0.6f64.cos(), 0.6f64.sin());
+    for (second, flagged) in [(-1.0, false), (0.0, true)] {
+        // C = Q diag(2, second) Qᵀ with a rotation Q.
+        let m = |i: usize, j: usize| {
+            let q = [[c, -sn], [sn, c]];
+            2.0 * q[i][0] * q[j][0] + second * q[i][1] * q[j][1]
+        };
+        let cm = dopt::ir::hir::Array::matrix(2, 2, &[m(0, 0), m(0, 1), m(1, 0), m(1, 1)]).unwrap();
+        let p: Values = [("C".to_string(), cm)].into_iter().collect();
+        let out = l.forward_with(&p, &Settings::tight()).unwrap();
+        assert!(out.status.is_optimal());
+        let w = dopt::ir::hir::Array::matrix(2, 2, &[1.0, 0.5, 0.5, -1.0]).unwrap();
+        let g = l.backward(&out, &[("X".to_string(), w)].into_iter().collect()).unwrap();
+        assert!(g.params["C"].data.iter().all(|v| v.is_finite()));
+        assert_eq!(g.degenerate, flagged, "eigenvalues (2, {second})");
+    }
+}

@@ -51,6 +51,58 @@ const SINGULAR_RESIDUAL: f64 = 1e-8;
 const WEAK_SIZE: f64 = 1e-3;
 const WEAK_RATIO: f64 = 1e-2;
 
+/// Whether an interior-point solution `(z, s)` of one PSD, exponential or power cone
+/// block is weakly active (not strictly complementary), with `small` the size below
+/// which a part counts as zero.
+///
+/// * PSD: the eigenvalues of `smat(z)` and `smat(s)` above `small` number fewer than n
+///   (strict complementarity: rank Z + rank S = n).
+/// * exponential, power: one part is zero while the other is not in the interior of
+///   its cone (on the boundary, or zero too).
+fn weakly_active(cone: &Cone, z: &[f64], s: &[f64], small: f64) -> bool {
+    let norm = |v: &[f64]| v.iter().map(|t| t * t).sum::<f64>().sqrt();
+    match *cone {
+        Cone::Psd(n) => {
+            let eig = |v: &[f64]| {
+                let a = crate::ir::hir::Array {
+                    shape: crate::ir::shape::Shape::matrix(n, n),
+                    data: cones::smat(n, v),
+                };
+                crate::linalg::sym_eigvals(&a).iter().filter(|l| **l > small).count()
+            };
+            eig(z) + eig(s) < n
+        }
+        Cone::Exp | Cone::Pow(_) => {
+            let (zs, ss) = (norm(z) <= small, norm(s) <= small);
+            // Interior with a margin relative to the point's size.
+            let margin = 1e-3;
+            let s_inside = match *cone {
+                Cone::Exp => s[1] > 0.0 && s[1] * (s[0] / s[1]).exp() - s[2] < -margin * norm(s),
+                Cone::Pow(a) => {
+                    s[0] > 0.0
+                        && s[1] > 0.0
+                        && s[0].powf(a) * s[1].powf(1.0 - a) - s[2].abs() > margin * norm(s)
+                }
+                _ => false,
+            };
+            let z_inside = match *cone {
+                Cone::Exp => {
+                    z[0] < 0.0 && -z[0] * (z[1] / z[0]).exp() - std::f64::consts::E * z[2] < -margin * norm(z)
+                }
+                Cone::Pow(a) => {
+                    z[0] > 0.0
+                        && z[1] > 0.0
+                        && (z[0] / a).powf(a) * (z[1] / (1.0 - a)).powf(1.0 - a) - z[2].abs()
+                            > margin * norm(z)
+                }
+                _ => false,
+            };
+            (zs && ss) || (zs && !s_inside) || (ss && !z_inside)
+        }
+        _ => false,
+    }
+}
+
 /// How a cone block enters K.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -430,17 +482,8 @@ impl Kkt {
                     }
                     dense_u[bi] = u;
                     if exact {
-                        degenerate |= match b.cone {
-                            Cone::Psd(dim) => {
-                                let mat = crate::ir::hir::Array {
-                                    shape: crate::ir::shape::Shape::matrix(dim, dim),
-                                    data: cones::smat(dim, &v),
-                                };
-                                crate::linalg::sym_eigvals(&mat).iter().any(|l| l.abs() <= tol)
-                            }
-                            // Both the dual and the slack part vanish: a corner.
-                            _ => (0..k).all(|i| y[off + i].abs() <= tol && sp[off + i].abs() <= tol),
-                        };
+                        let (zb, sb) = (&z[off..off + k], &s[off..off + k]);
+                        degenerate |= weakly_active(&b.cone, zb, sb, tol.max(WEAK_SIZE * scale));
                     }
                 }
             }
