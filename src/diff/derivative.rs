@@ -97,7 +97,7 @@ fn weakly_active(cone: &Cone, z: &[f64], s: &[f64], small: f64) -> bool {
                 }
                 _ => false,
             };
-            (zs && ss) || (zs && !s_inside) || (ss && !z_inside)
+            (zs && (ss || !s_inside)) || (ss && !z_inside)
         }
         _ => false,
     }
