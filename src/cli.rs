@@ -392,7 +392,7 @@ fn compile_cmd(file: &str, dims: &[String], output: &str, out: &mut dyn Write, e
     };
     let secs = start.elapsed().as_secs_f64();
     if let Err(e) = layer.save(output) {
-        let _ = writeln!(err, "error[E0901]: {e}");
+        let _ = writeln!(err, "{e}");
         return EXIT_INVALID;
     }
     let cp = &layer.cone;
@@ -428,7 +428,7 @@ fn load_layer_file(file: &str, dims: &Dims, err: &mut dyn Write) -> Result<Optio
         return Err(EXIT_INVALID);
     }
     Layer::load(file).map(Some).map_err(|e| {
-        let _ = writeln!(err, "error[E0902]: {e}");
+        let _ = writeln!(err, "{e}");
         EXIT_INVALID
     })
 }

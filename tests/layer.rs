@@ -64,7 +64,13 @@ fn save_then_load_gives_identical_results() {
 #[test]
 fn damaged_layer_files_are_refused_with_a_reason() {
     let bytes = sparsemax(5).to_bytes();
-    let err = |b: &[u8]| Layer::from_bytes(b).err().unwrap_or_else(|| panic!("accepted a damaged file"));
+    let err = |b: &[u8]| match Layer::from_bytes(b) {
+        Ok(_) => panic!("accepted a damaged file"),
+        Err(e) => {
+            assert_eq!(e[0].code.id, "E0902");
+            e[0].message.clone()
+        }
+    };
     assert!(err(b"not a layer at all").contains("not a dopt layer file"));
     assert!(err(&bytes[..12]).contains("truncated"));
     assert!(err(&bytes[..bytes.len() - 3]).contains("truncated"));

@@ -124,4 +124,5 @@ codes! {
 
     UNREADABLE = "E0901", Io, "cannot read file";
     BAD_LAYER_FILE = "E0902", Io, "truncated, corrupted or wrong-version layer file";
+    UNWRITABLE = "E0903", Io, "cannot write file";
 }

@@ -15,7 +15,8 @@
 //! checksum is still validated before use (patterns within bounds, ranges consistent),
 //! so a hand-made file cannot make a call panic.
 
-use super::{ConstraintInfo, Layer, Signature};
+use super::{ConstraintInfo, Error, Layer, Signature};
+use crate::diag::{Diagnostic, codes};
 use crate::ir::cone::{Cone, ConeProgram, ConstraintRows, Pattern, RowLayout};
 use crate::ir::hir::{Attrs, Decl};
 use crate::ir::shape::Shape;
@@ -54,8 +55,13 @@ impl Layer {
         out
     }
 
-    /// A layer from a layer file's bytes; `Err` says what is wrong with them.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Layer, String> {
+    /// A layer from a layer file's bytes; the error (E0902) says what is wrong with
+    /// them: not a layer file, truncated, corrupted, or of another format version.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Layer, Error> {
+        Layer::decode(bytes).map_err(|e| Error::from(Diagnostic::error(codes::BAD_LAYER_FILE, e)))
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Layer, String> {
         if bytes.len() < 8 || &bytes[..8] != MAGIC {
             return Err("not a dopt layer file (no DOPTLAYR header)".into());
         }
@@ -98,7 +104,7 @@ impl Layer {
     /// program, [`Layer::settings`] and [`Layer::diff`]; not the solver pool.
     ///
     /// # Errors
-    /// A message naming the path when it cannot be written.
+    /// E0903, naming the path, when it cannot be written.
     ///
     /// # Example
     /// ```
@@ -117,24 +123,37 @@ impl Layer {
     /// let y = &loaded.forward(&x)?.variables["y"].data;
     /// assert!(y[0].abs() < 1e-6 && (y[1] - 3.0).abs() < 1e-6);
     ///
-    /// assert!(Layer::from_bytes(b"not a layer").unwrap_err().contains("not a dopt layer file"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// let e = Layer::from_bytes(b"not a layer").unwrap_err();
+    /// assert!(e[0].message.contains("not a dopt layer file"));
+    /// # Ok::<(), dopt::Error>(())
     /// ```
-    pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), String> {
+    pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), Error> {
         let path = path.as_ref();
-        std::fs::write(path, self.to_bytes()).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+        std::fs::write(path, self.to_bytes()).map_err(|e| {
+            Error::from(Diagnostic::error(
+                codes::UNWRITABLE,
+                format!("cannot write `{}`: {e}", path.display()),
+            ))
+        })
     }
 
     /// Read a layer file written by [`Layer::save`] (example there).
     ///
     /// # Errors
-    /// A message naming the path when it cannot be read, is not a layer file, is
-    /// truncated or corrupted (checksum, or a payload that fails validation), or has
-    /// another format version than [`FORMAT_VERSION`].
-    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Layer, String> {
+    /// E0901 when the path cannot be read; E0902, naming the path, when it is not a
+    /// layer file, is truncated or corrupted (checksum, or a payload that fails
+    /// validation), or has another format version than [`FORMAT_VERSION`].
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Layer, Error> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        Layer::from_bytes(&bytes).map_err(|e| format!("`{}`: {e}", path.display()))
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::from(Diagnostic::error(
+                codes::UNREADABLE,
+                format!("cannot read `{}`: {e}", path.display()),
+            ))
+        })?;
+        Layer::decode(&bytes).map_err(|e| {
+            Error::from(Diagnostic::error(codes::BAD_LAYER_FILE, format!("`{}`: {e}", path.display())))
+        })
     }
 }
 
