@@ -123,8 +123,12 @@ pub struct RawSolution {
     pub z: Vec<f64>,
     /// ½xᵀPx + qᵀx + r of the cone program (before the sign of `maximize`).
     pub objective: f64,
-    /// The solve time Clarabel reports, in seconds.
+    /// Wall time of Clarabel's interior-point solve, in seconds (the data update or
+    /// setup before it not included).
     pub solve_time: f64,
+    /// Wall time of setting up a fresh solver for this call, in seconds (0 when a
+    /// kept solver was reused through the data-update path).
+    pub setup_time: f64,
     /// Interior-point iterations.
     pub iterations: u32,
 }
@@ -223,18 +227,25 @@ pub fn solve_reusing(
         }
         _ => false,
     };
+    let mut setup_time = 0.0;
     if !reused {
+        let t = std::time::Instant::now();
         *ws = Some(Workspace { solver: new_solver(cp, d, settings)?, settings: *settings });
+        setup_time = t.elapsed().as_secs_f64();
     }
     let Some(w) = ws.as_mut() else { return Err("solver setup failed".into()) };
+    let t = std::time::Instant::now();
     w.solver.solve();
-    let raw = raw_solution(cp, d, &w.solver.solution);
+    let raw = raw_solution(cp, d, &w.solver.solution, t.elapsed().as_secs_f64(), setup_time);
     if reused && raw.status != Status::Optimal {
         // The reused solver keeps the equilibration of the data it was set up with;
         // data far from those can defeat it. A fresh setup decides.
+        let t = std::time::Instant::now();
         *w = Workspace { solver: new_solver(cp, d, settings)?, settings: *settings };
+        let setup_time = t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
         w.solver.solve();
-        return Ok(raw_solution(cp, d, &w.solver.solution));
+        return Ok(raw_solution(cp, d, &w.solver.solution, t.elapsed().as_secs_f64(), setup_time));
     }
     Ok(raw)
 }
@@ -256,7 +267,13 @@ fn new_solver(cp: &ConeProgram, d: &Data, settings: &Settings) -> Result<Default
     DefaultSolver::new(&p, &d.q, &a, &d.b, &cones(cp), s).map_err(|e| format!("solver setup: {e}"))
 }
 
-fn raw_solution(cp: &ConeProgram, d: &Data, sol: &clarabel::solver::DefaultSolution<f64>) -> RawSolution {
+fn raw_solution(
+    cp: &ConeProgram,
+    d: &Data,
+    sol: &clarabel::solver::DefaultSolution<f64>,
+    solve_time: f64,
+    setup_time: f64,
+) -> RawSolution {
     let status = match sol.status {
         SolverStatus::Solved => Status::Optimal,
         SolverStatus::AlmostSolved => Status::Inaccurate,
@@ -282,7 +299,8 @@ fn raw_solution(cp: &ConeProgram, d: &Data, sol: &clarabel::solver::DefaultSolut
         s: sol.s.clone(),
         z: sol.z.clone(),
         objective,
-        solve_time: sol.solve_time,
+        solve_time,
+        setup_time,
         iterations: sol.iterations,
     }
 }

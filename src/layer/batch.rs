@@ -18,6 +18,11 @@ pub enum BatchPolicy {
     PerMember,
 }
 
+/// Members per parallel chunk: one chunk per thread.
+fn chunk_len(n: usize) -> usize {
+    n.div_ceil(rayon::current_num_threads().max(1)).max(1)
+}
+
 fn member_error(i: usize, e: Error) -> Error {
     let mut diagnostics = e.diagnostics;
     for d in &mut diagnostics {
@@ -61,7 +66,21 @@ impl Layer {
         batch: &[Values],
         policy: BatchPolicy,
     ) -> Result<Vec<Result<Output, Error>>, Error> {
-        let outs: Vec<Result<Output, Error>> = batch.par_iter().map(|v| self.forward(v)).collect();
+        // One contiguous chunk per thread, each on one solver for its whole length: the
+        // solver's memory stays in that core's caches instead of moving between threads.
+        let outs: Vec<Result<Output, Error>> = batch
+            .par_chunks(chunk_len(batch.len()))
+            .map(|chunk| {
+                let mut ws = self.take_solver();
+                let outs: Vec<_> =
+                    chunk.iter().map(|v| self.forward_in(v, &self.settings, &mut ws)).collect();
+                self.put_solver(ws);
+                outs
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect();
         if policy == BatchPolicy::FailBatch {
             for (i, o) in outs.iter().enumerate() {
                 match o {
@@ -97,8 +116,15 @@ impl Layer {
                 format!("{} outputs but {} cotangent maps", outs.len(), dvars.len()),
             )));
         }
-        let grads: Vec<Result<Gradients, Error>> =
-            outs.par_iter().zip(dvars.par_iter()).map(|(o, d)| self.backward(o, d)).collect();
+        let len = chunk_len(outs.len());
+        let grads: Vec<Result<Gradients, Error>> = outs
+            .par_chunks(len)
+            .zip(dvars.par_chunks(len))
+            .map(|(o, d)| o.iter().zip(d).map(|(o, d)| self.backward(o, d)).collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect();
         if policy == BatchPolicy::FailBatch
             && let Some((i, Err(e))) = grads.iter().enumerate().find(|(_, g)| g.is_err())
         {

@@ -176,7 +176,7 @@ pub struct Output {
     pub variables: Values,
     /// Duals of the named constraints (cvxpy's convention, see `canon`).
     pub duals: Values,
-    /// The solve time Clarabel reports, in seconds.
+    /// Wall time of the solver's interior-point iterations, in seconds (no setup).
     pub solve_time: f64,
     /// Interior-point iterations.
     pub iterations: u32,
@@ -313,15 +313,35 @@ impl Layer {
 
     /// [`Layer::forward`] with other solver settings for this call.
     pub fn forward_with(&self, values: &Values, settings: &Settings) -> Result<Output, Error> {
-        let theta = self.theta(values).map_err(Error::from)?;
-        let d = solve::data(&self.cone, &theta);
-        // A solver from the pool (or a fresh one); it goes back for the next call.
-        let mut ws = self.solvers.lock().ok().and_then(|mut p| p.pop());
-        let raw = solve::solve_reusing(&self.cone, &d, settings, &mut ws)
-            .map_err(|e| Error::from(vec![Diagnostic::error(codes::SOLVER_SETUP, e)]))?;
+        let mut ws = self.take_solver();
+        let out = self.forward_in(values, settings, &mut ws);
+        self.put_solver(ws);
+        out
+    }
+
+    /// A kept solver from the pool, if there is one (else the call sets one up).
+    fn take_solver(&self) -> Option<solve::Workspace> {
+        self.solvers.lock().ok().and_then(|mut p| p.pop())
+    }
+
+    /// Return a solver to the pool for the next call.
+    fn put_solver(&self, ws: Option<solve::Workspace>) {
         if let (Some(w), Ok(mut pool)) = (ws, self.solvers.lock()) {
             pool.push(w);
         }
+    }
+
+    /// [`Layer::forward_with`] on the solver `ws` (a batch keeps one per thread).
+    fn forward_in(
+        &self,
+        values: &Values,
+        settings: &Settings,
+        ws: &mut Option<solve::Workspace>,
+    ) -> Result<Output, Error> {
+        let theta = self.theta(values).map_err(Error::from)?;
+        let d = solve::data(&self.cone, &theta);
+        let raw = solve::solve_reusing(&self.cone, &d, settings, ws)
+            .map_err(|e| Error::from(vec![Diagnostic::error(codes::SOLVER_SETUP, e)]))?;
         Ok(self.output(raw, theta))
     }
 
