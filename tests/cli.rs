@@ -299,3 +299,10 @@ fn check_reports_curvature_and_dpp_for_every_reference_problem() {
     }
     assert_eq!(n, 15);
 }
+
+#[test]
+fn a_problem_too_large_to_compile_is_an_error_not_an_abort() {
+    let (code, _, err) = dopt(&["canon", "std:relu", "--dim", "n=2000000000"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("too large to compile") && err.contains("std:relu:5:10"), "{err}");
+}

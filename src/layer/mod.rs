@@ -195,6 +195,7 @@ impl Layer {
 
     /// [`Layer::new`], recording where the program came from.
     pub fn compile(program: &Program, analysis: &Analysis, source: &str) -> Result<Layer, Diagnostic> {
+        check_size(program)?;
         let cone = canon::canonicalize(program, &analysis.dcp).map_err(|e| {
             Diagnostic::error(codes::CANON, format!("cannot reduce the problem to a cone program: {e}"))
         })?;
@@ -825,6 +826,32 @@ pub fn smat(z: &[f64], n: usize) -> Vec<f64> {
         }
     }
     out
+}
+
+/// Most scalar entries, summed over every expression of a problem, that dopt compiles
+/// (beyond this the cone program would not fit in memory, and the allocator would
+/// abort the process instead of reporting an error).
+pub const MAX_PROBLEM_ENTRIES: usize = 100_000_000;
+
+/// Refuse a problem too large to compile, naming its largest declaration.
+fn check_size(program: &Program) -> Result<(), Diagnostic> {
+    let total = program.nodes.iter().fold(0usize, |a, n| a.saturating_add(n.shape.size()));
+    if total <= MAX_PROBLEM_ENTRIES {
+        return Ok(());
+    }
+    let mut d = Diagnostic::error(
+        codes::CANON,
+        format!(
+            "the problem is too large to compile: its expressions have {total} scalar entries \
+             (the limit is {MAX_PROBLEM_ENTRIES})"
+        ),
+    );
+    if let Some(big) = program.params.iter().chain(&program.vars).max_by_key(|d| d.shape.size()) {
+        d = d
+            .primary(big.span, format!("`{}` alone has {} entries", big.name, big.shape.size()))
+            .help("check the dims (`--dim`)");
+    }
+    Err(d)
 }
 
 /// The message for an `Array` whose data does not fill its shape.
