@@ -284,14 +284,7 @@ fn raw_solution(
     };
     // The objective from the data (Clarabel's obj_val leaves out r).
     let x = &sol.x;
-    let mut px = 0.0;
-    for j in 0..cp.n {
-        for k in cp.p.colptr[j]..cp.p.colptr[j + 1] {
-            let i = cp.p.rowval[k];
-            let v = d.p[k] * x[i] * x[j];
-            px += if i == j { v } else { 2.0 * v };
-        }
-    }
+    let px: f64 = cp.p.sym_mul(&d.p, x).iter().zip(x).map(|(a, b)| a * b).sum();
     let objective = 0.5 * px + d.q.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + d.r;
     RawSolution {
         status,

@@ -117,40 +117,6 @@ struct Problem {
     y: Vec<f64>,
 }
 
-fn p_mul(cp: &ConeProgram, p: &[f64], x: &[f64]) -> Vec<f64> {
-    let mut out = vec![0.0; cp.n];
-    for j in 0..cp.n {
-        for k in cp.p.colptr[j]..cp.p.colptr[j + 1] {
-            let i = cp.p.rowval[k];
-            out[i] += p[k] * x[j];
-            if i != j {
-                out[j] += p[k] * x[i];
-            }
-        }
-    }
-    out
-}
-
-fn a_mul(cp: &ConeProgram, a: &[f64], x: &[f64]) -> Vec<f64> {
-    let mut out = vec![0.0; cp.m];
-    for j in 0..cp.n {
-        for k in cp.a.colptr[j]..cp.a.colptr[j + 1] {
-            out[cp.a.rowval[k]] += a[k] * x[j];
-        }
-    }
-    out
-}
-
-fn at_mul(cp: &ConeProgram, a: &[f64], y: &[f64]) -> Vec<f64> {
-    let mut out = vec![0.0; cp.n];
-    for j in 0..cp.n {
-        for k in cp.a.colptr[j]..cp.a.colptr[j + 1] {
-            out[j] += a[k] * y[cp.a.rowval[k]];
-        }
-    }
-    out
-}
-
 fn random_data(cp: &ConeProgram, state: &mut u64) -> Data {
     let mut p: Vec<f64> = vec![0.0; cp.p.nnz()];
     for j in 0..cp.n {
@@ -178,10 +144,10 @@ fn problem(n: usize, cones: Vec<Cone>, variants: &[usize], seed: u64) -> Problem
         y.extend(b);
     }
     let x: Vec<f64> = (0..n).map(|_| rnd(&mut st)).collect();
-    let ax = a_mul(&cp, &d.a, &x);
+    let ax = cp.a.mul(&d.a, &x);
     d.b = (0..cp.m).map(|i| ax[i] + s[i]).collect();
-    let px = p_mul(&cp, &d.p, &x);
-    let aty = at_mul(&cp, &d.a, &y);
+    let px = cp.p.sym_mul(&d.p, &x);
+    let aty = cp.a.mul_t(&d.a, &y);
     d.q = (0..n).map(|i| -px[i] - aty[i]).collect();
     Problem { cp, d, x, s, y }
 }
@@ -267,8 +233,8 @@ fn reference_jvp(
     for c in 0..n {
         let mut e = vec![0.0; n];
         e[c] = 1.0;
-        let pc = p_mul(cp, &pr.d.p, &e);
-        let ac = a_mul(cp, &pr.d.a, &e);
+        let pc = cp.p.sym_mul(&pr.d.p, &e);
+        let ac = cp.a.mul(&pr.d.a, &e);
         for r in 0..n {
             j[r * size + c] = pc[r];
         }
@@ -278,7 +244,7 @@ fn reference_jvp(
     }
     for c in 0..m {
         let dcol: Vec<f64> = (0..m).map(|r| d[r * m + c]).collect();
-        let atd = at_mul(cp, &pr.d.a, &dcol);
+        let atd = cp.a.mul_t(&pr.d.a, &dcol);
         for r in 0..n {
             j[r * size + n + c] = atd[r];
         }
@@ -286,9 +252,9 @@ fn reference_jvp(
             j[(n + r) * size + n + c] = dcol[r] - if r == c { 1.0 } else { 0.0 };
         }
     }
-    let dpx = p_mul(cp, &dd.p, &kkt.x);
-    let daty = at_mul(cp, &dd.a, &kkt.y);
-    let dax = a_mul(cp, &dd.a, &kkt.x);
+    let dpx = cp.p.sym_mul(&dd.p, &kkt.x);
+    let daty = cp.a.mul_t(&dd.a, &kkt.y);
+    let dax = cp.a.mul(&dd.a, &kkt.x);
     let mut rhs: Vec<f64> = (0..n).map(|i| -(dpx[i] + daty[i] + dd.q[i])).collect();
     rhs.extend((0..m).map(|i| dd.b[i] - dax[i]));
     let sol = dense_solve(j, rhs);
@@ -326,10 +292,10 @@ fn check_problem(pr: &Problem, smoothing: Option<f64>, seed: u64) {
         let (dx, dy, ds) = kkt.jvp(cp, &pr.d, &dd);
         assert!(kkt.residual.get() < 1e-12, "refinement residual {:e}", kkt.residual.get());
         // Linearized KKT: P dx + Aᵀdy + dP x + dAᵀy + dq = 0, A dx + ds + dA x − db = 0.
-        let (pdx, atdy) = (p_mul(cp, &pr.d.p, &dx), at_mul(cp, &pr.d.a, &dy));
-        let (dpx, daty) = (p_mul(cp, &dd.p, &kkt.x), at_mul(cp, &dd.a, &kkt.y));
+        let (pdx, atdy) = (cp.p.sym_mul(&pr.d.p, &dx), cp.a.mul_t(&pr.d.a, &dy));
+        let (dpx, daty) = (cp.p.sym_mul(&dd.p, &kkt.x), cp.a.mul_t(&dd.a, &kkt.y));
         let r1: Vec<f64> = (0..cp.n).map(|i| pdx[i] + atdy[i] + dpx[i] + daty[i] + dd.q[i]).collect();
-        let (adx, dax) = (a_mul(cp, &pr.d.a, &dx), a_mul(cp, &dd.a, &kkt.x));
+        let (adx, dax) = (cp.a.mul(&pr.d.a, &dx), cp.a.mul(&dd.a, &kkt.x));
         let r2: Vec<f64> = (0..cp.m).map(|i| adx[i] + ds[i] + dax[i] - dd.b[i]).collect();
         let scale = 1.0 + max_abs(&dx) + max_abs(&dy);
         assert!(max_abs(&r1) < 1e-10 * scale, "stationarity {:e}", max_abs(&r1));

@@ -310,43 +310,6 @@ pub struct Kkt {
     pub residual: std::cell::Cell<f64>,
 }
 
-/// Sparse A times a vector (CSC pattern + values).
-fn a_mul(cp: &ConeProgram, a: &[f64], x: &[f64]) -> Vec<f64> {
-    let mut out = vec![0.0; cp.m];
-    for j in 0..cp.n {
-        for k in cp.a.colptr[j]..cp.a.colptr[j + 1] {
-            out[cp.a.rowval[k]] += a[k] * x[j];
-        }
-    }
-    out
-}
-
-/// Aᵀ times a vector.
-fn at_mul(cp: &ConeProgram, a: &[f64], y: &[f64]) -> Vec<f64> {
-    let mut out = vec![0.0; cp.n];
-    for j in 0..cp.n {
-        for k in cp.a.colptr[j]..cp.a.colptr[j + 1] {
-            out[j] += a[k] * y[cp.a.rowval[k]];
-        }
-    }
-    out
-}
-
-/// Symmetric P (upper-triangle storage) times a vector.
-fn p_mul(cp: &ConeProgram, p: &[f64], x: &[f64]) -> Vec<f64> {
-    let mut out = vec![0.0; cp.n];
-    for j in 0..cp.n {
-        for k in cp.p.colptr[j]..cp.p.colptr[j + 1] {
-            let i = cp.p.rowval[k];
-            out[i] += p[k] * x[j];
-            if i != j {
-                out[j] += p[k] * x[i];
-            }
-        }
-    }
-    out
-}
-
 impl Kkt {
     /// Build and factor the system at the solution (x, s, z) of data `d`, with a fresh
     /// symbolic factorization. `smoothing` replaces the projection by its CHKS
@@ -693,15 +656,15 @@ impl Kkt {
     /// Forward mode: the data perturbation `dd` (values on the patterns) gives
     /// (dx, dy, ds).
     pub fn jvp(&self, cp: &ConeProgram, d: &Data, dd: &Data) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-        let dpx = p_mul(cp, &dd.p, &self.x);
-        let daty = at_mul(cp, &dd.a, &self.y);
+        let dpx = cp.p.sym_mul(&dd.p, &self.x);
+        let daty = cp.a.mul_t(&dd.a, &self.y);
         let r1: Vec<f64> = (0..cp.n).map(|i| -(dpx[i] + daty[i] + dd.q[i])).collect();
-        let dax = a_mul(cp, &dd.a, &self.x);
+        let dax = cp.a.mul(&dd.a, &self.x);
         let r2: Vec<f64> = (0..cp.m).map(|i| dd.b[i] - dax[i]).collect();
         let sol = self.solve(&self.rhs(&r1, &r2));
         let dx = sol[..cp.n].to_vec();
         let dy = self.dual_part(&sol);
-        let adx = a_mul(cp, &d.a, &dx);
+        let adx = cp.a.mul(&d.a, &dx);
         let ds = (0..cp.m).map(|i| r2[i] - adx[i]).collect();
         (dx, dy, ds)
     }
@@ -709,7 +672,7 @@ impl Kkt {
     /// Adjoint of [`Kkt::jvp`]: cotangents (g_x, g_y, g_s) give the gradient with
     /// respect to the data values (P upper-triangle values, q, r, A values, b).
     pub fn vjp(&self, cp: &ConeProgram, d: &Data, gx: &[f64], gy: &[f64], gs: &[f64]) -> Data {
-        let atgs = at_mul(cp, &d.a, gs);
+        let atgs = cp.a.mul_t(&d.a, gs);
         let r1: Vec<f64> = (0..cp.n).map(|i| gx[i] - atgs[i]).collect();
         let sol = self.solve(&self.rhs(&r1, gy));
         let w1 = &sol[..cp.n];

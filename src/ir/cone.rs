@@ -51,6 +51,44 @@ impl Pattern {
     pub fn nnz(&self) -> usize {
         self.rowval.len()
     }
+
+    /// `M x` for the matrix with this pattern and the values `vals` (CSC order).
+    pub fn mul(&self, vals: &[f64], x: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.nrows];
+        for j in 0..self.ncols {
+            for k in self.colptr[j]..self.colptr[j + 1] {
+                out[self.rowval[k]] += vals[k] * x[j];
+            }
+        }
+        out
+    }
+
+    /// `Mᵀ y`.
+    pub fn mul_t(&self, vals: &[f64], y: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.ncols];
+        for (j, o) in out.iter_mut().enumerate() {
+            for k in self.colptr[j]..self.colptr[j + 1] {
+                *o += vals[k] * y[self.rowval[k]];
+            }
+        }
+        out
+    }
+
+    /// `M x` for the symmetric matrix stored as this upper triangle (P of the cone
+    /// program: a stored off-diagonal entry stands for both `M_ij` and `M_ji`).
+    pub fn sym_mul(&self, vals: &[f64], x: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.ncols];
+        for j in 0..self.ncols {
+            for k in self.colptr[j]..self.colptr[j + 1] {
+                let i = self.rowval[k];
+                out[i] += vals[k] * x[j];
+                if i != j {
+                    out[j] += vals[k] * x[i];
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Where a user-visible constraint lives in the cone program.
@@ -135,4 +173,24 @@ pub struct MapOffsets {
     pub b: usize,
     /// Number of rows of the map.
     pub end: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pattern of [[1, 0, 2], [0, 3, 0]] (2×3), CSC.
+    fn a() -> (Pattern, Vec<f64>) {
+        (Pattern { nrows: 2, ncols: 3, colptr: vec![0, 1, 2, 3], rowval: vec![0, 1, 0] }, vec![1.0, 3.0, 2.0])
+    }
+
+    #[test]
+    fn products_agree_with_the_dense_matrix() {
+        let (p, v) = a();
+        assert_eq!(p.mul(&v, &[1.0, 2.0, 3.0]), vec![7.0, 6.0]);
+        assert_eq!(p.mul_t(&v, &[1.0, -1.0]), vec![1.0, -3.0, 2.0]);
+        // Upper triangle of [[4, 1], [1, 5]]: entries (0,0), (0,1), (1,1).
+        let u = Pattern { nrows: 2, ncols: 2, colptr: vec![0, 1, 3], rowval: vec![0, 0, 1] };
+        assert_eq!(u.sym_mul(&[4.0, 1.0, 5.0], &[1.0, 2.0]), vec![6.0, 11.0]);
+    }
 }
