@@ -66,37 +66,22 @@ fn bad_cotangent_files_exit_1_with_a_message() {
         ("json", r#"{"y": [1, 0, 0"#, "dvars file"),
         ("dual", r#"{"dual:cap": [1]}"#, "no named constraint `cap`"),
     ];
+    let grad = |dvars: &str, extra: &[&str]| {
+        let mut args = vec!["grad", "std:sparsemax", "--dim", "n=3", "--params", &params, "--dvars", dvars];
+        args.extend_from_slice(extra);
+        dopt(&args)
+    };
     for (tag, text, needle) in cases {
         let dvars = temp_file(&format!("sm-d-{tag}.json"), text);
-        let (code, _, err) =
-            dopt(&["grad", "std:sparsemax", "--dim", "n=3", "--params", &params, "--dvars", &dvars]);
+        let (code, _, err) = grad(&dvars, &[]);
         assert_eq!(code, 1, "{tag}: {err}");
         assert!(err.contains(needle), "{tag}: {err}");
     }
-    let (code, _, err) = dopt(&[
-        "grad",
-        "std:sparsemax",
-        "--dim",
-        "n=3",
-        "--params",
-        &params,
-        "--dvars",
-        "/nonexistent/d.json",
-    ]);
+    let (code, _, err) = grad("/nonexistent/d.json", &[]);
     assert_eq!(code, 1);
     assert!(err.contains("cannot read dvars file"), "{err}");
     let dvars = temp_file("sm-d-ok.json", r#"{"y": [1, 0, 0]}"#);
-    let (code, _, err) = dopt(&[
-        "grad",
-        "std:sparsemax",
-        "--dim",
-        "n=3",
-        "--params",
-        &params,
-        "--dvars",
-        &dvars,
-        "--smoothing=0",
-    ]);
+    let (code, _, err) = grad(&dvars, &["--smoothing=0"]);
     assert_eq!(code, 1);
     assert!(err.contains("--smoothing"), "{err}");
 }

@@ -46,6 +46,7 @@ pub struct Pattern {
     pub rowval: Vec<usize>,
 }
 
+#[allow(clippy::needless_range_loop)] // index arithmetic over the CSC arrays
 impl Pattern {
     /// Number of stored entries.
     pub fn nnz(&self) -> usize {
