@@ -2,6 +2,8 @@
 //! files are refused with a reason; batches equal single calls, and one failing
 //! member does not spoil the others; reused solvers agree with fresh ones.
 
+mod common;
+use common::{max_abs_diff, random_vec};
 use dopt::{Array, BatchPolicy, Dims, Layer, Problem, Settings, Status, Values};
 
 fn sparsemax(n: i64) -> Layer {
@@ -14,19 +16,6 @@ fn x(data: &[f64]) -> Values {
 
 fn y(data: &[f64]) -> Values {
     Values::from([("y".to_string(), Array::vector(data))])
-}
-
-/// A deterministic pseudo-random vector in [-1, 1).
-fn random(n: usize, seed: u64) -> Vec<f64> {
-    let mut s = seed.wrapping_mul(0x9E3779B97F4A7C15) | 1;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-        })
-        .collect()
 }
 
 #[test]
@@ -119,26 +108,21 @@ fn a_resealed_corrupt_payload_never_panics() {
 #[test]
 fn batches_equal_single_calls() {
     let l = sparsemax(20).with_settings(Settings::tight());
-    let batch: Vec<Values> = (0..16).map(|i| x(&random(20, i + 1))).collect();
+    let batch: Vec<Values> = (0..16).map(|i| x(&random_vec(20, i + 1))).collect();
     let outs = l.forward_batch(&batch, BatchPolicy::FailBatch).unwrap();
     let fresh = sparsemax(20);
-    let cot: Vec<Values> = (0..16).map(|i| y(&random(20, 100 + i))).collect();
+    let cot: Vec<Values> = (0..16).map(|i| y(&random_vec(20, 100 + i))).collect();
     let ok: Vec<_> = outs.into_iter().map(|o| o.unwrap()).collect();
     let grads = l.backward_batch(&ok, &cot, BatchPolicy::FailBatch).unwrap();
     for i in 0..16 {
         let single = fresh.forward_with(&batch[i], &Settings::tight()).unwrap();
         let a = &ok[i].variables["y"].data;
         let b = &single.variables["y"].data;
-        let e = a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0.0, f64::max);
+        let e = max_abs_diff(a, b);
         assert!(e < 1e-9, "member {i}: batch and single solves differ by {e:.1e}");
         let g = grads[i].as_ref().unwrap();
         let gs = fresh.backward(&single, &cot[i]).unwrap();
-        let e = g.params["x"]
-            .data
-            .iter()
-            .zip(&gs.params["x"].data)
-            .map(|(p, q)| (p - q).abs())
-            .fold(0.0, f64::max);
+        let e = max_abs_diff(&g.params["x"].data, &gs.params["x"].data);
         assert!(e < 1e-7, "member {i}: batch and single gradients differ by {e:.1e}");
     }
 }
@@ -199,18 +183,13 @@ fn a_reused_solver_agrees_with_a_fresh_one() {
     // must be those of a fresh setup, whatever came before.
     let l = sparsemax(30).with_settings(Settings::tight());
     for seed in 0..8 {
-        let mut v = random(30, 50 + seed);
+        let mut v = random_vec(30, 50 + seed);
         if seed % 2 == 1 {
             v.iter_mut().for_each(|t| *t *= 100.0);
         }
         let reused = l.forward(&x(&v)).unwrap();
         let fresh = sparsemax(30).forward_with(&x(&v), &Settings::tight()).unwrap();
-        let e = reused.variables["y"]
-            .data
-            .iter()
-            .zip(&fresh.variables["y"].data)
-            .map(|(p, q)| (p - q).abs())
-            .fold(0.0, f64::max);
+        let e = max_abs_diff(&reused.variables["y"].data, &fresh.variables["y"].data);
         assert!(e < 1e-8, "seed {seed}: reused and fresh solves differ by {e:.1e}");
     }
 }

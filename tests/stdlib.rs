@@ -2,6 +2,8 @@
 //! Jacobian (read row by row from the backward pass, and column by column from the
 //! forward mode) for relu, sigmoid, softmax, sparsemax, csoftmax, csparsemax and lml.
 
+mod common;
+use common::max_abs_diff;
 use dopt::frontend;
 use dopt::ir::hir::Array;
 use dopt::ir::shape::Shape;
@@ -32,11 +34,6 @@ fn params(list: &[(&str, &[f64])]) -> Values {
 /// defaults.
 fn tight() -> Settings {
     Settings { tol_gap_abs: 1e-12, tol_gap_rel: 1e-12, tol_feas: 1e-12, ..Settings::tight() }
-}
-
-fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
 }
 
 /// Row i of dy/d(param) for every i, from the backward pass with cotangent e_i.

@@ -106,3 +106,15 @@ impl Rng {
         (0..n).map(|_| self.normal()).collect()
     }
 }
+
+/// The largest entrywise difference of two equally long slices.
+pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "comparing slices of different lengths");
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max)
+}
+
+/// `n` deterministic values in [-1, 1) for `seed`.
+pub fn random_vec(n: usize, seed: u64) -> Vec<f64> {
+    let mut r = Rng(seed);
+    (0..n).map(|_| r.uniform(-1.0, 1.0)).collect()
+}
