@@ -8,6 +8,7 @@
 pub mod atoms;
 pub mod bench;
 pub mod blas;
+pub mod conic;
 pub mod dcp;
 pub mod diag;
 pub mod frontend;

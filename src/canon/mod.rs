@@ -4,9 +4,8 @@
 //! variable and the cone constraints that tie it to its arguments (in the atom's own
 //! file). Quadratic terms of a minimized objective go into P.
 
-pub mod affine;
-
-pub use affine::{Affine, CONST, ONE, Term};
+pub use crate::conic::affine;
+pub use crate::conic::{Affine, CONST, ONE, Term};
 
 use crate::dcp::analyze::Facts;
 use crate::ir::ast::Sense;

@@ -1,5 +1,5 @@
 //! DCP and DPP analysis over the checked program.
 
-pub mod algebra;
+pub use crate::ir::algebra;
 pub mod analyze;
 pub mod check;

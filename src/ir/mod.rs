@@ -1,6 +1,7 @@
 //! The intermediate representations: `ast` (syntax with spans) and `hir` (resolved,
 //! shape-checked expression DAG in an arena).
 
+pub mod algebra;
 pub mod ast;
 pub mod cone;
 pub mod eval;
