@@ -998,12 +998,12 @@ impl Atom for Misstated {
     }
     fn canonicalize(
         &self,
-        c: &mut dopt::canon::Canon,
-        args: &[dopt::canon::Affine],
+        c: &mut dopt::conic::ConeBuilder,
+        args: &[dopt::conic::Affine],
         shapes: &[Shape],
         statics: &[Option<f64>],
         out: Shape,
-    ) -> Result<dopt::canon::Affine, String> {
+    ) -> Result<dopt::conic::Affine, String> {
         self.inner.canonicalize(c, args, shapes, statics, out)
     }
 }

@@ -6,7 +6,7 @@
 //! Conic form: affine: the linear map of partial sums, no cones.
 
 use super::{
-    Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
+    Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
 };
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
@@ -74,7 +74,7 @@ impl Atom for Cumsum {
     }
     fn canonicalize(
         &self,
-        _c: &mut Canon,
+        _c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         statics: &[Option<f64>],

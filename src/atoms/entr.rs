@@ -4,7 +4,7 @@
 //!
 //! Conic form: t ≤ −x log x ⇔ (t, x, 1) ∈ K_exp.
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
@@ -35,7 +35,7 @@ impl Atom for Entr {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         _shapes: &[Shape],
         _statics: &[Option<f64>],

@@ -6,7 +6,7 @@
 //! ⇔ (xₖ, gₖ₊₁, gₖ) ∈ K_pow(1/m) with m = n − k + 1 entries left and g_(n) = xₙ, so
 //! t ≤ (Πxᵢ)^(1/n) (n = 1: x itself, with x ≥ 0).
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
@@ -49,7 +49,7 @@ impl Atom for GeoMean {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         _shapes: &[Shape],
         _statics: &[Option<f64>],

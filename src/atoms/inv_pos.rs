@@ -3,7 +3,7 @@
 //!
 //! Conic form: 1/x ≤ t ⇔ ‖(2, x − t)‖ ≤ x + t (1 ≤ x·t, a rotated second-order cone).
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
@@ -34,7 +34,7 @@ impl Atom for InvPos {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         _shapes: &[Shape],
         _statics: &[Option<f64>],

@@ -4,8 +4,8 @@
 //!
 //! Conic form: kl_div(x, y) ≤ u − x + y ⇔ (−u, x, y) ∈ K_exp (x, y broadcast).
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
-use crate::canon::broadcast;
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
+use crate::conic::broadcast;
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
@@ -37,7 +37,7 @@ impl Atom for KlDiv {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         statics: &[Option<f64>],

@@ -8,7 +8,7 @@
 //! Conic form: affine: the bilinear map of np.kron with one constant (or parameter)
 //! factor, no cones.
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
@@ -71,7 +71,7 @@ impl Atom for Kron {
     }
     fn canonicalize(
         &self,
-        _c: &mut Canon,
+        _c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         _statics: &[Option<f64>],
@@ -118,7 +118,7 @@ mod tests {
     fn kron_facts() {
         let (x, y) = (arg(Sign::Nonneg), arg(Sign::Unknown));
         assert_eq!(Kron.curvature(&[x, y], &[]), AtomCurvature::Neither);
-        let c = ArgInfo { curvature: crate::dcp::algebra::Curvature::Constant, has_vars: false, ..x };
+        let c = ArgInfo { curvature: crate::atoms::Curvature::Constant, has_vars: false, ..x };
         assert_eq!(Kron.curvature(&[c, y], &[]), AtomCurvature::Affine);
         assert_eq!(Kron.sign(&[c, y], &[]), Sign::Unknown);
         assert_eq!(Kron.sign(&[c, arg(Sign::Nonpos)], &[]), Sign::Nonpos);

@@ -4,7 +4,7 @@
 //!
 //! Conic form: t ≤ λ_min(X) ⇔ X − t·I ⪰ 0 (on the symmetric part).
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
@@ -37,7 +37,7 @@ impl Atom for LambdaMin {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         _statics: &[Option<f64>],

@@ -5,7 +5,7 @@
 //! Conic form: t ≤ log det X ⇔ [[X, Z], [Zᵀ, diag(Z)]] ⪰ 0 with Z lower triangular,
 //! t ≤ Σuᵢ and (uᵢ, 1, Zᵢᵢ) ∈ K_exp (uᵢ ≤ log Zᵢᵢ).
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
@@ -44,7 +44,7 @@ impl Atom for LogDet {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         _statics: &[Option<f64>],

@@ -3,7 +3,7 @@
 //!
 //! Conic form: log Σeˣⁱ ≤ t ⇔ Σuᵢ ≤ 1, (xᵢ − t, 1, uᵢ) ∈ K_exp.
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
@@ -39,7 +39,7 @@ impl Atom for LogSumExp {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         _shapes: &[Shape],
         _statics: &[Option<f64>],

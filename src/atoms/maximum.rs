@@ -5,8 +5,8 @@
 //!
 //! Conic form: max(a, b, …) ≤ t ⇔ t − a ≥ 0, t − b ≥ 0, … (broadcast).
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
-use crate::canon::broadcast;
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
+use crate::conic::broadcast;
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
@@ -43,7 +43,7 @@ impl Atom for Maximum {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         _statics: &[Option<f64>],

@@ -6,8 +6,8 @@
 //! evaluation and the conic form. Operators (`+ - * / @`, `.T`, indexing) are not
 //! atoms: they live in the IR itself.
 
-use crate::canon::{Affine, Canon};
-pub use crate::dcp::algebra::{AtomCurvature, Curvature, Mono, Sign, by_sign};
+use crate::conic::{Affine, ConeBuilder};
+pub use crate::ir::algebra::{AtomCurvature, Curvature, Mono, Sign, by_sign};
 use crate::ir::hir::{Array, Attrs};
 use crate::ir::shape::Shape;
 
@@ -190,7 +190,7 @@ pub trait Atom: Sync + Send {
     /// it must stay affine in the parameters (arguments are only combined with numbers).
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         statics: &[Option<f64>],
@@ -409,7 +409,7 @@ pub fn sub(a: Affine, b: Affine) -> Affine {
 
 /// Entrywise `xᵢ² ≤ tᵢ·yᵢ`, `tᵢ, yᵢ ≥ 0` (the rotated second-order cone) as
 /// `‖(2xᵢ, tᵢ − yᵢ)‖ ≤ tᵢ + yᵢ`, one 3-d cone per entry.
-pub fn rotated_socs(c: &mut Canon, t: &Affine, y: &Affine, x: &Affine) {
+pub fn rotated_socs(c: &mut ConeBuilder, t: &Affine, y: &Affine, x: &Affine) {
     for i in 0..x.size {
         let (ti, yi, xi) = (t.gather(&[i]), y.gather(&[i]), x.gather(&[i]));
         c.soc(ti.clone().add(yi.clone()), Affine::concat(vec![xi.scale(2.0), sub(ti, yi)]));
@@ -417,7 +417,7 @@ pub fn rotated_socs(c: &mut Canon, t: &Affine, y: &Affine, x: &Affine) {
 }
 
 /// A fresh t with `t ≥ |x|` entrywise (`t − x ≥ 0`, `t + x ≥ 0`).
-pub fn abs_epigraph(c: &mut Canon, x: &Affine) -> Affine {
+pub fn abs_epigraph(c: &mut ConeBuilder, x: &Affine) -> Affine {
     let t = c.var(x.size);
     c.nonneg(sub(t.clone(), x.clone()));
     c.nonneg(t.clone().add(x.clone()));
@@ -425,14 +425,14 @@ pub fn abs_epigraph(c: &mut Canon, x: &Affine) -> Affine {
 }
 
 /// A fresh t with `t ≥ x²` entrywise: `‖(2x, t − 1)‖ ≤ t + 1`.
-pub fn square_epigraph(c: &mut Canon, x: &Affine) -> Affine {
+pub fn square_epigraph(c: &mut ConeBuilder, x: &Affine) -> Affine {
     let t = c.var(x.size);
     rotated_socs(c, &t, &filled(x.size, 1.0), x);
     t
 }
 
 /// A fresh scalar t with `t ≥ Σ xᵢ²`: one cone `‖(2x, t − 1)‖ ≤ t + 1` of dim n + 2.
-pub fn sum_squares_epigraph(c: &mut Canon, x: &Affine) -> Affine {
+pub fn sum_squares_epigraph(c: &mut ConeBuilder, x: &Affine) -> Affine {
     let t = c.var(1);
     let one = filled(1, 1.0);
     c.soc(t.clone().add(one.clone()), Affine::concat(vec![x.clone().scale(2.0), sub(t.clone(), one)]));
@@ -453,7 +453,7 @@ pub fn transpose(x: &Affine, m: usize, n: usize) -> Affine {
 
 /// A symmetric n×n matrix of fresh variables (one per entry on and above the
 /// diagonal, mirrored below), row-major.
-pub fn symmetric_var(c: &mut Canon, n: usize) -> Affine {
+pub fn symmetric_var(c: &mut ConeBuilder, n: usize) -> Affine {
     let v = c.var(n * (n + 1) / 2);
     let mut index = vec![0; n * n];
     let mut k = 0;

@@ -7,8 +7,8 @@
 //! Conic form: affine: the bilinear map aᵢ·bᵢ (after broadcasting) of a constant (or
 //! parameter) and an expression, no cones.
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
-use crate::canon::broadcast_rows;
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
+use crate::conic::broadcast_rows;
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
@@ -38,7 +38,7 @@ impl Atom for Multiply {
     }
     fn canonicalize(
         &self,
-        _c: &mut Canon,
+        _c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         _statics: &[Option<f64>],
@@ -76,7 +76,7 @@ mod tests {
     fn multiply_facts() {
         let (x, y) = (arg(Sign::Nonneg), arg(Sign::Nonpos));
         assert_eq!(Multiply.curvature(&[x, y], &[]), AtomCurvature::Neither);
-        let c = ArgInfo { curvature: crate::dcp::algebra::Curvature::Constant, has_vars: false, ..x };
+        let c = ArgInfo { curvature: crate::atoms::Curvature::Constant, has_vars: false, ..x };
         assert_eq!(Multiply.curvature(&[c, y], &[]), AtomCurvature::Affine);
         assert_eq!(Multiply.sign(&[c, y], &[]), Sign::Nonpos);
         assert_eq!(Multiply.monotonicity(1, &[c, y], &[]), Mono::Increasing);

@@ -10,7 +10,7 @@
 //! Σ|xᵢ|ᵖ ≤ tᵖ; any t ≥ ‖x‖ₚ is reached with rᵢ ≥ |xᵢ|ᵖ/t^(p−1) summing to t.
 
 use super::{
-    Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
+    Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
 };
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
@@ -68,7 +68,7 @@ impl Atom for Norm {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         statics: &[Option<f64>],

@@ -4,7 +4,7 @@
 //!
 //! Conic form: ‖x‖₂ ≤ t ⇔ (t, x) ∈ SOC.
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
@@ -34,7 +34,7 @@ impl Atom for Norm2 {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         _shapes: &[Shape],
         _statics: &[Option<f64>],

@@ -4,7 +4,7 @@
 //! Conic form: ‖X‖_* ≤ t ⇔ [[U, X], [Xᵀ, V]] ⪰ 0 and (tr U + tr V)/2 ≤ t for some
 //! symmetric U, V.
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
@@ -42,7 +42,7 @@ impl Atom for NormNuc {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         _statics: &[Option<f64>],

@@ -17,7 +17,7 @@
 //! p < 0: xᵖ ≤ t ⇔ (t, x, 1) ∈ K_pow(1/(1 − p)).
 
 use super::{
-    Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
+    Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
 };
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
@@ -108,7 +108,7 @@ impl Atom for Power {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         _shapes: &[Shape],
         statics: &[Option<f64>],

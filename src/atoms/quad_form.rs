@@ -10,7 +10,7 @@
 //! (t = −s with ‖(2Lx, s − 1)‖ ≤ s + 1). A parametric P only goes into the objective's
 //! quadratic part (see `canon`).
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
@@ -129,7 +129,7 @@ impl Atom for QuadForm {
 
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         _shapes: &[Shape],
         _statics: &[Option<f64>],
@@ -140,7 +140,7 @@ impl Atom for QuadForm {
         if pm.has_vars() {
             return Err("quad_form needs a constant matrix P".into());
         }
-        let Some(pv) = Canon::constant_values(pm) else {
+        let Some(pv) = ConeBuilder::constant_values(pm) else {
             return Err(
                 "quad_form with a parametric matrix is only supported in a minimized objective".into()
             );

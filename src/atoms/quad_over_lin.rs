@@ -5,7 +5,7 @@
 //!
 //! Conic form: Σxᵢ²/y ≤ t ⇔ ‖(2x, t − y)‖ ≤ t + y (which also gives y ≥ 0).
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
@@ -41,7 +41,7 @@ impl Atom for QuadOverLin {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         _shapes: &[Shape],
         _statics: &[Option<f64>],

@@ -5,8 +5,8 @@
 //!
 //! Conic form: x log(x/y) ≤ t ⇔ (−t, x, y) ∈ K_exp (x, y broadcast).
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
-use crate::canon::broadcast;
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
+use crate::conic::broadcast;
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
@@ -38,7 +38,7 @@ impl Atom for RelEntr {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         _statics: &[Option<f64>],

@@ -3,7 +3,7 @@
 //!
 //! Conic form: σ_max(X) ≤ t ⇔ [[t·I_m, X], [Xᵀ, t·I_n]] ⪰ 0.
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
@@ -41,7 +41,7 @@ impl Atom for SigmaMax {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         _statics: &[Option<f64>],

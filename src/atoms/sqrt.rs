@@ -3,7 +3,7 @@
 //!
 //! Conic form: t ≤ √x ⇔ ‖(2t, x − 1)‖ ≤ x + 1 (t² ≤ x·1, a rotated second-order cone).
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
@@ -34,7 +34,7 @@ impl Atom for Sqrt {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         _shapes: &[Shape],
         _statics: &[Option<f64>],

@@ -6,7 +6,7 @@
 //! Conic form: affine: the linear map Σ (over all entries or one axis), no cones.
 
 use super::{
-    Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
+    Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
 };
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
@@ -64,7 +64,7 @@ impl Atom for Sum {
     }
     fn canonicalize(
         &self,
-        _c: &mut Canon,
+        _c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         statics: &[Option<f64>],

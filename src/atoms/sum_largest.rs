@@ -5,7 +5,7 @@
 //! Conic form: sum_largest(x, k) ≤ k·q + Σzᵢ with z ≥ 0, zᵢ ≥ xᵢ − q (LP duality).
 
 use super::{
-    Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
+    Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
 };
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
@@ -53,7 +53,7 @@ impl Atom for SumLargest {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         _shapes: &[Shape],
         statics: &[Option<f64>],

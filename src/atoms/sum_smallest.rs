@@ -6,7 +6,7 @@
 //! t = −(k·q + Σzᵢ) with z ≥ 0, zᵢ ≥ −xᵢ − q (the negated epigraph of sum_largest).
 
 use super::{
-    Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
+    Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
 };
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
@@ -54,7 +54,7 @@ impl Atom for SumSmallest {
     }
     fn canonicalize(
         &self,
-        c: &mut Canon,
+        c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         statics: &[Option<f64>],

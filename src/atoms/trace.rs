@@ -4,7 +4,7 @@
 //!
 //! Conic form: affine: the linear map Σᵢ Xᵢᵢ, no cones.
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
@@ -48,7 +48,7 @@ impl Atom for Trace {
     }
     fn canonicalize(
         &self,
-        _c: &mut Canon,
+        _c: &mut ConeBuilder,
         args: &[Affine],
         shapes: &[Shape],
         _statics: &[Option<f64>],

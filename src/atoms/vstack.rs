@@ -6,7 +6,7 @@
 //!
 //! Conic form: affine: the row-major entries one argument after another, no cones.
 
-use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
+use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 
@@ -65,7 +65,7 @@ impl Atom for Vstack {
     }
     fn canonicalize(
         &self,
-        _c: &mut Canon,
+        _c: &mut ConeBuilder,
         args: &[Affine],
         _shapes: &[Shape],
         _statics: &[Option<f64>],

@@ -5,7 +5,9 @@
 //! file). Quadratic terms of a minimized objective go into P.
 
 pub use crate::conic::affine;
-pub use crate::conic::{Affine, CONST, ONE, Term};
+pub use crate::conic::{Affine, CONST, ONE, Term, broadcast, broadcast_rows, svec};
+
+use crate::conic::ConeBuilder;
 
 use crate::dcp::analyze::Facts;
 use crate::ir::ast::Sense;
@@ -14,99 +16,38 @@ use crate::ir::eval::index_positions;
 use crate::ir::hir::{CmpKind, NodeId, Op, Program};
 use crate::ir::shape::Shape;
 use std::collections::HashMap;
-use std::ops::Range;
+use std::ops::{Deref, DerefMut, Range};
 
-/// The builder the atoms write their conic forms into.
+/// The canonicalization of one program: a [`ConeBuilder`] (reached through `Deref`,
+/// and handed to the atoms) plus what only the walk over the program needs.
 pub struct Canon<'a> {
     prog: &'a Program,
     facts: &'a Facts,
-    /// Variables so far (user variables first, then auxiliary ones).
-    pub n: usize,
+    /// The variables, cones and P entries so far.
+    builder: ConeBuilder,
     nparams: usize,
     param_entries: Vec<Range<usize>>,
     var_cols: Vec<Range<usize>>,
-    blocks: Vec<(Cone, Affine)>,
-    /// Entries of P (upper triangle, i ≤ j): (i, j, parameter, value).
-    quad: Vec<(u32, u32, u32, f64)>,
     memo: HashMap<NodeId, Affine>,
     /// How many expressions refer to each node: only shared ones are memoized.
     uses: Vec<u32>,
     rows: Vec<(usize, usize, RowLayout, f64)>,
 }
 
+impl Deref for Canon<'_> {
+    type Target = ConeBuilder;
+    fn deref(&self) -> &ConeBuilder {
+        &self.builder
+    }
+}
+
+impl DerefMut for Canon<'_> {
+    fn deref_mut(&mut self) -> &mut ConeBuilder {
+        &mut self.builder
+    }
+}
+
 impl<'a> Canon<'a> {
-    /// A new block of auxiliary variables.
-    pub fn var(&mut self, size: usize) -> Affine {
-        let v = Affine::variable(self.n..self.n + size);
-        self.n += size;
-        v
-    }
-
-    /// `expr ∈ cone` (expr has `cone.dim()` entries).
-    pub fn cone(&mut self, cone: Cone, expr: Affine) {
-        debug_assert_eq!(cone.dim(), expr.size);
-        if expr.size > 0 {
-            self.blocks.push((cone, expr));
-        }
-    }
-
-    /// `expr ≥ 0` entrywise.
-    pub fn nonneg(&mut self, expr: Affine) {
-        let n = expr.size;
-        self.cone(Cone::Nonneg(n), expr);
-    }
-
-    /// `expr = 0` entrywise.
-    pub fn zero(&mut self, expr: Affine) {
-        let n = expr.size;
-        self.cone(Cone::Zero(n), expr);
-    }
-
-    /// `‖x‖₂ ≤ t` (t of size 1).
-    pub fn soc(&mut self, t: Affine, x: Affine) {
-        let n = 1 + x.size;
-        self.cone(Cone::Soc(n), Affine::concat(vec![t, x]));
-    }
-
-    /// `(x, y, z) ∈ K_exp` entrywise: `y·exp(x/y) ≤ z` for each entry.
-    pub fn exp_cones(&mut self, x: &Affine, y: &Affine, z: &Affine) {
-        for i in 0..x.size {
-            let e = Affine::concat(vec![x.gather(&[i]), y.gather(&[i]), z.gather(&[i])]);
-            self.cone(Cone::Exp, e);
-        }
-    }
-
-    /// `(x, y, z) ∈ K_pow(α)` entrywise: `x^α·y^(1−α) ≥ |z|`.
-    pub fn pow_cones(&mut self, x: &Affine, y: &Affine, z: &Affine, alpha: f64) {
-        for i in 0..x.size {
-            let e = Affine::concat(vec![x.gather(&[i]), y.gather(&[i]), z.gather(&[i])]);
-            self.cone(Cone::Pow(alpha), e);
-        }
-    }
-
-    /// The symmetric part of the n×n (row-major) `x` is positive semidefinite.
-    pub fn psd(&mut self, x: &Affine, n: usize) {
-        self.cone(Cone::Psd(n), svec(x, n));
-    }
-
-    /// A constant's values (`None` if the expression has variables or parameters).
-    pub fn constant_values(e: &Affine) -> Option<Vec<f64>> {
-        if e.has_vars() || e.has_params() {
-            return None;
-        }
-        let mut v = vec![0.0; e.size];
-        for t in &e.terms {
-            v[t.row as usize] += t.val;
-        }
-        Some(v)
-    }
-
-    /// Add `w · ½ Σᵢ cᵢ xᵢᵀ xᵢ`-style entries to P: `P[i][j] += val·θ_param`.
-    pub fn quad_entry(&mut self, i: u32, j: u32, param: u32, val: f64) {
-        let (i, j) = if i <= j { (i, j) } else { (j, i) };
-        self.quad.push((i, j, param, val));
-    }
-
     /// The canonical form of a node (memoized when shared: `let`s are). Leaves are
     /// rebuilt at each use (as cheap as a copy), and a node used once is not kept, so
     /// that a large parameter does not stay in memory in several forms.
@@ -145,7 +86,7 @@ impl<'a> Canon<'a> {
             Op::Div(a, b) => {
                 let x = broadcast(&self.expr(*a)?, p.node(*a).shape, shape);
                 let y = broadcast(&self.expr(*b)?, p.node(*b).shape, shape);
-                let vals = Canon::constant_values(&y).ok_or("division by a non-constant")?;
+                let vals = ConeBuilder::constant_values(&y).ok_or("division by a non-constant")?;
                 let map: Vec<_> = vals.iter().enumerate().map(|(i, v)| (i, i, 1.0 / v)).collect();
                 x.linear_map(shape.size(), &map)
             }
@@ -185,44 +126,6 @@ impl<'a> Canon<'a> {
     }
 }
 
-/// Out-entry k of `to` reads in-entry rows\[k\] of `from` (numpy broadcasting).
-pub fn broadcast_rows(from: Shape, to: Shape) -> Vec<usize> {
-    let (tr, tc) = to.rows_cols();
-    let mut rows = Vec::with_capacity(to.size());
-    for i in 0..tr {
-        for j in 0..tc {
-            let k = match from.ndim() {
-                0 => 0,
-                1 if to.ndim() == 2 => {
-                    if from.dims()[0] == 1 {
-                        0
-                    } else {
-                        j
-                    }
-                }
-                1 => {
-                    if from.dims()[0] == 1 {
-                        0
-                    } else {
-                        i
-                    }
-                }
-                _ => {
-                    let (fr, fc) = from.rows_cols();
-                    (if fr == 1 { 0 } else { i }) * fc + if fc == 1 { 0 } else { j }
-                }
-            };
-            rows.push(k);
-        }
-    }
-    rows
-}
-
-/// `a` (entries row-major, shape `from`) broadcast to shape `to` by numpy's rules.
-pub fn broadcast(a: &Affine, from: Shape, to: Shape) -> Affine {
-    if from == to { a.clone() } else { a.gather(&broadcast_rows(from, to)) }
-}
-
 /// The (out, left, right, weight) map of numpy's `@`.
 pub fn matmul_map(a: Shape, b: Shape) -> Vec<(usize, usize, usize, f64)> {
     matmul_entries(a, b).collect()
@@ -236,27 +139,6 @@ pub fn matmul_entries(a: Shape, b: Shape) -> impl Iterator<Item = (usize, usize,
     (0..m).flat_map(move |i| {
         (0..n).flat_map(move |j| (0..k).map(move |t| (i * n + j, i * k + t, t * n + j, 1.0)))
     })
-}
-
-/// svec of the symmetric part of an n×n row-major expression, in Clarabel's order:
-/// upper triangle column by column, off-diagonals times √2.
-pub fn svec(x: &Affine, n: usize) -> Affine {
-    let mut map = Vec::new();
-    let mut k = 0;
-    let s = std::f64::consts::FRAC_1_SQRT_2;
-    for j in 0..n {
-        for i in 0..=j {
-            if i == j {
-                map.push((k, i * n + j, 1.0));
-            } else {
-                // √2 · (X_ij + X_ji)/2
-                map.push((k, i * n + j, s));
-                map.push((k, j * n + i, s));
-            }
-            k += 1;
-        }
-    }
-    x.linear_map(k, &map)
 }
 
 /// Canonicalize a checked, DCP and DPP program.
@@ -276,12 +158,10 @@ pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
     let mut c = Canon {
         prog: p,
         facts,
-        n,
+        builder: ConeBuilder::new(n),
         nparams,
         param_entries: param_entries.clone(),
         var_cols: var_cols.clone(),
-        blocks: Vec::new(),
-        quad: Vec::new(),
         memo: HashMap::new(),
         uses: use_counts(p),
         rows: Vec::new(),
