@@ -236,7 +236,7 @@ fn check(file: &str, dims: &[String], ir: bool, out: &mut dyn Write, err: &mut d
             let _ = out.write_all(summary(file, &c.program).as_bytes());
             let _ = out.write_all(curvature_summary(&c, &src).as_bytes());
             if ir {
-                let _ = writeln!(out, "\n{}", crate::ir::print::program(&c.program));
+                let _ = writeln!(out, "\n{}", crate::sema::listing::program(&c.program));
             }
             EXIT_OK
         }

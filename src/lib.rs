@@ -20,7 +20,7 @@ pub mod stdlib;
 pub mod syntax;
 
 pub use frontend::Failure as Error;
-pub use ir::hir::Array;
+pub use ir::array::Array;
 pub use layer::{BatchPolicy, DiffOptions, Gradients, Layer, Output};
 pub use problem::Problem;
 pub use sema::Dims;

@@ -1,7 +1,7 @@
 //! Dense linear algebra on small arrays (faer lives here): eigenvalues of symmetric
 //! matrices, singular values, semidefiniteness tests.
 
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use faer::{Mat, Side};
 
 fn to_mat(a: &Array) -> Mat<f64> {

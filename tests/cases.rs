@@ -70,7 +70,7 @@ fn case_corpus() {
         match (h.expect.as_str(), result) {
             ("ok", Ok(p)) => {
                 let shown =
-                    format!("{}\n{}", dopt::cli::summary(&src.name, &p), dopt::ir::print::program(&p));
+                    format!("{}\n{}", dopt::cli::summary(&src.name, &p), dopt::sema::listing::program(&p));
                 insta::assert_snapshot!(format!("ok__{stem}"), shown);
             }
             ("ok", Err(f)) => panic!("{stem}: expected ok, got\n{}", f.render()),

@@ -6,7 +6,7 @@
 //! Conic form: affine: a gather of the diagonal (or a map onto it), no cones.
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct Diag;

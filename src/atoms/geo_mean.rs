@@ -7,7 +7,7 @@
 //! t ≤ (Πxᵢ)^(1/n) (n = 1: x itself, with x ≥ 0).
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct GeoMean;

@@ -4,7 +4,7 @@
 //! Conic form: 1/x ≤ t ⇔ ‖(2, x − t)‖ ≤ x + t (1 ≤ x·t, a rotated second-order cone).
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct InvPos;

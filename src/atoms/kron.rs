@@ -9,7 +9,7 @@
 //! factor, no cones.
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct Kron;

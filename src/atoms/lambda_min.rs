@@ -5,7 +5,7 @@
 //! Conic form: t ≤ λ_min(X) ⇔ X − t·I ⪰ 0 (on the symmetric part).
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
 

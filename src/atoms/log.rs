@@ -4,7 +4,7 @@
 //! Conic form: t ≤ log x ⇔ (t, 1, x) ∈ K_exp.
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct Log;

@@ -6,7 +6,7 @@
 //! t ≤ Σuᵢ and (uᵢ, 1, Zᵢᵢ) ∈ K_exp (uᵢ ≤ log Zᵢᵢ).
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
 

@@ -4,7 +4,7 @@
 //! Conic form: log Σeˣⁱ ≤ t ⇔ Σuᵢ ≤ 1, (xᵢ − t, 1, uᵢ) ∈ K_exp.
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct LogSumExp;

@@ -4,7 +4,7 @@
 //! Conic form: log(1 + eˣ) ≤ t ⇔ u + v ≤ 1, (−t, 1, u) ∈ K_exp, (x − t, 1, v) ∈ K_exp.
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct Logistic;

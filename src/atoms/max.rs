@@ -5,7 +5,7 @@
 //! Conic form: max xᵢ ≤ t ⇔ t − xᵢ ≥ 0.
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct Max;

@@ -8,7 +8,7 @@
 
 use crate::conic::{Affine, ConeBuilder};
 pub use crate::ir::algebra::{AtomCurvature, Curvature, Mono, Sign, by_sign};
-use crate::ir::hir::{Array, Attrs};
+use crate::ir::array::{Array, Attrs};
 use crate::ir::shape::Shape;
 
 /// Whether a compile-time argument must be an integer or may be any real number.
@@ -203,14 +203,13 @@ pub trait Atom: Sync + Send {
     }
 }
 
-/// Index of an atom in [`ATOMS`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AtomId(pub u16);
+pub use crate::ir::hir::AtomId;
 
+/// An [`AtomId`] (defined in `ir`, which knows no atom) is an index into [`ATOMS`].
 impl AtomId {
     /// The registered atom.
     pub fn atom(self) -> &'static dyn Atom {
-        ATOMS[self.0 as usize]
+        ATOMS[self.index()]
     }
     /// The atom's name in `.dopt` files.
     pub fn name(self) -> &'static str {
@@ -283,7 +282,7 @@ atoms! {
 
 /// The atom called `name`, if there is one.
 pub fn lookup(name: &str) -> Option<AtomId> {
-    ATOMS.iter().position(|a| a.name() == name).map(|i| AtomId(i as u16))
+    ATOMS.iter().position(|a| a.name() == name).map(|i| AtomId(i as u32))
 }
 
 // ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 //! Conic form: Σ|xᵢ| ≤ Σuᵢ with uᵢ − xᵢ ≥ 0, uᵢ + xᵢ ≥ 0.
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct Norm1;

@@ -5,7 +5,7 @@
 //! Conic form: ‖x‖₂ ≤ t ⇔ (t, x) ∈ SOC.
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct Norm2;

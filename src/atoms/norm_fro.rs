@@ -5,7 +5,7 @@
 //! Conic form: ‖X‖_F ≤ t ⇔ (t, vec X) ∈ SOC.
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct NormFro;

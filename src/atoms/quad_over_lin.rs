@@ -6,7 +6,7 @@
 //! Conic form: Σxᵢ²/y ≤ t ⇔ ‖(2x, t − y)‖ ≤ t + y (which also gives y ≥ 0).
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct QuadOverLin;

@@ -4,7 +4,7 @@
 //! Conic form: σ_max(X) ≤ t ⇔ [[t·I_m, X], [Xᵀ, t·I_n]] ⪰ 0.
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
 

@@ -4,7 +4,7 @@
 //! Conic form: t ≤ √x ⇔ ‖(2t, x − 1)‖ ≤ x + 1 (t² ≤ x·1, a rotated second-order cone).
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct Sqrt;

@@ -4,7 +4,7 @@
 //! Conic form: Σxᵢ² ≤ t ⇔ ‖(2x, t − 1)‖ ≤ t + 1 (one cone of dim n + 2).
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct SumSquares;

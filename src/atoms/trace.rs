@@ -5,7 +5,7 @@
 //! Conic form: affine: the linear map Σᵢ Xᵢᵢ, no cones.
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature};
-use crate::ir::hir::Array;
+use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 use crate::linalg;
 
@@ -84,7 +84,7 @@ mod tests {
     fn trace_facts() {
         assert_eq!(Trace.sign(&[arg(Sign::Nonpos)], &[]), Sign::Nonpos);
         assert_eq!(Trace.sign(&[arg(Sign::Unknown)], &[]), Sign::Unknown);
-        let psd = crate::ir::hir::Attrs { psd: true, ..Default::default() };
+        let psd = crate::ir::array::Attrs { psd: true, ..Default::default() };
         assert_eq!(Trace.sign(&[ArgInfo { attrs: Some(psd), ..arg(Sign::Unknown) }], &[]), Sign::Nonneg);
         assert_eq!(Trace.curvature(&[arg(Sign::Unknown)], &[]), AtomCurvature::Affine);
         assert_eq!(Trace.monotonicity(0, &[arg(Sign::Unknown)], &[]), Mono::Increasing);

@@ -1,6 +1,7 @@
 //! Numeric evaluation of the IR's operators on dense arrays (numpy semantics).
 
-use crate::ir::hir::{Array, Sel};
+use crate::ir::array::Array;
+use crate::ir::hir::Sel;
 use crate::ir::shape::Shape;
 
 /// numpy's `.T`: a matrix transposed; a vector or scalar unchanged.

@@ -2,6 +2,7 @@
 //! shape-checked expression DAG in an arena).
 
 pub mod algebra;
+pub mod array;
 pub mod ast;
 pub mod cone;
 pub mod eval;

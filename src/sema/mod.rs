@@ -6,6 +6,7 @@
 //! detection. `def`s are expanded inline at each call; `for` constraints are unrolled.
 
 mod eval;
+pub mod listing;
 mod lower;
 
 use crate::diag::{Diagnostic, codes, suggest};
