@@ -70,11 +70,6 @@ impl SourceFile {
         self.text[start..end].trim_end_matches('\r')
     }
 
-    /// Number of lines (a final newline starts an empty last line).
-    pub fn line_count(&self) -> usize {
-        self.line_starts.len()
-    }
-
     /// The source text under a span.
     pub fn snippet(&self, span: Span) -> &str {
         let s = floor_char_boundary(&self.text, span.start as usize);

@@ -22,13 +22,6 @@ pub struct Analysis {
     pub parametric_quad_forms: HashSet<NodeId>,
 }
 
-impl Analysis {
-    /// The DCP curvature of the objective; `None` for a feasibility problem.
-    pub fn objective_curvature(&self, p: &Program) -> Option<Curvature> {
-        p.objective.as_ref().map(|o| self.dcp.curvature(o.expr))
-    }
-}
-
 /// Analyze a program; `Err` with the diagnostics when it is not DCP, or DCP but not DPP.
 pub fn check(p: &Program, src: &SourceFile) -> Result<Analysis, Vec<Diagnostic>> {
     let none = HashSet::new();

@@ -228,12 +228,4 @@ impl Program {
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.index()]
     }
-    /// The parameter named `name`.
-    pub fn param_by_name(&self, name: &str) -> Option<ParamId> {
-        self.params.iter().position(|p| p.name == name).map(|i| ParamId(i as u32))
-    }
-    /// The variable named `name`.
-    pub fn var_by_name(&self, name: &str) -> Option<VarId> {
-        self.vars.iter().position(|p| p.name == name).map(|i| VarId(i as u32))
-    }
 }

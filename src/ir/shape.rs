@@ -115,16 +115,6 @@ impl Shape {
             },
         })
     }
-
-    /// Broadcast of several shapes (left to right).
-    pub fn broadcast_all(shapes: &[Shape]) -> Option<Shape> {
-        let mut it = shapes.iter();
-        let mut acc = *it.next()?;
-        for s in it {
-            acc = Shape::broadcast(acc, *s)?;
-        }
-        Some(acc)
-    }
 }
 
 impl fmt::Display for Shape {
