@@ -100,7 +100,7 @@ fn dcp_but_not_dpp_is_an_e06_error_naming_the_parameter_expression() {
             "E0604",
             "`sqrt(p)`",
         ),
-        ("parameter p\nvariable x\nminimize square(x) + log(exp(p))", "E0604", "`exp(p)`"),
+        ("parameter p\nvariable x\nminimize square(x) - sqrt(exp(p))", "E0604", "`exp(p)`"),
     ];
     for (text, code, named) in cases {
         let got = codes_of(text);
@@ -123,7 +123,7 @@ fn a_12000_let_chain_passes_the_dcp_check_on_an_8_mb_stack() {
     for i in 1..=n {
         text.push_str(&format!("let s{i} = -s{}\nlet t{i} = t{} + square(y)\n", i - 1, i - 1));
     }
-    text.push_str(&format!("minimize t{n} / 2 - t{n} * 3\nsubject to\n    s{n} + s{n}.T >> 0\n"));
+    text.push_str(&format!("minimize 1 - t{n} * 3 / 2\nsubject to\n    s{n} + s{n}.T >> 0\n"));
     let src = SourceFile::new("deep.dopt", text);
     let program = frontend::check(&src, &Dims::new()).unwrap_or_else(|f| panic!("{}", f.render()));
     let verdict = std::thread::Builder::new()
@@ -132,7 +132,7 @@ fn a_12000_let_chain_passes_the_dcp_check_on_an_8_mb_stack() {
         .unwrap()
         .join()
         .expect("no stack overflow");
-    // t/2 − 3t = −2.5 t with t convex: concave, so `minimize` is refused (E0505), after
+    // 1 − 3t/2 with t convex: concave, so `minimize` is refused (E0505), after
     // walking every term and deciding the symmetry of the 12,000-deep `s`.
     let d = verdict.unwrap_err();
     assert_eq!(d.len(), 1);
