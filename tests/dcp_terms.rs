@@ -138,3 +138,28 @@ fn a_12000_let_chain_passes_the_dcp_check_on_an_8_mb_stack() {
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].code.id, "E0505");
 }
+
+#[test]
+fn structurally_equal_doubling_chains_are_compared_in_linear_time() {
+    // a60 and b60 are separate nodes, each 2^60 leaves when unfolded; a60 + b60.T is
+    // symmetric because they are the same expression (a comparison by unfolding would
+    // not finish).
+    let mut text = String::from("variable X[2, 2]\nlet a0 = X\nlet b0 = X\n");
+    for i in 1..=60 {
+        text.push_str(&format!("let a{i} = a{0} + a{0}\nlet b{i} = b{0} + b{0}\n", i - 1));
+    }
+    text.push_str("minimize trace(X)\nsubject to\n    a60 + b60.T >> 0\n    a60 - b60.T >> 0\n");
+    let src = SourceFile::new("double.dopt", text);
+    let program = frontend::check(&src, &Dims::new()).unwrap();
+    let d = dopt::dcp::check::check(&program, &src).unwrap_err();
+    // The sum is symmetric; the difference is not known to be (E0507 on its second line only).
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].code.id, "E0507");
+    assert!(
+        d[0].message.contains("a60 - b60.T")
+            || d[0].message.contains("b60.T")
+            || d[0].message.contains("a60"),
+        "{}",
+        d[0].message
+    );
+}
