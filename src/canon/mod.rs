@@ -9,6 +9,7 @@ pub mod affine;
 pub use affine::{Affine, CONST, ONE, Term};
 
 use crate::dcp::analyze::Facts;
+use crate::dcp::terms::{self, Factor, TermKind};
 use crate::ir::ast::Sense;
 use crate::ir::cone::{Cone, ConeProgram, ConstraintRows, Pattern, RowLayout};
 use crate::ir::eval::index_positions;
@@ -20,7 +21,6 @@ use std::ops::Range;
 /// The builder the atoms write their conic forms into.
 pub struct Canon<'a> {
     prog: &'a Program,
-    facts: &'a Facts,
     /// Variables so far (user variables first, then auxiliary ones).
     pub n: usize,
     nparams: usize,
@@ -276,7 +276,6 @@ pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
     }
     let mut c = Canon {
         prog: p,
-        facts,
         n,
         nparams,
         param_entries: param_entries.clone(),
@@ -320,16 +319,30 @@ pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
         _ => 1.0,
     };
     let mut linear = Affine::zeros(1);
-    if let Some(obj) = &p.objective {
-        let mut terms = Vec::new();
-        objective_terms(p, obj.expr, Affine::constant(&[sign]), &mut terms);
-        for (id, w) in terms {
-            if let Some(q) = quadratic_term(&mut c, id, &w)? {
-                linear = linear.add(q);
-                continue;
+    if p.objective.is_some() {
+        let obj = terms::objective_terms(p, facts);
+        // Each weight once, in chain order (a parent precedes its children).
+        let mut weights: Vec<Affine> = Vec::with_capacity(obj.weights.len());
+        for wt in &obj.weights {
+            let parent = wt.parent.map_or_else(|| Affine::constant(&[sign]), |k| weights[k].clone());
+            let w = match wt.factor {
+                Factor::Neg => parent.neg(),
+                Factor::Times(k) => parent.bilinear(&c.expr(k)?, 1, &[(0, 0, 0, 1.0)])?,
+                Factor::Over(k) => {
+                    let v = Canon::constant_values(&c.expr(k)?).ok_or("division by a non-constant")?;
+                    parent.linear_map(1, &[(0, 0, 1.0 / v[0])])
+                }
+            };
+            weights.push(w);
+        }
+        for t in &obj.terms {
+            let w = t.weight.map_or_else(|| Affine::constant(&[sign]), |k| weights[k].clone());
+            if t.kind == TermKind::Other {
+                let e = c.expr(t.node)?;
+                linear = linear.add(w.bilinear(&e, 1, &[(0, 0, 0, 1.0)])?);
+            } else {
+                quadratic_term(&mut c, t, &w)?;
             }
-            let e = c.expr(id)?;
-            linear = linear.add(w.bilinear(&e, 1, &[(0, 0, 0, 1.0)])?);
         }
     }
     // Constraints.
@@ -387,103 +400,53 @@ fn use_counts(p: &Program) -> Vec<u32> {
     uses
 }
 
-/// Split a (scalar) objective into weighted terms: (node, weight), the weight affine
-/// in θ and free of variables.
-fn objective_terms(p: &Program, id: NodeId, w: Affine, out: &mut Vec<(NodeId, Affine)>) {
-    match &p.node(id).op {
-        Op::Add(a, b) if p.node(*a).shape.is_scalar() && p.node(*b).shape.is_scalar() => {
-            objective_terms(p, *a, w.clone(), out);
-            objective_terms(p, *b, w, out);
-        }
-        Op::Sub(a, b) if p.node(*a).shape.is_scalar() && p.node(*b).shape.is_scalar() => {
-            objective_terms(p, *a, w.clone(), out);
-            objective_terms(p, *b, w.neg(), out);
-        }
-        Op::Neg(a) => objective_terms(p, *a, w.neg(), out),
-        _ => out.push((id, w)),
-    }
-}
-
-/// If `id` (weighted by `w`) is a quadratic term that P can take, put it there and
-/// return the linear remainder; `None` if the term is not quadratic.
-fn quadratic_term(c: &mut Canon, id: NodeId, w: &Affine) -> Result<Option<Affine>, String> {
+/// Put a quadratic term of the objective (`sum_squares`, scalar `square`, `quad_form`
+/// with a constant or, by [`TermKind::ParamQuadForm`], a `psd` parameter matrix),
+/// weighted by `w`, into P.
+fn quadratic_term(c: &mut Canon, t: &terms::Term, w: &Affine) -> Result<(), String> {
     let p = c.prog;
-    let f = c.facts;
-    // Peel scalar coefficients: w · coef · term.
-    let (mut id, mut w) = (id, w.clone());
-    loop {
-        match &p.node(id).op {
-            Op::Mul(a, b)
-                if p.node(*a).shape.is_scalar() && !f.has_vars[a.index()] && f.has_vars[b.index()] =>
-            {
-                let coef = c.expr(*a)?;
-                if coef.has_params() && w.has_params() {
-                    return Ok(None);
-                }
-                w = w.bilinear(&coef, 1, &[(0, 0, 0, 1.0)])?;
-                id = *b;
-            }
-            Op::Mul(b, a)
-                if p.node(*a).shape.is_scalar() && !f.has_vars[a.index()] && f.has_vars[b.index()] =>
-            {
-                let coef = c.expr(*a)?;
-                if coef.has_params() && w.has_params() {
-                    return Ok(None);
-                }
-                w = w.bilinear(&coef, 1, &[(0, 0, 0, 1.0)])?;
-                id = *b;
-            }
-            _ => break,
-        }
-    }
-    let Op::Atom(atom, args, _) = &p.node(id).op else { return Ok(None) };
-    let name = atom.name();
-    let is_sq = name == "sum_squares" || (name == "square" && p.node(id).shape.is_scalar());
-    let is_qf = name == "quad_form";
-    if !(is_sq || is_qf) {
-        return Ok(None);
-    }
-    // The weight must be known nonnegative: DCP guarantees it for a convex term of
-    // a minimized objective, and the curvature of a quadratic is convex.
+    let Op::Atom(_, args, _) = &p.node(t.node).op else { return Err("not a quadratic term".into()) };
+    // The weight is known nonnegative: DCP guarantees it for a convex term of a
+    // minimized objective, and the curvature of a quadratic is convex.
     let e = c.expr(args[0])?;
     // Put the argument into fresh variables unless it already is a plain variable
     // block, so that P stays free of parameters other than the weight's and P's.
     let cols: Vec<u32> = match plain_columns(&e) {
         Some(cols) => cols,
         None => {
-            let t = c.var(e.size);
-            c.zero(t.clone().add(e.neg()));
-            plain_columns(&t).expect("fresh variables")
+            let v = c.var(e.size);
+            c.zero(v.clone().add(e.neg()));
+            plain_columns(&v).expect("fresh variables")
         }
     };
     let wt: Vec<(u32, f64)> = w.terms.iter().map(|t| (t.param, t.val)).collect();
-    if is_sq {
+    if t.kind == TermKind::SumSquares {
         for &col in &cols {
             for &(param, val) in &wt {
                 c.quad_entry(col, col, param, 2.0 * val);
             }
         }
-    } else {
-        let pm = c.expr(args[1])?;
-        let k = cols.len();
-        let pm = pm.sorted();
-        for t in &pm.terms {
-            let (i, j) = ((t.row as usize) / k.max(1), (t.row as usize) % k.max(1));
-            if i > j {
-                continue; // the upper triangle describes the symmetric P
-            }
-            for &(param, val) in &wt {
-                let par = match (param, t.param) {
-                    (ONE, q) | (q, ONE) => q,
-                    _ => return Err("quad_form with a parametric matrix and a parametric weight".into()),
-                };
-                // w·xᵀPx = ½ xᵀ(2wP)x; P is symmetric (PSD by the analysis, or a
-                // validated `psd` parameter), so its upper triangle describes it.
-                c.quad_entry(cols[i], cols[j], par, 2.0 * val * t.val);
-            }
+        return Ok(());
+    }
+    let pm = c.expr(args[1])?;
+    let k = cols.len();
+    let pm = pm.sorted();
+    for e in &pm.terms {
+        let (i, j) = ((e.row as usize) / k.max(1), (e.row as usize) % k.max(1));
+        if i > j {
+            continue; // the upper triangle describes the symmetric P
+        }
+        for &(param, val) in &wt {
+            let par = match (param, e.param) {
+                (ONE, q) | (q, ONE) => q,
+                _ => return Err("quad_form with a parametric matrix and a parametric weight".into()),
+            };
+            // w·xᵀPx = ½ xᵀ(2wP)x; P is symmetric (PSD by the analysis, or a
+            // validated `psd` parameter), so its upper triangle describes it.
+            c.quad_entry(cols[i], cols[j], par, 2.0 * val * e.val);
         }
     }
-    Ok(Some(Affine::zeros(1)))
+    Ok(())
 }
 
 /// The columns of an expression that is exactly one distinct variable per entry with
