@@ -233,6 +233,11 @@ fn check(file: &str, dims: &[String], ir: bool, out: &mut dyn Write, err: &mut d
     };
     match frontend::analyze(&src, &dims) {
         Ok(c) => {
+            // Canonicalize too (cheap): check accepts exactly what compiles.
+            if let Err(d) = crate::layer::cone_program(&c.program, &c.analysis) {
+                let _ = err.write_all(d.render(Some(&src)).as_bytes());
+                return EXIT_INVALID;
+            }
             let _ = out.write_all(summary(file, &c.program).as_bytes());
             let _ = out.write_all(curvature_summary(&c, &src).as_bytes());
             if ir {

@@ -195,10 +195,7 @@ impl Layer {
 
     /// [`Layer::new`], recording where the program came from.
     pub fn compile(program: &Program, analysis: &Analysis, source: &str) -> Result<Layer, Diagnostic> {
-        check_size(program)?;
-        let cone = canon::canonicalize(program, &analysis.dcp).map_err(|e| {
-            Diagnostic::error(codes::CANON, format!("cannot reduce the problem to a cone program: {e}"))
-        })?;
+        let cone = cone_program(program, analysis)?;
         Ok(Layer::from_parts(
             Signature::of(program, source),
             cone,
@@ -828,25 +825,36 @@ pub fn smat(z: &[f64], n: usize) -> Vec<f64> {
     out
 }
 
-/// Most scalar entries, summed over every expression of a problem, that dopt compiles
-/// (beyond this the cone program would not fit in memory, and the allocator would
-/// abort the process instead of reporting an error).
-pub const MAX_PROBLEM_ENTRIES: usize = 100_000_000;
+/// Most scalar entries of the declared parameters and variables together, and most
+/// terms canonicalization produces ([`canon::MAX_TERMS`], counted as the work goes):
+/// beyond this the cone program would not fit in memory, and the allocator would
+/// abort the process instead of reporting an error.
+pub const MAX_PROBLEM_ENTRIES: usize = canon::MAX_TERMS;
 
-/// Refuse a problem too large to compile, naming its largest declaration.
+/// The cone program of a checked, DCP and DPP program: the size guard, then
+/// canonicalization (which enforces its term budget as it goes). `dopt check` runs
+/// this too, so that it accepts exactly the files that compile.
+pub fn cone_program(program: &Program, analysis: &Analysis) -> Result<ConeProgram, Diagnostic> {
+    check_size(program)?;
+    canon::canonicalize(program, &analysis.dcp).map_err(|e| e.diagnostic())
+}
+
+/// Refuse declarations too large to compile (before any of their entries is built),
+/// naming the largest.
 fn check_size(program: &Program) -> Result<(), Diagnostic> {
-    let total = program.nodes.iter().fold(0usize, |a, n| a.saturating_add(n.shape.size()));
+    let decls = || program.params.iter().chain(&program.vars);
+    let total = decls().fold(0usize, |a, d| a.saturating_add(d.shape.size()));
     if total <= MAX_PROBLEM_ENTRIES {
         return Ok(());
     }
     let mut d = Diagnostic::error(
         codes::CANON,
         format!(
-            "the problem is too large to compile: its expressions have {total} scalar entries \
-             (the limit is {MAX_PROBLEM_ENTRIES})"
+            "the problem is too large to compile: its parameters and variables have {total} \
+             scalar entries (the limit is {MAX_PROBLEM_ENTRIES})"
         ),
     );
-    if let Some(big) = program.params.iter().chain(&program.vars).max_by_key(|d| d.shape.size()) {
+    if let Some(big) = decls().max_by_key(|d| d.shape.size()) {
         d = d
             .primary(big.span, format!("`{}` alone has {} entries", big.name, big.shape.size()))
             .help("check the dims (`--dim`)");
