@@ -104,8 +104,16 @@ pub fn array_from_json(v: &Value) -> Result<Array, String> {
     }
 }
 
-/// Parse a JSON object of named values.
+/// Parse a JSON object of named values. (A panic inside is a bug, returned as an
+/// "internal error" message.)
 pub fn values_from_json(text: &str) -> Result<Values, String> {
+    crate::frontend::catch_panic("values_from_json", || parse_values(text)).unwrap_or_else(|p| {
+        let d = crate::frontend::internal_error("values_from_json", &p);
+        Err(format!("{} ({})", d.message, d.help.join("; ")))
+    })
+}
+
+fn parse_values(text: &str) -> Result<Values, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| {
         // JSON has no NaN or infinity: say so when the parser stops at one.
         let at = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");

@@ -202,3 +202,90 @@ fn cli_reports_an_internal_error_with_exit_code_1() {
         assert!(!err.contains("RUST_BACKTRACE"), "the default panic output is silenced: {err}");
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Issue #9.4: a layer file with a damaged header
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn a_layer_file_with_a_damaged_magic_is_reported_as_damaged() {
+    let l = layer(RELU);
+    let mut bytes = l.to_bytes();
+    bytes[0] = b'X';
+    let e = Layer::from_bytes(&bytes).unwrap_err();
+    assert_eq!(e[0].code.id, "E0902");
+    assert!(e[0].message.contains("damaged layer file") && e[0].message.contains("XOPTLAYR"), "{e}");
+    // The command line reads it as a (damaged) layer, not as source text.
+    let file = temp_file("api", "damaged.layer", &bytes);
+    let params = temp_file("api", "x2.json", br#"{"x": 2.0}"#);
+    let (code, _, err) = dopt(&["solve", &file, "--params", &params]);
+    assert_eq!(code, 1);
+    assert!(err.contains("E0902") && err.contains("damaged layer file"), "{err}");
+    assert!(!err.contains("E0001") && !err.contains("E0004"), "{err}");
+    // A wholly different magic with a NUL in the header: still a layer, not text.
+    bytes[..8].copy_from_slice(b"ABCDEFGH");
+    let file = temp_file("api", "other.layer", &bytes);
+    let (code, _, err) = dopt(&["check", &file]);
+    assert_eq!(code, 1);
+    assert!(err.contains("E0902") && err.contains("not a dopt layer file"), "{err}");
+    // Text stays text.
+    assert!(!dopt::layer::looks_like_layer_file(RELU.as_bytes()));
+}
+
+// ---------------------------------------------------------------------------------
+// Issue #9.5: long input is not echoed whole
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn a_huge_bad_value_is_not_echoed_whole() {
+    let huge = "z".repeat(10 << 20);
+    let e = dopt::values::values_from_json(&format!(r#"{{"x": "{huge}"}}"#)).unwrap_err();
+    assert!(e.len() < 300, "{} chars", e.len());
+    assert!(e.contains(&format!("\"{}…\"", "z".repeat(80))), "{}", &e[..e.len().min(300)]);
+    let key = "k".repeat(10_000);
+    let e = dopt::values::values_from_json(&format!(r#"{{"{key}": true}}"#)).unwrap_err();
+    assert!(e.len() < 300 && e.contains('…'), "{}", &e[..e.len().min(300)]);
+    // An unknown parameter with a long name, through the layer.
+    let l = layer(RELU);
+    let mut v = scalars(&[("x", 1.0)]);
+    v.insert(key.clone(), Array::scalar(1.0));
+    let e = l.forward(&v).unwrap_err();
+    assert!(e.to_string().len() < 1000 && e[0].message.contains('…'), "{}", e.to_string().len());
+    // The command line: a 10 MB values file with a bad value.
+    let file = temp_file("api", "relu2.dopt", RELU.as_bytes());
+    let params = temp_file("api", "huge.json", format!(r#"{{"x": "{huge}"}}"#).as_bytes());
+    let (code, _, err) = dopt(&["solve", &file, "--params", &params]);
+    assert_eq!(code, 1);
+    assert!(err.len() < 1000, "{} bytes of stderr", err.len());
+}
+
+// ---------------------------------------------------------------------------------
+// Issue #9.6: the parameter map and its adjoint
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn the_parameter_map_adjoint_is_its_transpose() {
+    use dopt::solve::{Data, data_adjoint, data_direction};
+    let text = "dim n = 3\nparameter A[n, n]\nparameter b[n]\nparameter c[n]\nvariable x[n]\n\
+                minimize c @ x + sum_squares(A @ x - b)\nsubject to\n    A @ x <= b\n";
+    let l = layer(text);
+    let cp = &l.cone;
+    assert_eq!(cp.nparams, 15);
+    for seed in 0..5u64 {
+        let theta = common::random_vec(cp.nparams, seed);
+        let m_theta = data_direction(cp, &theta).flat();
+        let y = common::random_vec(m_theta.len(), seed + 100);
+        let lhs: f64 = m_theta.iter().zip(&y).map(|(a, b)| a * b).sum();
+        let mt_y = data_adjoint(cp, &Data::from_flat(cp, &y));
+        let rhs: f64 = theta.iter().zip(&mt_y).map(|(a, b)| a * b).sum();
+        assert!(lhs.abs() > 1e-3, "a map that reaches the data");
+        assert!((lhs - rhs).abs() < 1e-12 * (1.0 + lhs.abs()), "⟨Mθ, y⟩ = {lhs}, ⟨θ, Mᵀy⟩ = {rhs}");
+        // data(θ) = data_direction(θ) + data(0): the constant column.
+        let d = dopt::solve::data(cp, &theta).flat();
+        let d0 = dopt::solve::data(cp, &vec![0.0; cp.nparams]).flat();
+        assert!(
+            common::max_abs_diff(&d, &m_theta.iter().zip(&d0).map(|(a, b)| a + b).collect::<Vec<_>>())
+                < 1e-12
+        );
+    }
+}

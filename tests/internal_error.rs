@@ -41,6 +41,12 @@ fn every_boundary_turns_a_panic_into_an_error() {
     assert_internal("Layer::jvp", layer.jvp(&out, &x));
     force("Layer::from_bytes");
     assert_internal("Layer::from_bytes", Layer::from_bytes(&bytes));
+    force("values_from_json");
+    let e = dopt::values::values_from_json(r#"{"x": 1}"#).unwrap_err();
+    assert!(
+        e.contains("internal error in `values_from_json`") && e.contains("please report this bug"),
+        "{e}"
+    );
     // Rayon workers: every member gets its own error, nothing aborts.
     force("Layer::forward_batch");
     let batch = vec![x.clone(); 5];
