@@ -333,13 +333,14 @@ impl Layer {
 
     /// A kept solver from the pool, if there is one (else the call sets one up).
     fn take_solver(&self) -> Option<solve::Workspace> {
-        self.solvers.lock().ok().and_then(|mut p| p.pop())
+        // A pool poisoned by a caught panic is still a valid list of solvers.
+        self.solvers.lock().unwrap_or_else(|e| e.into_inner()).pop()
     }
 
     /// Return a solver to the pool for the next call.
     fn put_solver(&self, ws: Option<solve::Workspace>) {
-        if let (Some(w), Ok(mut pool)) = (ws, self.solvers.lock()) {
-            pool.push(w);
+        if let Some(w) = ws {
+            self.solvers.lock().unwrap_or_else(|e| e.into_inner()).push(w);
         }
     }
 
