@@ -148,6 +148,14 @@ pub const EXIT_NOT_SOLVED: i32 = 2;
 /// Run the command line with `args` (including the program name), writing to `out`
 /// and `err`; returns the exit code.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    // A panic anywhere below is a bug: report it (exit 1, not Rust's 101).
+    match frontend::catch_panic("dopt", || run_unguarded(args, &mut *out, &mut *err)) {
+        Ok(code) => code,
+        Err(panic) => report(&Failure::from(frontend::internal_error("dopt", &panic)), err),
+    }
+}
+
+fn run_unguarded(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -418,11 +426,11 @@ fn load_layer_file(file: &str, dims: &Dims, err: &mut dyn Write) -> Result<Optio
     if file.starts_with("std:") {
         return Ok(None);
     }
-    let Ok(mut f) = std::fs::File::open(file) else { return Ok(None) };
+    let Ok(f) = std::fs::File::open(file) else { return Ok(None) };
     use std::io::Read;
-    let mut head = [0u8; 8];
-    let n = f.read(&mut head).unwrap_or(0);
-    if !crate::layer::is_layer_file(&head[..n]) {
+    let mut head = Vec::with_capacity(64);
+    let _ = f.take(64).read_to_end(&mut head);
+    if !crate::layer::looks_like_layer_file(&head) {
         return Ok(None);
     }
     if dims.iter().next().is_some() {

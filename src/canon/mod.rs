@@ -175,6 +175,59 @@ impl<'a> Canon<'a> {
         self.cone(Cone::Psd(n), svec(x, n));
     }
 
+    /// `x = xᵀ` for the n×n (row-major) `x`: zero-cone rows `x_ij − x_ji = 0` for
+    /// i < j, for the argument of an atom defined on symmetric matrices only (as cvxpy
+    /// does for `lambda_max`). A row that is identically zero is left out: after
+    /// reading the (j, i) entries of `symmetric`/`psd`/`nsd` variables and parameters
+    /// as their (i, j) entries (the declaration already makes them equal), duplicate
+    /// terms are summed and cancelled ones dropped, so `X` declared symmetric and
+    /// `X + X.T` add no rows.
+    pub fn symmetric(&mut self, x: &Affine, n: usize) {
+        let map: Vec<_> = (0..n)
+            .flat_map(|j| (0..j).map(move |i| (i, j)))
+            .enumerate()
+            .flat_map(|(r, (i, j))| [(r, i * n + j, 1.0), (r, j * n + i, -1.0)])
+            .collect();
+        let diff = x.linear_map(n * (n - 1) / 2, &map);
+        let (cols, params) = (self.symmetric_twins(true), self.symmetric_twins(false));
+        // (row, col, param) → (sum, sum of magnitudes)
+        let mut sums: std::collections::BTreeMap<(u32, u32, u32), (f64, f64)> = Default::default();
+        for t in diff.terms().iter() {
+            let col = cols.get(&t.col).copied().unwrap_or(t.col);
+            let param = params.get(&t.param).copied().unwrap_or(t.param);
+            let e = sums.entry((t.row, col, param)).or_default();
+            e.0 += t.val;
+            e.1 += t.val.abs();
+        }
+        let mut keep: Vec<usize> =
+            sums.iter().filter(|(_, (s, m))| s.abs() > 1e-12 * m).map(|((r, _, _), _)| *r as usize).collect();
+        keep.dedup();
+        if !keep.is_empty() {
+            self.zero(diff.gather(&keep));
+        }
+    }
+
+    /// For every `symmetric`/`psd`/`nsd` variable (`vars`) or parameter, the column
+    /// (or θ entry) of each entry below the diagonal → that of its mirror above.
+    fn symmetric_twins(&self, vars: bool) -> HashMap<u32, u32> {
+        let (decls, ranges) =
+            if vars { (&self.prog.vars, &self.var_cols) } else { (&self.prog.params, &self.param_entries) };
+        let mut twins = HashMap::new();
+        for (d, r) in decls.iter().zip(ranges) {
+            let a = d.attrs;
+            if !(a.symmetric || a.psd || a.nsd) {
+                continue;
+            }
+            let m = d.shape.dims()[0];
+            for i in 0..m {
+                for j in 0..i {
+                    twins.insert((r.start + i * m + j) as u32, (r.start + j * m + i) as u32);
+                }
+            }
+        }
+        twins
+    }
+
     /// A constant's values (`None` if the expression has variables or parameters).
     pub fn constant_values(e: &Affine) -> Option<Vec<f64>> {
         if e.has_vars() || e.has_params() {

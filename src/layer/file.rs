@@ -58,11 +58,19 @@ impl Layer {
     /// A layer from a layer file's bytes; the error (E0902) says what is wrong with
     /// them: not a layer file, truncated, corrupted, or of another format version.
     pub fn from_bytes(bytes: &[u8]) -> Result<Layer, Error> {
-        Layer::decode(bytes).map_err(|e| Error::from(Diagnostic::error(codes::BAD_LAYER_FILE, e)))
+        crate::frontend::guard("Layer::from_bytes", || {
+            Layer::decode(bytes).map_err(|e| Error::from(Diagnostic::error(codes::BAD_LAYER_FILE, e)))
+        })
     }
 
     fn decode(bytes: &[u8]) -> Result<Layer, String> {
         if bytes.len() < 8 || &bytes[..8] != MAGIC {
+            if near_magic(bytes) {
+                return Err(format!(
+                    "damaged layer file: its header starts with {:?} instead of \"DOPTLAYR\"",
+                    String::from_utf8_lossy(&bytes[..8])
+                ));
+            }
             return Err("not a dopt layer file (no DOPTLAYR header)".into());
         }
         if bytes.len() < HEADER {
@@ -129,11 +137,13 @@ impl Layer {
     /// ```
     pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), Error> {
         let path = path.as_ref();
-        std::fs::write(path, self.to_bytes()).map_err(|e| {
-            Error::from(Diagnostic::error(
-                codes::UNWRITABLE,
-                format!("cannot write `{}`: {e}", path.display()),
-            ))
+        crate::frontend::guard("Layer::save", || {
+            std::fs::write(path, self.to_bytes()).map_err(|e| {
+                Error::from(Diagnostic::error(
+                    codes::UNWRITABLE,
+                    format!("cannot write `{}`: {e}", path.display()),
+                ))
+            })
         })
     }
 
@@ -145,6 +155,10 @@ impl Layer {
     /// validation), or has another format version than [`FORMAT_VERSION`].
     pub fn load(path: impl AsRef<std::path::Path>) -> Result<Layer, Error> {
         let path = path.as_ref();
+        crate::frontend::guard("Layer::load", || Layer::load_unguarded(path))
+    }
+
+    fn load_unguarded(path: &std::path::Path) -> Result<Layer, Error> {
         let bytes = std::fs::read(path).map_err(|e| {
             Error::from(Diagnostic::error(
                 codes::UNREADABLE,
@@ -160,6 +174,19 @@ impl Layer {
 /// Whether these bytes start like a layer file (for the command line's FILE argument).
 pub fn is_layer_file(bytes: &[u8]) -> bool {
     bytes.starts_with(MAGIC)
+}
+
+/// Whether the start of a file is a layer file's, possibly damaged: the magic, or 8
+/// bytes within two bytes of it, or a NUL byte (a layer header has several; `.dopt`
+/// text has none). Such a file is read as a layer (and refused as damaged, E0902)
+/// rather than parsed as source text.
+pub fn looks_like_layer_file(head: &[u8]) -> bool {
+    is_layer_file(head) || near_magic(head) || head.contains(&0)
+}
+
+/// The first 8 bytes differ from [`MAGIC`] in one or two places.
+fn near_magic(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && bytes[..8].iter().zip(MAGIC).filter(|(a, b)| a != b).count() <= 2
 }
 
 // ---------------------------------------------------------------------------------------

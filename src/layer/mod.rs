@@ -10,19 +10,19 @@ mod batch;
 mod file;
 
 pub use batch::BatchPolicy;
-pub use file::{FORMAT_VERSION, checksum, is_layer_file};
+pub use file::{FORMAT_VERSION, checksum, is_layer_file, looks_like_layer_file};
 
 use crate::canon;
 use crate::dcp::check::Analysis;
 use crate::diag::{Diagnostic, codes, suggest};
-use crate::diff::derivative::{self, Kkt, KktSymbolic};
-use crate::frontend::Failure as Error;
+use crate::diff::derivative::{Kkt, KktSymbolic};
+use crate::frontend::{self, Failure as Error};
 use crate::ir::cone::{ConeProgram, RowLayout};
 use crate::ir::hir::{Array, Decl, Program};
 use crate::ir::shape::Shape;
 use crate::linalg;
 use crate::solve::{self, Settings, Status};
-use crate::values::Values;
+use crate::values::{Values, clip};
 
 /// Relative tolerance for the `symmetric` / `psd` / `nsd` promises on parameter values.
 pub const ATTR_RTOL: f64 = 1e-8;
@@ -94,6 +94,10 @@ impl Signature {
 /// `Layer` is `Send + Sync`: one layer can serve many threads (the batch calls do).
 /// Clarabel solvers are kept between calls and reused through their data-update path.
 /// `Clone` copies the compiled program, not the solver pool.
+///
+/// A panic inside a call is a bug in dopt: every public function that does work
+/// returns it as an E0999 error instead of unwinding into the caller (a batch member
+/// gets its own).
 #[derive(Debug)]
 pub struct Layer {
     /// Names, shapes and attributes of inputs and outputs.
@@ -195,6 +199,11 @@ impl Layer {
 
     /// [`Layer::new`], recording where the program came from.
     pub fn compile(program: &Program, analysis: &Analysis, source: &str) -> Result<Layer, Diagnostic> {
+        frontend::catch_panic("Layer::compile", || Layer::compile_unguarded(program, analysis, source))
+            .unwrap_or_else(|p| Err(frontend::internal_error("Layer::compile", &p)))
+    }
+
+    fn compile_unguarded(program: &Program, analysis: &Analysis, source: &str) -> Result<Layer, Diagnostic> {
         let cone = cone_program(program, analysis)?;
         Ok(Layer::from_parts(
             Signature::of(program, source),
@@ -238,7 +247,7 @@ impl Layer {
             if p.param(name).is_none() {
                 let mut d = Diagnostic::error(
                     codes::BAD_PARAMETER,
-                    format!("`{name}` is not a parameter of this problem"),
+                    format!("`{}` is not a parameter of this problem", clip(name)),
                 );
                 if let Some(s) = suggest::best_match(name, p.params.iter().map(|d| d.name.as_str())) {
                     d = d.help(format!("did you mean `{s}`?"));
@@ -311,21 +320,24 @@ impl Layer {
 
     /// [`Layer::forward`] with other solver settings for this call.
     pub fn forward_with(&self, values: &Values, settings: &Settings) -> Result<Output, Error> {
-        let mut ws = self.take_solver();
-        let out = self.forward_in(values, settings, &mut ws);
-        self.put_solver(ws);
-        out
+        frontend::guard("Layer::forward", || {
+            let mut ws = self.take_solver();
+            let out = self.forward_in(values, settings, &mut ws);
+            self.put_solver(ws);
+            out
+        })
     }
 
     /// A kept solver from the pool, if there is one (else the call sets one up).
     fn take_solver(&self) -> Option<solve::Workspace> {
-        self.solvers.lock().ok().and_then(|mut p| p.pop())
+        // A pool poisoned by a caught panic is still a valid list of solvers.
+        self.solvers.lock().unwrap_or_else(|e| e.into_inner()).pop()
     }
 
     /// Return a solver to the pool for the next call.
     fn put_solver(&self, ws: Option<solve::Workspace>) {
-        if let (Some(w), Ok(mut pool)) = (ws, self.solvers.lock()) {
-            pool.push(w);
+        if let Some(w) = ws {
+            self.solvers.lock().unwrap_or_else(|e| e.into_inner()).push(w);
         }
     }
 
@@ -452,21 +464,24 @@ impl Layer {
         let mut errs = Vec::new();
         for (name, g) in dvars {
             if g.data.len() != g.shape.size() {
-                errs.push(Diagnostic::error(codes::BAD_PARAMETER, format!("`{name}`: {}", malformed(g))));
+                errs.push(Diagnostic::error(
+                    codes::BAD_PARAMETER,
+                    format!("`{}`: {}", clip(name), malformed(g)),
+                ));
                 continue;
             }
             if let Some(label) = name.strip_prefix("dual:") {
                 let Some(want) = out.duals.get(label) else {
                     errs.push(Diagnostic::error(
                         codes::BAD_PARAMETER,
-                        format!("`{name}`: no named constraint `{label}`"),
+                        format!("`{}`: no named constraint `{}`", clip(name), clip(label)),
                     ));
                     continue;
                 };
                 if want.shape != g.shape {
                     errs.push(Diagnostic::error(
                         codes::BAD_PARAMETER,
-                        format!("`{name}`: expected shape {}, got {}", want.shape, g.shape),
+                        format!("`{}`: expected shape {}, got {}", clip(name), want.shape, g.shape),
                     ));
                     continue;
                 }
@@ -510,7 +525,7 @@ impl Layer {
                 if d.shape != g.shape {
                     errs.push(Diagnostic::error(
                         codes::BAD_PARAMETER,
-                        format!("`{name}`: expected shape {}, got {}", d.shape, g.shape),
+                        format!("`{}`: expected shape {}, got {}", clip(name), d.shape, g.shape),
                     ));
                     continue;
                 }
@@ -530,7 +545,7 @@ impl Layer {
             }
             let mut d = Diagnostic::error(
                 codes::BAD_PARAMETER,
-                format!("`{name}` is not a variable of this problem"),
+                format!("`{}` is not a variable of this problem", clip(name)),
             );
             if let Some(s) = suggest::best_match(name, p.vars.iter().map(|d| d.name.as_str())) {
                 d = d.help(format!("did you mean `{s}`?"));
@@ -538,7 +553,10 @@ impl Layer {
             errs.push(d.note("keys are variable names, `dual:NAME` for a named constraint, and `objective`"));
         }
         if let Some((k, _)) = dvars.iter().find(|(_, g)| g.data.iter().any(|v| !v.is_finite())) {
-            errs.push(Diagnostic::error(codes::BAD_PARAMETER, format!("`{k}`: values must be finite")));
+            errs.push(Diagnostic::error(
+                codes::BAD_PARAMETER,
+                format!("`{}`: values must be finite", clip(k)),
+            ));
         }
         if errs.is_empty() { Ok((gx, gz, gobj)) } else { Err(errs) }
     }
@@ -546,7 +564,9 @@ impl Layer {
     /// Check a cotangent map (names, shapes, finiteness; the rules of
     /// [`Layer::backward`]) without differentiating.
     pub fn check_cotangents(&self, out: &Output, dvars: &Values) -> Result<(), Error> {
-        self.cotangents(out, dvars).map(|_| ()).map_err(Error::from)
+        frontend::guard("Layer::check_cotangents", || {
+            self.cotangents(out, dvars).map(|_| ()).map_err(Error::from)
+        })
     }
 
     fn refuse_unsolved(&self, out: &Output) -> Result<(), Error> {
@@ -619,9 +639,31 @@ impl Layer {
         dvars: &Values,
         opts: &DiffOptions,
     ) -> Result<Gradients, Error> {
+        frontend::guard("Layer::backward", || self.backward_unguarded(out, dvars, opts))
+    }
+
+    fn backward_unguarded(
+        &self,
+        out: &Output,
+        dvars: &Values,
+        opts: &DiffOptions,
+    ) -> Result<Gradients, Error> {
         self.refuse_unsolved(out)?;
         let (gx, gz, gobj) = self.cotangents(out, dvars).map_err(Error::from)?;
         let cp = &self.cone;
+        if cp.n == 0 {
+            // No variables: the value is r(θ) and z = 0 locally, so only the
+            // objective's cotangent reaches θ, through the map's r row.
+            let mut g = solve::data_direction(cp, &vec![0.0; cp.nparams]);
+            g.r = gobj * cp.objective_sign;
+            let dtheta = solve::data_adjoint(cp, &g);
+            return Ok(Gradients {
+                params: self.unflatten(&dtheta, true),
+                degenerate: false,
+                singular: false,
+                residual: 0.0,
+            });
+        }
         let d = solve::data(cp, &out.theta);
         let kkt = self.kkt_at(out, &d, opts)?;
         let gs = vec![0.0; cp.m];
@@ -630,7 +672,7 @@ impl Layer {
             let v = kkt.value_gradient(cp, gobj * cp.objective_sign);
             add_data(&mut g, &v);
         }
-        let dtheta = derivative::data_adjoint(cp, &g);
+        let dtheta = solve::data_adjoint(cp, &g);
         Layer::refuse_unsolved_system(&kkt, &dtheta)?;
         let residual = kkt.residual.get();
         let singular = self.gradient_not_unique(&kkt);
@@ -677,6 +719,15 @@ impl Layer {
         dparams: &Values,
         opts: &DiffOptions,
     ) -> Result<(Values, Values), Error> {
+        frontend::guard("Layer::jvp", || self.jvp_unguarded(out, dparams, opts))
+    }
+
+    fn jvp_unguarded(
+        &self,
+        out: &Output,
+        dparams: &Values,
+        opts: &DiffOptions,
+    ) -> Result<(Values, Values), Error> {
         self.refuse_unsolved(out)?;
         let p = &self.sig;
         let cp = &self.cone;
@@ -685,32 +736,38 @@ impl Layer {
             let Some(k) = p.param(name) else {
                 return Err(Error::from(vec![Diagnostic::error(
                     codes::BAD_PARAMETER,
-                    format!("`{name}` is not a parameter of this problem"),
+                    format!("`{}` is not a parameter of this problem", clip(name)),
                 )]));
             };
             if v.data.len() != v.shape.size() {
                 return Err(Error::from(Diagnostic::error(
                     codes::BAD_PARAMETER,
-                    format!("`{name}`: {}", malformed(v)),
+                    format!("`{}`: {}", clip(name), malformed(v)),
                 )));
             }
             if v.shape != p.params[k].shape {
                 return Err(Error::from(vec![Diagnostic::error(
                     codes::BAD_PARAMETER,
-                    format!("`{name}`: expected shape {}, got {}", p.params[k].shape, v.shape),
+                    format!("`{}`: expected shape {}, got {}", clip(name), p.params[k].shape, v.shape),
                 )]));
             }
             if v.data.iter().any(|x| !x.is_finite()) {
                 return Err(Error::from(vec![Diagnostic::error(
                     codes::BAD_PARAMETER,
-                    format!("`{name}`: values must be finite"),
+                    format!("`{}`: values must be finite", clip(name)),
                 )]));
             }
             dtheta[cp.param_entries[k].clone()].copy_from_slice(&v.data);
         }
+        if cp.n == 0 {
+            // No variables, and the multipliers stay at zero (see `solve_without_variables`).
+            let fake = solve::RawSolution { x: Vec::new(), z: vec![0.0; cp.m], ..out.raw.clone() };
+            let o = self.output(fake, dtheta);
+            return Ok((o.variables, o.duals));
+        }
         let d = solve::data(cp, &out.theta);
         let kkt = self.kkt_at(out, &d, opts)?;
-        let dd = derivative::data_direction(cp, &dtheta);
+        let dd = solve::data_direction(cp, &dtheta);
         let (dx, dy, _ds) = kkt.jvp(cp, &d, &dd);
         Layer::refuse_unsolved_system(&kkt, &dx)?;
         Layer::refuse_unsolved_system(&kkt, &dy)?;
