@@ -14,6 +14,7 @@ use crate::ir::cone::{Cone, ConeProgram, ConstraintRows, Pattern, RowLayout};
 use crate::ir::eval::index_positions;
 use crate::ir::hir::{CmpKind, NodeId, Op, Program};
 use crate::ir::shape::Shape;
+use crate::ir::svec;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -26,6 +27,8 @@ pub struct Canon<'a> {
     nparams: usize,
     param_entries: Vec<Range<usize>>,
     var_cols: Vec<Range<usize>>,
+    /// How each user variable's columns hold its entries (svec for symmetric ones).
+    var_layout: Vec<RowLayout>,
     blocks: Vec<(Cone, Affine)>,
     /// Entries of P (upper triangle, i ≤ j): (i, j, parameter, value).
     quad: Vec<(u32, u32, u32, f64)>,
@@ -90,6 +93,15 @@ impl<'a> Canon<'a> {
         self.cone(Cone::Psd(n), svec(x, n));
     }
 
+    /// User variable k as an expression of its entries (row-major).
+    fn variable(&self, k: usize) -> Affine {
+        let cols = self.var_cols[k].clone();
+        match self.var_layout[k] {
+            RowLayout::Triangle(n) => triangle_columns(cols, n),
+            _ => Affine::variable(cols),
+        }
+    }
+
     /// A constant's values (`None` if the expression has variables or parameters).
     pub fn constant_values(e: &Affine) -> Option<Vec<f64>> {
         if e.has_vars() || e.has_params() {
@@ -130,7 +142,7 @@ impl<'a> Canon<'a> {
         Ok(match &node.op {
             Op::Const(k) => Affine::constant(&p.consts[k.index()].value.data),
             Op::Param(k) => Affine::parameter(self.param_entries[k.index()].clone()),
-            Op::Var(k) => Affine::variable(self.var_cols[k.index()].clone()),
+            Op::Var(k) => self.variable(k.index()),
             Op::Neg(a) => self.expr(*a)?.neg(),
             Op::Add(a, b) | Op::Sub(a, b) => {
                 let x = broadcast(&self.expr(*a)?, p.node(*a).shape, shape);
@@ -239,25 +251,16 @@ pub fn matmul_entries(a: Shape, b: Shape) -> impl Iterator<Item = (usize, usize,
     })
 }
 
-/// svec of the symmetric part of an n×n row-major expression, in Clarabel's order:
-/// upper triangle column by column, off-diagonals times √2.
+/// svec of the symmetric part of an n×n row-major expression (the convention of
+/// [`crate::ir::svec`]).
 pub fn svec(x: &Affine, n: usize) -> Affine {
-    let mut map = Vec::new();
-    let mut k = 0;
-    let s = std::f64::consts::FRAC_1_SQRT_2;
-    for j in 0..n {
-        for i in 0..=j {
-            if i == j {
-                map.push((k, i * n + j, 1.0));
-            } else {
-                // √2 · (X_ij + X_ji)/2
-                map.push((k, i * n + j, s));
-                map.push((k, j * n + i, s));
-            }
-            k += 1;
-        }
-    }
-    x.linear_map(k, &map)
+    x.linear_map(svec::len(n), &svec::sym_map(n))
+}
+
+/// The n×n matrix whose upper triangle is the columns `cols` (a `symmetric`/`psd`/`nsd`
+/// variable).
+fn triangle_columns(cols: Range<usize>, n: usize) -> Affine {
+    Affine::variable(cols).gather(&svec::triangle_rows(n))
 }
 
 /// Canonicalize a checked, DCP and DPP program.
@@ -268,11 +271,25 @@ pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
         param_entries.push(nparams..nparams + d.shape.size());
         nparams += d.shape.size();
     }
+    // A `symmetric`/`psd`/`nsd` variable is parametrized by its upper triangle
+    // (n(n+1)/2 columns X_ij, i ≤ j), as cvxpy does: no n² free columns tied by
+    // symmetry equalities, and its PSD cone is `weights ∘ x ∈ K`. Columns scaled as
+    // svec (√2 X_ij) measured less accurate at Clarabel's default tolerances
+    // (docs/performance.md).
     let mut var_cols = Vec::new();
+    let mut var_layout = Vec::new();
     let mut n = 0;
     for d in &p.vars {
-        var_cols.push(n..n + d.shape.size());
-        n += d.shape.size();
+        let a = d.attrs;
+        let (size, layout) = if a.symmetric || a.psd || a.nsd {
+            let m = d.shape.dims()[0];
+            (svec::len(m), RowLayout::Triangle(m))
+        } else {
+            (d.shape.size(), RowLayout::Elementwise)
+        };
+        var_cols.push(n..n + size);
+        var_layout.push(layout);
+        n += size;
     }
     let mut c = Canon {
         prog: p,
@@ -281,13 +298,14 @@ pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
         nparams,
         param_entries: param_entries.clone(),
         var_cols: var_cols.clone(),
+        var_layout: var_layout.clone(),
         blocks: Vec::new(),
         quad: Vec::new(),
         memo: HashMap::new(),
         uses: use_counts(p),
         rows: Vec::new(),
     };
-    // Variable attributes are constraints.
+    // Variable attributes are constraints (symmetry is in the parametrization).
     for (k, d) in p.vars.iter().enumerate() {
         let x = Affine::variable(var_cols[k].clone());
         let a = d.attrs;
@@ -297,21 +315,12 @@ pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
         if a.nonpos {
             c.nonneg(x.clone().neg());
         }
-        if a.symmetric || a.psd || a.nsd {
-            let m = d.shape.dims()[0];
-            let map: Vec<_> = (0..m)
-                .flat_map(|j| (0..j).map(move |i| (i, j)))
-                .enumerate()
-                .flat_map(|(r, (i, j))| [(r, i * m + j, 1.0), (r, j * m + i, -1.0)])
-                .collect();
-            let rows = m * (m - 1) / 2;
-            c.zero(x.linear_map(rows, &map));
-        }
-        if a.psd {
-            c.psd(&x, d.shape.dims()[0]);
-        }
-        if a.nsd {
-            c.psd(&x.clone().neg(), d.shape.dims()[0]);
+        if let RowLayout::Triangle(m) = var_layout[k]
+            && (a.psd || a.nsd)
+        {
+            let w: Vec<_> = svec::weights(m).into_iter().enumerate().map(|(k, w)| (k, k, w)).collect();
+            let s = x.linear_map(w.len(), &w);
+            c.cone(Cone::Psd(m), if a.psd { s } else { s.neg() });
         }
     }
     // Objective: minimize sign·f.
@@ -363,7 +372,7 @@ pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
         };
         c.rows.push((k, block, layout, dual_sign));
     }
-    assemble(c, sign, linear, var_cols, param_entries)
+    assemble(c, sign, linear, var_cols, var_layout, param_entries)
 }
 
 /// How many operands, objectives and constraint sides refer to each node.
@@ -507,6 +516,7 @@ fn assemble(
     sign: f64,
     linear: Affine,
     var_cols: Vec<Range<usize>>,
+    var_layout: Vec<RowLayout>,
     param_entries: Vec<Range<usize>>,
 ) -> Result<ConeProgram, String> {
     // The expressions of the nodes are no longer needed: free them before M is built
@@ -554,6 +564,7 @@ fn assemble(
         map: sprs::CsMat::zero((0, 0)),
         nparams: np,
         var_cols,
+        var_layout,
         param_entries,
         constraint_rows: Vec::new(),
         objective_sign: sign,
