@@ -33,6 +33,19 @@ fn matrix(v: &Value) -> Vec<f64> {
         .collect()
 }
 
+/// The Laplacian of the cycle C_n (row-major).
+fn cycle_laplacian(n: usize) -> Vec<f64> {
+    let mut l = vec![0.0; n * n];
+    for i in 0..n {
+        let j = (i + 1) % n;
+        l[i * n + i] += 1.0;
+        l[j * n + j] += 1.0;
+        l[i * n + j] -= 1.0;
+        l[j * n + i] -= 1.0;
+    }
+    l
+}
+
 /// Solve MAXCUT for the Laplacian `l`: (status, X, objective).
 fn solve(layer: &Layer, n: usize, l: Vec<f64>) -> (Status, Vec<f64>, f64) {
     let params = Values::from([("L".to_string(), Array::matrix(n, n, &l).unwrap())]);
@@ -97,14 +110,7 @@ fn psd_variable_is_its_upper_triangle() {
 #[test]
 fn odd_cycle_closed_form() {
     for n in [5usize, 9, 15] {
-        let mut l = vec![0.0; n * n];
-        for i in 0..n {
-            let j = (i + 1) % n;
-            l[i * n + i] += 1.0;
-            l[j * n + j] += 1.0;
-            l[i * n + j] -= 1.0;
-            l[j * n + i] -= 1.0;
-        }
+        let l = cycle_laplacian(n);
         let theta = PI * (n - 1) as f64 / n as f64;
         let want: Vec<f64> =
             (0..n * n).map(|e| (theta * (e / n) as f64 - theta * (e % n) as f64).cos()).collect();
@@ -127,14 +133,7 @@ fn layer_file_keeps_the_triangle_layout() {
     let layer = maxcut(n, Settings::default());
     let bytes = layer.to_bytes();
     let loaded = Layer::from_bytes(&bytes).unwrap();
-    let mut l = vec![0.0; n * n];
-    for i in 0..n {
-        let j = (i + 1) % n;
-        l[i * n + i] += 1.0;
-        l[j * n + j] += 1.0;
-        l[i * n + j] -= 1.0;
-        l[j * n + i] -= 1.0;
-    }
+    let l = cycle_laplacian(n);
     let (_, x, _) = solve(&layer, n, l.clone());
     let (_, y, _) = solve(&loaded, n, l);
     assert_eq!(x, y);
