@@ -344,7 +344,7 @@ fn in_cone(cone: Cone, s: &[f64], tol: f64) -> bool {
         Cone::Psd(n) => {
             let m = crate::ir::hir::Array {
                 shape: crate::ir::shape::Shape::matrix(n, n),
-                data: crate::layer::smat(s, n),
+                data: crate::ir::svec::smat(n, s),
             };
             crate::linalg::sym_eigvals(&m).first().is_none_or(|l| *l >= -tol)
         }

@@ -22,6 +22,7 @@ use crate::ir::cone::{Cone, ConeProgram, ConstraintRows, Pattern, RowLayout};
 use crate::ir::eval::index_positions;
 use crate::ir::hir::{CmpKind, NodeId, Op, Program};
 use crate::ir::shape::Shape;
+use crate::ir::svec;
 use crate::source::Span;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -99,6 +100,8 @@ pub struct Canon<'a> {
     nparams: usize,
     param_entries: Vec<Range<usize>>,
     var_cols: Vec<Range<usize>>,
+    /// How each user variable's columns hold its entries (svec for symmetric ones).
+    var_layout: Vec<RowLayout>,
     blocks: Vec<(Cone, Affine)>,
     /// Entries of P (upper triangle, i ≤ j): (i, j, parameter, value).
     quad: Vec<(u32, u32, u32, f64)>,
@@ -178,10 +181,10 @@ impl<'a> Canon<'a> {
     /// `x = xᵀ` for the n×n (row-major) `x`: zero-cone rows `x_ij − x_ji = 0` for
     /// i < j, for the argument of an atom defined on symmetric matrices only (as cvxpy
     /// does for `lambda_max`). A row that is identically zero is left out: after
-    /// reading the (j, i) entries of `symmetric`/`psd`/`nsd` variables and parameters
-    /// as their (i, j) entries (the declaration already makes them equal), duplicate
-    /// terms are summed and cancelled ones dropped, so `X` declared symmetric and
-    /// `X + X.T` add no rows.
+    /// reading the (j, i) entries of `symmetric`/`psd`/`nsd` parameters as their (i, j)
+    /// entries (the declaration already makes them equal; such variables have one
+    /// column per pair already), duplicate terms are summed and cancelled ones
+    /// dropped, so `X` declared symmetric and `X + X.T` add no rows.
     pub fn symmetric(&mut self, x: &Affine, n: usize) {
         let map: Vec<_> = (0..n)
             .flat_map(|j| (0..j).map(move |i| (i, j)))
@@ -189,13 +192,12 @@ impl<'a> Canon<'a> {
             .flat_map(|(r, (i, j))| [(r, i * n + j, 1.0), (r, j * n + i, -1.0)])
             .collect();
         let diff = x.linear_map(n * (n - 1) / 2, &map);
-        let (cols, params) = (self.symmetric_twins(true), self.symmetric_twins(false));
+        let params = self.symmetric_param_twins();
         // (row, col, param) → (sum, sum of magnitudes)
         let mut sums: std::collections::BTreeMap<(u32, u32, u32), (f64, f64)> = Default::default();
         for t in diff.terms().iter() {
-            let col = cols.get(&t.col).copied().unwrap_or(t.col);
             let param = params.get(&t.param).copied().unwrap_or(t.param);
-            let e = sums.entry((t.row, col, param)).or_default();
+            let e = sums.entry((t.row, t.col, param)).or_default();
             e.0 += t.val;
             e.1 += t.val.abs();
         }
@@ -207,13 +209,11 @@ impl<'a> Canon<'a> {
         }
     }
 
-    /// For every `symmetric`/`psd`/`nsd` variable (`vars`) or parameter, the column
-    /// (or θ entry) of each entry below the diagonal → that of its mirror above.
-    fn symmetric_twins(&self, vars: bool) -> HashMap<u32, u32> {
-        let (decls, ranges) =
-            if vars { (&self.prog.vars, &self.var_cols) } else { (&self.prog.params, &self.param_entries) };
+    /// For every `symmetric`/`psd`/`nsd` parameter, the θ entry of each entry below the
+    /// diagonal → that of its mirror above.
+    fn symmetric_param_twins(&self) -> HashMap<u32, u32> {
         let mut twins = HashMap::new();
-        for (d, r) in decls.iter().zip(ranges) {
+        for (d, r) in self.prog.params.iter().zip(&self.param_entries) {
             let a = d.attrs;
             if !(a.symmetric || a.psd || a.nsd) {
                 continue;
@@ -345,7 +345,14 @@ impl<'a> Canon<'a> {
                 }
                 Op::Var(k) => {
                     let start = self.var_cols[k.index()].start;
-                    Affine::variables_at((0..n).map(|r| start + at(r)))
+                    match self.var_layout[k.index()] {
+                        // Entry (i, j) of a symmetric variable is its column of the pair.
+                        RowLayout::Triangle(m) => {
+                            let tri = svec::triangle_rows(m);
+                            Affine::variables_at((0..n).map(|r| start + tri[at(r)]))
+                        }
+                        _ => Affine::variables_at((0..n).map(|r| start + at(r))),
+                    }
                 }
                 _ => unreachable!("a leaf"),
             });
@@ -525,25 +532,10 @@ pub fn matmul_entries(a: Shape, b: Shape) -> impl Iterator<Item = (usize, usize,
     })
 }
 
-/// svec of the symmetric part of an n×n row-major expression, in Clarabel's order:
-/// upper triangle column by column, off-diagonals times √2.
+/// svec of the symmetric part of an n×n row-major expression (the convention of
+/// [`crate::ir::svec`]).
 pub fn svec(x: &Affine, n: usize) -> Affine {
-    let mut map = Vec::new();
-    let mut k = 0;
-    let s = std::f64::consts::FRAC_1_SQRT_2;
-    for j in 0..n {
-        for i in 0..=j {
-            if i == j {
-                map.push((k, i * n + j, 1.0));
-            } else {
-                // √2 · (X_ij + X_ji)/2
-                map.push((k, i * n + j, s));
-                map.push((k, j * n + i, s));
-            }
-            k += 1;
-        }
-    }
-    x.linear_map(k, &map)
+    x.linear_map(svec::len(n), &svec::sym_map(n))
 }
 
 /// Canonicalize a checked, DCP and DPP program.
@@ -563,11 +555,25 @@ pub fn canonicalize_counted(
         param_entries.push(nparams..nparams + d.shape.size());
         nparams += d.shape.size();
     }
+    // A `symmetric`/`psd`/`nsd` variable is parametrized by its upper triangle
+    // (n(n+1)/2 columns X_ij, i ≤ j), as cvxpy does: no n² free columns tied by
+    // symmetry equalities, and its PSD cone is `weights ∘ x ∈ K`. Columns scaled as
+    // svec (√2 X_ij) measured less accurate at Clarabel's default tolerances
+    // (docs/performance.md).
     let mut var_cols = Vec::new();
+    let mut var_layout = Vec::new();
     let mut n = 0;
     for d in &p.vars {
-        var_cols.push(n..n + d.shape.size());
-        n += d.shape.size();
+        let a = d.attrs;
+        let (size, layout) = if a.symmetric || a.psd || a.nsd {
+            let m = d.shape.dims()[0];
+            (svec::len(m), RowLayout::Triangle(m))
+        } else {
+            (d.shape.size(), RowLayout::Elementwise)
+        };
+        var_cols.push(n..n + size);
+        var_layout.push(layout);
+        n += size;
     }
     let mut c = Canon {
         prog: p,
@@ -575,6 +581,7 @@ pub fn canonicalize_counted(
         nparams,
         param_entries: param_entries.clone(),
         var_cols: var_cols.clone(),
+        var_layout: var_layout.clone(),
         blocks: Vec::new(),
         quad: Vec::new(),
         forms: HashMap::new(),
@@ -585,7 +592,7 @@ pub fn canonicalize_counted(
         handed: 0,
         budget,
     };
-    // Variable attributes are constraints.
+    // Variable attributes are constraints (symmetry is in the parametrization).
     for (k, d) in p.vars.iter().enumerate() {
         let x = Affine::variable(var_cols[k].clone());
         let a = d.attrs;
@@ -595,21 +602,12 @@ pub fn canonicalize_counted(
         if a.nonpos {
             c.nonneg(x.clone().neg());
         }
-        if a.symmetric || a.psd || a.nsd {
-            let m = d.shape.dims()[0];
-            let map: Vec<_> = (0..m)
-                .flat_map(|j| (0..j).map(move |i| (i, j)))
-                .enumerate()
-                .flat_map(|(r, (i, j))| [(r, i * m + j, 1.0), (r, j * m + i, -1.0)])
-                .collect();
-            let rows = m * (m - 1) / 2;
-            c.zero(x.linear_map(rows, &map));
-        }
-        if a.psd {
-            c.psd(&x, d.shape.dims()[0]);
-        }
-        if a.nsd {
-            c.psd(&x.clone().neg(), d.shape.dims()[0]);
+        if let RowLayout::Triangle(m) = var_layout[k]
+            && (a.psd || a.nsd)
+        {
+            let w: Vec<_> = svec::weights(m).into_iter().enumerate().map(|(k, w)| (k, k, w)).collect();
+            let s = x.linear_map(w.len(), &w);
+            c.cone(Cone::Psd(m), if a.psd { s } else { s.neg() });
         }
     }
     // Objective: minimize sign·f.
@@ -684,7 +682,7 @@ pub fn canonicalize_counted(
         c.check_budget(con.span, "this constraint")?;
     }
     let stats = c.stats;
-    Ok((assemble(c, sign, linear, var_cols, param_entries)?, stats))
+    Ok((assemble(c, sign, linear, var_cols, var_layout, param_entries)?, stats))
 }
 
 /// How many references each node has from the objective, the constraint sides and
@@ -784,6 +782,7 @@ fn assemble(
     sign: f64,
     linear: Affine,
     var_cols: Vec<Range<usize>>,
+    var_layout: Vec<RowLayout>,
     param_entries: Vec<Range<usize>>,
 ) -> Result<ConeProgram, String> {
     // The expressions of the nodes are no longer needed: free them before M is built
@@ -831,6 +830,7 @@ fn assemble(
         map: sprs::CsMat::zero((0, 0)),
         nparams: np,
         var_cols,
+        var_layout,
         param_entries,
         constraint_rows: Vec::new(),
         objective_sign: sign,

@@ -27,7 +27,7 @@ use std::ops::Range;
 /// The first 8 bytes of every layer file.
 pub const MAGIC: &[u8; 8] = b"DOPTLAYR";
 /// Bumped whenever the payload layout changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 8;
 
 /// FNV-1a, 64 bits: enough to detect corruption (not an integrity guarantee).
@@ -244,14 +244,14 @@ fn put_layer(w: &mut Writer, l: &Layer) {
             w.range(r);
         }
     }
+    for &layout in &c.var_layout {
+        put_layout(w, layout);
+    }
     w.u64(c.constraint_rows.len() as u64);
     for r in &c.constraint_rows {
         w.u64(r.constraint as u64);
         w.range(&r.rows);
-        match r.layout {
-            RowLayout::Elementwise => w.u64(0),
-            RowLayout::Psd(n) => w.u64(n as u64 + 1),
-        }
+        put_layout(w, r.layout);
         w.f64(r.sign);
     }
     w.f64(c.objective_sign);
@@ -324,15 +324,13 @@ fn get_layer(r: &mut Reader) -> Result<Layer, String> {
     }
     let param_entries = lists.pop().unwrap_or_default();
     let var_cols = lists.pop().unwrap_or_default();
+    let var_layout = (0..var_cols.len()).map(|_| get_layout(r)).collect::<Result<Vec<_>, _>>()?;
     let ncr = r.len()?;
     let mut constraint_rows = Vec::new();
     for _ in 0..ncr {
         let constraint = r.usize()?;
         let rows = r.range()?;
-        let layout = match r.usize()? {
-            0 => RowLayout::Elementwise,
-            k => RowLayout::Psd(k - 1),
-        };
+        let layout = get_layout(r)?;
         let sign = r.f64()?;
         constraint_rows.push(ConstraintRows { constraint, rows, layout, sign });
     }
@@ -346,6 +344,7 @@ fn get_layer(r: &mut Reader) -> Result<Layer, String> {
         map,
         nparams,
         var_cols,
+        var_layout,
         param_entries,
         constraint_rows,
         objective_sign,
@@ -368,6 +367,24 @@ fn get_layer(r: &mut Reader) -> Result<Layer, String> {
         _ => return Err("a smoothing parameter that is not positive".into()),
     };
     Ok(Layer::from_parts(sig, cone, settings, super::DiffOptions { smoothing }))
+}
+
+fn put_layout(w: &mut Writer, layout: RowLayout) {
+    match layout {
+        RowLayout::Elementwise => (w.u8(0), w.u64(0)),
+        RowLayout::Psd(n) => (w.u8(1), w.u64(n as u64)),
+        RowLayout::Triangle(n) => (w.u8(2), w.u64(n as u64)),
+    };
+}
+
+fn get_layout(r: &mut Reader) -> Result<RowLayout, String> {
+    let (tag, n) = (r.u8()?, r.usize()?);
+    Ok(match tag {
+        0 => RowLayout::Elementwise,
+        1 => RowLayout::Psd(n),
+        2 => RowLayout::Triangle(n),
+        t => return Err(format!("unknown layout tag {t}")),
+    })
 }
 
 fn put_decl(w: &mut Writer, d: &Decl) {
@@ -477,7 +494,12 @@ fn validate(l: &Layer) -> Result<(), String> {
         return Err("a shape out of range".into());
     }
     if c.var_cols.len() != s.vars.len()
-        || c.var_cols.iter().zip(&s.vars).any(|(r, d)| !in_range(r, c.n) || r.len() != d.shape.size())
+        || c.var_layout.len() != s.vars.len()
+        || c.var_cols
+            .iter()
+            .zip(&c.var_layout)
+            .zip(&s.vars)
+            .any(|((r, l), d)| !in_range(r, c.n) || size(d.shape).and_then(|e| l.len(e)) != Some(r.len()))
     {
         return Err("variable columns do not match the variables".into());
     }
@@ -499,6 +521,7 @@ fn validate(l: &Layer) -> Result<(), String> {
         let want = match r.layout {
             RowLayout::Elementwise => info.shape.dims().iter().try_fold(1usize, |a, &d| a.checked_mul(d)),
             RowLayout::Psd(n) => tri(n.min(usize::MAX - 1)),
+            RowLayout::Triangle(_) => None,
         };
         if !in_range(&r.rows, c.m) || Some(r.rows.len()) != want {
             return Err("constraint rows out of range".into());

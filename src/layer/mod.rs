@@ -361,7 +361,7 @@ impl Layer {
         let mut variables = Values::new();
         for &v in &p.outputs {
             let d = &p.vars[v];
-            let data = raw.x[cp.var_cols[v].clone()].to_vec();
+            let data = cp.var_layout[v].read(&raw.x[cp.var_cols[v].clone()]);
             variables.insert(d.name.clone(), Array { shape: d.shape, data });
         }
         let mut duals = Values::new();
@@ -381,10 +381,11 @@ impl Layer {
                     continue;
                 }
                 let z: Vec<f64> = raw.z[rows.rows.clone()].iter().map(|v| v * rows.sign).collect();
-                parts.push(match rows.layout {
-                    RowLayout::Elementwise => Array { shape: con.shape, data: z },
-                    RowLayout::Psd(n) => Array { shape: Shape::matrix(n, n), data: smat(&z, n) },
-                });
+                let shape = match rows.layout {
+                    RowLayout::Elementwise => con.shape,
+                    RowLayout::Psd(n) | RowLayout::Triangle(n) => Shape::matrix(n, n),
+                };
+                parts.push(Array { shape, data: rows.layout.read(&z) });
             }
             duals.insert(label.to_string(), stack(parts));
         }
@@ -492,31 +493,15 @@ impl Layer {
                     if con.label.as_deref() != Some(label) {
                         continue;
                     }
-                    match rows.layout {
-                        RowLayout::Elementwise => {
-                            for (k, r) in rows.rows.clone().enumerate() {
-                                gz[r] += rows.sign * g.data[at + k];
-                            }
-                            at += rows.rows.len();
-                        }
-                        RowLayout::Psd(n) => {
-                            let mut k = 0;
-                            for j in 0..n {
-                                for i in 0..=j {
-                                    let r = rows.rows.start + k;
-                                    gz[r] += rows.sign
-                                        * if i == j {
-                                            g.data[at + i * n + j]
-                                        } else {
-                                            (g.data[at + i * n + j] + g.data[at + j * n + i])
-                                                / std::f64::consts::SQRT_2
-                                        };
-                                    k += 1;
-                                }
-                            }
-                            at += n * n;
-                        }
+                    let entries = match rows.layout {
+                        RowLayout::Elementwise => rows.rows.len(),
+                        RowLayout::Psd(n) | RowLayout::Triangle(n) => n * n,
+                    };
+                    let gr = rows.layout.read_adjoint(&g.data[at..at + entries]);
+                    for (r, v) in rows.rows.clone().zip(gr) {
+                        gz[r] += rows.sign * v;
                     }
+                    at += entries;
                 }
                 continue;
             }
@@ -529,8 +514,8 @@ impl Layer {
                     ));
                     continue;
                 }
-                for (k, c) in cp.var_cols[v].clone().enumerate() {
-                    gx[c] += g.data[k];
+                for (c, v) in cp.var_cols[v].clone().zip(cp.var_layout[v].read_adjoint(&g.data)) {
+                    gx[c] += v;
                 }
                 continue;
             }
@@ -864,22 +849,6 @@ fn stack(parts: Vec<Array>) -> Array {
         _ => Shape::matrix(parts.len(), inner.size()),
     };
     Array { shape, data: parts.into_iter().flat_map(|a| a.data).collect() }
-}
-
-/// The symmetric matrix of an svec (Clarabel's order: upper triangle by columns,
-/// off-diagonals scaled by √2).
-pub fn smat(z: &[f64], n: usize) -> Vec<f64> {
-    let mut out = vec![0.0; n * n];
-    let mut k = 0;
-    for j in 0..n {
-        for i in 0..=j {
-            let v = if i == j { z[k] } else { z[k] / std::f64::consts::SQRT_2 };
-            out[i * n + j] = v;
-            out[j * n + i] = v;
-            k += 1;
-        }
-    }
-    out
 }
 
 /// Most scalar entries of the declared parameters and variables together, and most
