@@ -195,10 +195,17 @@ pub fn parse_dims(items: &[String]) -> Result<Dims, String> {
             return Err(format!("error[E0701]: --dim {item}: expected NAME=VALUE, e.g. --dim n=10"));
         };
         let name = name.trim();
-        let v: i64 = value
-            .trim()
-            .parse()
-            .map_err(|_| format!("error[E0701]: --dim {item}: `{}` is not an integer", value.trim()))?;
+        let v: i64 = value.trim().parse().map_err(|e: std::num::ParseIntError| {
+            use std::num::IntErrorKind::{NegOverflow, PosOverflow};
+            match e.kind() {
+                PosOverflow | NegOverflow => format!(
+                    "error[E0701]: --dim {item}: `{}` is out of range: a dim must be between 1 and {}",
+                    value.trim(),
+                    crate::sema::MAX_DIM
+                ),
+                _ => format!("error[E0701]: --dim {item}: `{}` is not an integer", value.trim()),
+            }
+        })?;
         if name.is_empty() {
             return Err(format!("error[E0701]: --dim {item}: the name is missing"));
         }
@@ -266,12 +273,13 @@ pub fn curvature_summary(c: &frontend::Checked, src: &crate::source::SourceFile)
         let sense = if o.sense == Sense::Minimize { "minimize" } else { "maximize" };
         let _ = writeln!(s, "curvature: {sense} {}", f.curvature(o.expr));
     }
-    let mut last_stmt = usize::MAX;
-    for con in &p.constraints {
-        if con.stmt == last_stmt {
-            continue;
-        }
-        last_stmt = con.stmt;
+    // The constraints of one statement are consecutive: visit each run once (a scan
+    // of the whole list per statement was quadratic in the number of statements).
+    let mut rest = &p.constraints[..];
+    while let Some(con) = rest.first() {
+        let run = rest.iter().take_while(|k| k.stmt == con.stmt).count();
+        let (group, tail) = rest.split_at(run);
+        rest = tail;
         let (line, _) = src.line_col(con.span.start as usize);
         let name = match &con.label {
             Some(l) => format!("{l} (line {line})"),
@@ -279,13 +287,12 @@ pub fn curvature_summary(c: &frontend::Checked, src: &crate::source::SourceFile)
         };
         // A chain or a `for` gives several constraints: show each comparison of the
         // first instance.
-        let parts: Vec<String> = p
-            .constraints
+        let parts: Vec<String> = group
             .iter()
-            .filter(|k| k.stmt == con.stmt && k.iteration == con.iteration)
+            .take_while(|k| k.iteration == con.iteration)
             .map(|k| format!("{} {} {}", f.curvature(k.lhs), k.kind.symbol(), f.curvature(k.rhs)))
             .collect();
-        let count = p.constraints.iter().filter(|k| k.stmt == con.stmt).count();
+        let count = group.len();
         let times = if con.iteration.is_empty() {
             String::new()
         } else {
