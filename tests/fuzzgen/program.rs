@@ -131,6 +131,9 @@ pub struct Case {
     pub hard_cones: bool,
     /// Deliberately broken: the objective has the wrong curvature (E0505 expected).
     pub broken: bool,
+    /// Some value at x0 is huge (`exp(exp(…))`): the solver may fail honestly, so
+    /// only the no-panic and finite-or-refused properties apply.
+    pub extreme: bool,
     /// Bytes of the tape the program took.
     pub tape_used: usize,
 }
@@ -448,7 +451,8 @@ impl<'a> G<'a> {
         if c == 0.0 && self.t.chance(50) {
             return e;
         }
-        let c = (c * 4.0).ceil() / 4.0 + 0.25;
+        // A value at x0 that overflowed makes the case `extreme`; keep the text valid.
+        let c = if c.is_finite() { (c * 4.0).ceil() / 4.0 + 0.25 } else { 1.0 };
         bin(Op::Add, e, E::Num(c))
     }
 
@@ -1052,6 +1056,7 @@ impl<'a> G<'a> {
                 let v = expr::sym(&s.eval(&mut self.env));
                 let lo = arr::eig_sym(&v)[0];
                 let c = ((0.5 - lo).max(0.0) * 4.0).ceil() / 4.0;
+                let c = if c.is_finite() { c } else { 1.0 };
                 self.hard = true;
                 let s = if c > 0.0 {
                     let eye = E::Call("eye", vec![], vec![Kw { name: "n", value: n as f64, named: false }]);
@@ -1204,6 +1209,19 @@ pub fn generate(bytes: &[u8]) -> Case {
             cons.push(c);
         }
     }
+    let mut extreme = false;
+    let big = |a: &Arr| a.d.iter().any(|v| !v.is_finite() || v.abs() > 1e5);
+    if let Some((_, f)) = &objective {
+        extreme |= big(&f.eval(&mut g.env));
+    }
+    for c in &cons {
+        let mut env = g.env.clone();
+        for_each(&c.fors, &mut env, &mut |env| {
+            for s in &c.sides {
+                extreme |= big(&s.eval(env));
+            }
+        });
+    }
     let mut outputs = None;
     let mut all_outputs = true;
     if g.t.chance(25) {
@@ -1264,6 +1282,7 @@ pub fn generate(bytes: &[u8]) -> Case {
         regularized,
         hard_cones: g.hard,
         broken,
+        extreme,
         tape_used: g.t.used(),
     }
 }
@@ -1303,6 +1322,9 @@ fn constraint(g: &mut G, eqs: &mut usize) -> Option<Con> {
                 _ => g.constant(&sh),
             };
             let gap = arr::zip(&lhs.eval(&mut g.env), &rhs.eval(&mut g.env), |a, b| a - b).max();
+            if !gap.is_finite() {
+                return None;
+            }
             let c = ((gap + g.t.pos()) * 4.0).ceil() / 4.0;
             let rhs = shift(rhs, c);
             if kind == 0 {
@@ -1317,6 +1339,9 @@ fn constraint(g: &mut G, eqs: &mut usize) -> Option<Con> {
             let lhs = g.aff(&sh, false, d);
             let rhs = if g.t.chance(50) { g.aff(&sh, false, d) } else { g.constant(&sh) };
             let off = arr::zip(&lhs.eval(&mut g.env), &rhs.eval(&mut g.env), |a, b| a - b);
+            if off.d.iter().any(|v| !v.is_finite()) {
+                return None;
+            }
             let off = if off.sh.is_empty() { num(off.d[0]) } else { g.declare_const(off) };
             Con { label, fors: vec![], sides: vec![lhs, bin(Op::Add, rhs, off)], ops: vec![Cmp::Eq] }
         }
@@ -1324,6 +1349,9 @@ fn constraint(g: &mut G, eqs: &mut usize) -> Option<Con> {
             let sh = if g.t.chance(50) { vec![] } else { g.shape() };
             let e = g.aff(&sh, false, d);
             let v = e.eval(&mut g.env);
+            if v.d.iter().any(|v| !v.is_finite()) {
+                return None;
+            }
             let lo = ((v.min() - g.t.pos()) * 4.0).floor() / 4.0;
             let hi = ((v.max() + g.t.pos()) * 4.0).ceil() / 4.0;
             let (lo, hi) = (num(lo), num(hi));
@@ -1337,6 +1365,9 @@ fn constraint(g: &mut G, eqs: &mut usize) -> Option<Con> {
             let n = g.small();
             let s = g.symm(n, false, d);
             let v = expr::sym(&s.eval(&mut g.env));
+            if v.d.iter().any(|v| !v.is_finite()) {
+                return None;
+            }
             let e = arr::eig_sym(&v);
             let eye = || E::Call("eye", vec![], vec![Kw { name: "n", value: n as f64, named: false }]);
             g.hard = true;
@@ -1388,6 +1419,9 @@ fn constraint(g: &mut G, eqs: &mut usize) -> Option<Con> {
             for_each(&fors, &mut env, &mut |env| {
                 worst = worst.max(f.eval(env).max());
             });
+            if !worst.is_finite() {
+                return None;
+            }
             let c = ((worst + g.t.pos()) * 4.0).ceil() / 4.0;
             Con { label, fors, sides: vec![f, num(c)], ops: vec![Cmp::Le] }
         }
