@@ -10,6 +10,10 @@ use dopt::{Array, Dims, Error, Problem, Status, Values};
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
     pub cases: usize,
+    /// Names, shapes and dims check (compiled, or refused only by DCP/DPP or canon).
+    pub check_ok: usize,
+    /// DCP and DPP (compiled, or refused only by canon).
+    pub dcp_ok: usize,
     pub compiled: usize,
     pub broken_refused: usize,
     pub bad_values_refused: usize,
@@ -32,10 +36,12 @@ impl std::fmt::Display for Stats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} cases: {} compiled (check+DCP+canon ok), {} optimal, {} other status, {} constraint-checked, \
+            "{} cases: {} check ok, {} DCP/DPP ok, {} compiled, {} optimal, {} other status, {} constraint-checked, \
              backward {} ok / {} refused, jvp {} ok, {} adjoint checks, {} broken programs refused, {} bad values refused; \
              non-optimal statuses {:?}",
             self.cases,
+            self.check_ok,
+            self.dcp_ok,
             self.compiled,
             self.optimal,
             self.other_status,
@@ -134,6 +140,14 @@ pub fn run_case(case: &Case, t: &mut Tape, stats: &mut Stats) -> Result<(), Stri
         Ok(l) => l,
         Err(e) => {
             check_locations(&e).or_else(|m| fail("diagnostic without location", m))?;
+            let text = e.render();
+            let stage = |p: &str| text.lines().filter(|l| l.starts_with("error[")).all(|l| l.starts_with(p));
+            if stage("error[E05") || stage("error[E06") || stage("error[E08") {
+                stats.check_ok += 1;
+            }
+            if stage("error[E08") {
+                stats.dcp_ok += 1;
+            }
             if case.broken && e.render().contains("error[E05") {
                 stats.broken_refused += 1;
                 return Ok(());
@@ -142,6 +156,8 @@ pub fn run_case(case: &Case, t: &mut Tape, stats: &mut Stats) -> Result<(), Stri
         }
     };
     stats.compiled += 1;
+    stats.check_ok += 1;
+    stats.dcp_ok += 1;
 
     // Parameter values: as generated (x0 is feasible), sometimes scaled, sometimes
     // breaking a declared attribute.
