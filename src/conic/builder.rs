@@ -5,6 +5,8 @@
 
 use super::Affine;
 use crate::ir::cone::Cone;
+use crate::ir::svec as svec_layout;
+use std::collections::HashMap;
 
 /// The variables, cone constraints and P entries of a cone program under
 /// construction.
@@ -16,12 +18,17 @@ pub struct ConeBuilder {
     pub blocks: Vec<(Cone, Affine)>,
     /// Entries of P (upper triangle, i ≤ j): (i, j, parameter, value).
     pub quad: Vec<(u32, u32, u32, f64)>,
+    /// Terms put into `blocks` so far (counted against canonicalization's budget).
+    pub terms: usize,
+    /// For every `symmetric`/`psd`/`nsd` parameter, the θ entry of each entry below
+    /// the diagonal → that of its mirror above (read by [`ConeBuilder::symmetric`]).
+    pub param_twins: HashMap<u32, u32>,
 }
 
 impl ConeBuilder {
     /// A builder whose first `n` variables are the program's own.
     pub fn new(n: usize) -> ConeBuilder {
-        ConeBuilder { n, blocks: Vec::new(), quad: Vec::new() }
+        ConeBuilder { n, ..ConeBuilder::default() }
     }
 
     /// A new block of auxiliary variables.
@@ -35,6 +42,8 @@ impl ConeBuilder {
     pub fn cone(&mut self, cone: Cone, expr: Affine) {
         debug_assert_eq!(cone.dim(), expr.size);
         if expr.size > 0 {
+            let expr = expr.compact();
+            self.terms = self.terms.saturating_add(expr.len());
             self.blocks.push((cone, expr));
         }
     }
@@ -78,13 +87,43 @@ impl ConeBuilder {
         self.cone(Cone::Psd(n), svec(x, n));
     }
 
+    /// `x = xᵀ` for the n×n (row-major) `x`: zero-cone rows `x_ij − x_ji = 0` for
+    /// i < j, for the argument of an atom defined on symmetric matrices only (as cvxpy
+    /// does for `lambda_max`). A row that is identically zero is left out: after
+    /// reading the (j, i) entries of `symmetric`/`psd`/`nsd` parameters as their (i, j)
+    /// entries (the declaration already makes them equal; such variables have one
+    /// column per pair already), duplicate terms are summed and cancelled ones
+    /// dropped, so `X` declared symmetric and `X + X.T` add no rows.
+    pub fn symmetric(&mut self, x: &Affine, n: usize) {
+        let map: Vec<_> = (0..n)
+            .flat_map(|j| (0..j).map(move |i| (i, j)))
+            .enumerate()
+            .flat_map(|(r, (i, j))| [(r, i * n + j, 1.0), (r, j * n + i, -1.0)])
+            .collect();
+        let diff = x.linear_map(n * (n - 1) / 2, &map);
+        // (row, col, param) → (sum, sum of magnitudes)
+        let mut sums: std::collections::BTreeMap<(u32, u32, u32), (f64, f64)> = Default::default();
+        for t in diff.terms().iter() {
+            let param = self.param_twins.get(&t.param).copied().unwrap_or(t.param);
+            let e = sums.entry((t.row, t.col, param)).or_default();
+            e.0 += t.val;
+            e.1 += t.val.abs();
+        }
+        let mut keep: Vec<usize> =
+            sums.iter().filter(|(_, (s, m))| s.abs() > 1e-12 * m).map(|((r, _, _), _)| *r as usize).collect();
+        keep.dedup();
+        if !keep.is_empty() {
+            self.zero(diff.gather(&keep));
+        }
+    }
+
     /// A constant's values (`None` if the expression has variables or parameters).
     pub fn constant_values(e: &Affine) -> Option<Vec<f64>> {
         if e.has_vars() || e.has_params() {
             return None;
         }
         let mut v = vec![0.0; e.size];
-        for t in &e.terms {
+        for t in e.terms().iter() {
             v[t.row as usize] += t.val;
         }
         Some(v)
@@ -97,23 +136,8 @@ impl ConeBuilder {
     }
 }
 
-/// svec of the symmetric part of an n×n row-major expression, in Clarabel's order:
-/// upper triangle column by column, off-diagonals times √2.
+/// svec of the symmetric part of an n×n row-major expression (the convention of
+/// [`crate::ir::svec`]).
 pub fn svec(x: &Affine, n: usize) -> Affine {
-    let mut map = Vec::new();
-    let mut k = 0;
-    let s = std::f64::consts::FRAC_1_SQRT_2;
-    for j in 0..n {
-        for i in 0..=j {
-            if i == j {
-                map.push((k, i * n + j, 1.0));
-            } else {
-                // √2 · (X_ij + X_ji)/2
-                map.push((k, i * n + j, s));
-                map.push((k, j * n + i, s));
-            }
-            k += 1;
-        }
-    }
-    x.linear_map(k, &map)
+    x.linear_map(svec_layout::len(n), &svec_layout::sym_map(n))
 }

@@ -3,3 +3,4 @@
 pub use crate::ir::algebra;
 pub mod analyze;
 pub mod check;
+pub mod terms;

@@ -1,0 +1,91 @@
+//! Fuzzing that reaches every stage. Generated programs (well-formed, DCP and DPP by
+//! construction, strictly feasible at a known point, with a bounded objective) go
+//! through parse → check → canon → forward → backward → jvp, and must:
+//! - compile (or, when deliberately broken, be refused with a located E05xx);
+//! - solve to `optimal`, never `infeasible`/`unbounded`, with variables that satisfy
+//!   every constraint within the solver's tolerance and the reported objective;
+//! - give finite gradients or a typed refusal (E0704), jvp likewise, and the two
+//!   adjoint: ⟨backward(w), dθ⟩ = ⟨w, jvp(dθ)⟩;
+//! - refuse parameter values that break a declared attribute (E0702, naming it).
+//!
+//! Every file of `tests/data/fuzz-regressions/` is replayed as well.
+//!
+//! The suite runs a short version; `DOPT_FUZZ_CASES=N cargo test --release --test
+//! fuzz_pipeline` runs N cases (see docs/testing.md for cargo fuzz).
+
+mod fuzzgen;
+
+use fuzzgen::run::{self, Stats};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use std::path::Path;
+
+fn cases() -> u32 {
+    std::env::var("DOPT_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300)
+}
+
+fn tape() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(any::<u8>(), 0..600)
+}
+
+#[test]
+fn generated_programs_through_the_whole_pipeline() {
+    let mut runner =
+        TestRunner::new(Config { cases: cases(), failure_persistence: None, ..Config::default() });
+    let stats = std::cell::RefCell::new(Stats::default());
+    let result = runner.run(&tape(), |bytes| {
+        // Count passing cases only (shrinking reruns failing ones many times).
+        let mut one = stats.borrow().clone();
+        run::run_tape(&bytes, &mut one).map_err(TestCaseError::fail)?;
+        *stats.borrow_mut() = one;
+        Ok(())
+    });
+    let s = stats.into_inner();
+    eprintln!("{s}");
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    // The generator reaches the end of the pipeline for most cases.
+    let c = s.cases as f64;
+    assert!(s.compiled as f64 >= 0.8 * c, "{s}");
+    assert!(s.optimal as f64 >= 0.5 * c, "{s}");
+    assert!(s.backward_ok as f64 >= 0.4 * c, "{s}");
+}
+
+#[test]
+fn fuzz_regressions_replay() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz-regressions");
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).map(|rd| rd.map(|e| e.unwrap().path()).collect()).unwrap_or_default();
+    files.sort();
+    let mut stats = Stats::default();
+    let mut n = 0;
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        let r = match f.extension().and_then(|e| e.to_str()) {
+            Some("tape") => run::run_tape(&bytes, &mut stats),
+            Some("txt") | Some("dopt") => run::run_text(&bytes, &mut stats),
+            _ => continue,
+        };
+        n += 1;
+        if let Err(e) = r {
+            panic!("{}: {e}", f.display());
+        }
+    }
+    eprintln!("replayed {n} files: {stats}");
+}
+
+/// `DOPT_FUZZ_TAPE=<hex> cargo test --test fuzz_pipeline show_tape -- --ignored --nocapture`
+/// prints the program a tape makes and runs it.
+#[test]
+#[ignore]
+fn show_tape() {
+    let hex = std::env::var("DOPT_FUZZ_TAPE").unwrap_or_default();
+    let bytes: Vec<u8> =
+        (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap()).collect();
+    let case = fuzzgen::program::generate(&bytes);
+    println!("{}", case.text);
+    let mut stats = Stats::default();
+    println!("{:?}", run::run_tape(&bytes, &mut stats));
+    println!("{stats}");
+}
