@@ -3,4 +3,5 @@
 pub use crate::ir::algebra;
 pub mod analyze;
 pub mod check;
+mod explain;
 pub mod terms;
