@@ -330,7 +330,7 @@ fn compile(file: &str, dims: &[String], params: Option<&Values>, err: &mut dyn W
     };
     let src = frontend::read_source(file).map_err(|f| report(&f, err))?;
     if let Some(values) = params {
-        frontend::infer_dims(&src, values, &mut dims);
+        infer_dims(&src, values, &mut dims);
     }
     let c = frontend::analyze(&src, &dims).map_err(|f| report(&f, err))?;
     Layer::compile(&c.program, &c.analysis, file).map_err(|d| {
@@ -503,4 +503,37 @@ fn solve(
         return EXIT_NOT_SOLVED;
     }
     EXIT_OK
+}
+
+/// Give dims that have neither a `--dim` value nor a default the extent that a
+/// parameter value implies: `parameter A[m, n]` with a 3×4 value sets m = 3, n = 4.
+/// Conflicts are left for the checks to report (the value's shape will not match).
+fn infer_dims(src: &crate::source::SourceFile, values: &Values, dims: &mut Dims) {
+    use crate::ir::ast::{ExprKind, StmtKind};
+    let Ok(ast) = crate::syntax::parse(src) else { return };
+    let open: Vec<&str> = ast
+        .stmts
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StmtKind::Dim { name, default: None } if dims.get(&name.name).is_none() => {
+                Some(name.name.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    for s in &ast.stmts {
+        let StmtKind::Parameter(d) = &s.kind else { continue };
+        let (Some(shape), Some(v)) = (&d.shape, values.get(&d.name.name)) else { continue };
+        if shape.len() != v.shape.ndim() {
+            continue;
+        }
+        for (e, &extent) in shape.iter().zip(v.shape.dims()) {
+            if let ExprKind::Name(n) = &e.kind
+                && open.contains(&n.as_str())
+                && dims.get(n).is_none()
+            {
+                dims.set(n, extent as i64);
+            }
+        }
+    }
 }
