@@ -9,7 +9,7 @@ fn main() {
     let quick = args.iter().any(|a| a == "--quick");
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).map(String::as_str);
     let mut out = std::io::stdout();
-    if let Err(e) = dopt::bench::run(quick, only, &mut out) {
+    if let Err(e) = dopt::internals::bench::run(quick, only, &mut out) {
         eprintln!("error: {e}");
         std::process::exit(1);
     }

@@ -1,40 +1,136 @@
-//! dopt: a modeling language and compiler for differentiable convex optimization.
-#![doc = include_str!("../ARCHITECTURE.md")]
+//! dopt compiles convex optimization problems with parameters, written in a small
+//! modeling language (`.dopt` files, as you would write them in cvxpy), into
+//! **layers**: functions from parameter values to the optimal solution, with an exact
+//! derivative (implicit differentiation of the optimality conditions).
+//!
+//! [`Problem`] reads a problem and checks it (names, shapes, DCP, DPP), and
+//! [`Problem::compile`] with the [`Dims`] makes a [`Layer`]: compiled once, called many
+//! times. [`Layer::forward`] solves for the parameters' [`Values`] and returns an
+//! [`Output`] (status, objective, variables, duals of named constraints);
+//! [`Layer::backward`] maps d(loss)/d(outputs) to d(loss)/d(parameters)
+//! ([`Gradients`]) and [`Layer::jvp`] is the forward mode; batches run in parallel under
+//! a [`BatchPolicy`]. Every error is an [`Error`] holding located diagnostics, never a
+//! panic.
+//!
+//! ```
+//! use dopt::{Array, BatchPolicy, Dims, Layer, Problem, Values};
+//!
+//! let vector = |name: &str, v: &[f64]| Values::from([(name.to_string(), Array::vector(v))]);
+//! let layer = Problem::from_file("std:sparsemax")?.compile(&Dims::new().with("n", 4))?;
+//!
+//! // Forward: sparsemax(0.8, 0.1, 0.5, -0.3) = (0.65, 0, 0.35, 0).
+//! let out = layer.forward(&vector("x", &[0.8, 0.1, 0.5, -0.3]))?;
+//! let y = &out.variables["y"].data;
+//! assert!((y[0] - 0.65).abs() < 1e-6 && (y[2] - 0.35).abs() < 1e-6);
+//!
+//! // Reverse mode: the gradient of y₀ is (½, 0, −½, 0) on the support {0, 2}.
+//! let g = layer.backward(&out, &vector("y", &[1.0, 0.0, 0.0, 0.0]))?;
+//! assert!((g.params["x"].data[0] - 0.5).abs() < 1e-9 && (g.params["x"].data[2] + 0.5).abs() < 1e-9);
+//!
+//! // Forward mode: the direction dx = e₀ moves y by the same Jacobian's first column.
+//! let (dy, _duals) = layer.jvp(&out, &vector("x", &[1.0, 0.0, 0.0, 0.0]))?;
+//! assert!((dy["y"].data[0] - 0.5).abs() < 1e-9 && (dy["y"].data[2] + 0.5).abs() < 1e-9);
+//!
+//! // Batches run in parallel; a bad member (a wrong shape here) fails alone.
+//! let batch = [vector("x", &[1.0, 0.0, 0.0, 0.0]), vector("x", &[1.0])];
+//! let outs = layer.forward_batch(&batch, BatchPolicy::PerMember)?;
+//! assert!(outs[0].is_ok() && outs[1].is_err());
+//!
+//! // Layer files: the bytes of `dopt compile`.
+//! let again = Layer::from_bytes(&layer.to_bytes()).expect("a layer file");
+//! assert_eq!(again.forward(&vector("x", &[0.8, 0.1, 0.5, -0.3]))?.variables["y"].data.len(), 4);
+//! # Ok::<(), dopt::Error>(())
+//! ```
+//!
+//! The language, the error codes, the command line and the file formats are described
+//! in `docs/language.md`, the backward pass in `docs/differentiation.md`, and how the
+//! compiler is built in `ARCHITECTURE.md` (in the repository).
+
 // Diagnostics are large values on the cold path; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 // Every public item is documented (CI runs clippy with -D warnings).
 #![warn(missing_docs)]
 
-pub mod atoms;
-pub mod bench;
-pub mod blas;
-pub mod conic;
-pub mod dcp;
-pub mod diag;
-pub mod frontend;
-pub mod ir;
-pub mod linalg;
-pub mod sema;
-pub mod source;
-pub mod stdlib;
-pub mod syntax;
+mod atoms;
+mod bench;
+mod blas;
+mod canon;
+mod cli;
+mod conic;
+mod dcp;
+mod diag;
+mod diff;
+mod frontend;
+mod ir;
+mod layer;
+mod linalg;
+mod problem;
+mod sema;
+mod solve;
+mod source;
+mod stdlib;
+mod syntax;
+mod values;
 
 pub use frontend::Failure as Error;
 pub use ir::array::Array;
-pub use layer::{BatchPolicy, DiffOptions, Gradients, Layer, Output};
+pub use ir::shape::Shape;
+pub use layer::{BatchPolicy, ConstraintInfo, DiffOptions, Gradients, Layer, Output, Signature};
 pub use problem::Problem;
 pub use sema::Dims;
 pub use solve::{Settings, Status};
-pub use values::Values;
+pub use values::{Values, values_from_json, values_to_json};
+
+/// The compiler's stages, for the integration tests, the benchmarks, the fuzz targets
+/// and the `dopt` binary. Not a stable API: use the items at the crate root.
+///
+/// The modules of the crate are private, so that the documentation is the user's API;
+/// each is re-exported here whole (`internals::atoms` is `crate::atoms`). One
+/// re-export keeps every test that reaches into a stage compiling, where moving those
+/// tests into unit tests would move thousands of lines and could not serve the fuzz
+/// targets, which are another crate.
+#[doc(hidden)]
+pub mod internals {
+    macro_rules! reexport {
+        ($($module:ident),* $(,)?) => {
+            $(
+                #[allow(missing_docs)]
+                pub mod $module {
+                    pub use crate::$module::*;
+                }
+            )*
+        };
+    }
+    reexport!(
+        atoms, bench, blas, canon, cli, conic, dcp, diag, diff, frontend, ir, layer, linalg, problem, sema,
+        solve, source, stdlib, syntax, values,
+    );
+}
 
 /// The Rust examples of README.md, compiled and run by `cargo test --doc`.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
-pub mod canon;
-pub mod cli;
-pub mod diff;
-pub mod layer;
-pub mod problem;
-pub mod solve;
-pub mod values;
+
+#[cfg(test)]
+mod tests {
+    /// The example on the front page of the documentation is README's "From Rust"
+    /// example, character for character (both are run as doctests).
+    #[test]
+    fn front_page_example_is_the_readmes() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
+        let lib = std::fs::read_to_string(format!("{root}/src/lib.rs")).unwrap();
+        let section = &readme[readme.find("## From Rust").expect("a From Rust section")..];
+        let start = section.find("```rust\n").expect("a rust block") + "```rust\n".len();
+        let readme_code = &section[start..start + section[start..].find("```\n").unwrap()];
+        let doc: Vec<&str> = lib.lines().take_while(|l| l.starts_with("//!")).collect();
+        let open = doc.iter().position(|l| *l == "//! ```").expect("a doc example");
+        let close = open + 1 + doc[open + 1..].iter().position(|l| *l == "//! ```").unwrap();
+        let doc_code: String = doc[open + 1..close]
+            .iter()
+            .map(|l| format!("{}\n", l.strip_prefix("//! ").or(l.strip_prefix("//!")).unwrap()))
+            .collect();
+        assert_eq!(doc_code, readme_code);
+    }
+}

@@ -12,7 +12,7 @@ use serde_json::Value;
 ///
 /// ```
 /// use dopt::{Array, Values};
-/// use dopt::values::{values_from_json, values_to_json};
+/// use dopt::{values_from_json, values_to_json};
 ///
 /// let v = values_from_json(r#"{"x": [1, 2], "A": [[1, 2], [3, 4]], "lam": 0.5}"#).unwrap();
 /// assert_eq!(v["A"].at(1, 0), 3.0);
@@ -31,7 +31,7 @@ pub const ECHO_CHARS: usize = 80;
 /// and `…` (a 10 MB string in a values file is not repeated whole).
 ///
 /// ```
-/// use dopt::values::clip;
+/// use dopt::internals::values::clip;
 ///
 /// assert_eq!(clip("x"), "x");
 /// let long = "a".repeat(1000);

@@ -187,7 +187,7 @@ fn cli_reports_an_internal_error_with_exit_code_1() {
     for what in ["Layer::forward", "Layer::compile", "dopt"] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_dopt"))
             .args(["solve", &file, "--params", &params])
-            .env(dopt::frontend::FORCE_PANIC_ENV, what)
+            .env(dopt::internals::frontend::FORCE_PANIC_ENV, what)
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
@@ -227,7 +227,7 @@ fn a_layer_file_with_a_damaged_magic_is_reported_as_damaged() {
     assert_eq!(code, 1);
     assert!(err.contains("E0902") && err.contains("not a dopt layer file"), "{err}");
     // Text stays text.
-    assert!(!dopt::layer::looks_like_layer_file(RELU.as_bytes()));
+    assert!(!dopt::internals::layer::looks_like_layer_file(RELU.as_bytes()));
 }
 
 // ---------------------------------------------------------------------------------
@@ -237,11 +237,11 @@ fn a_layer_file_with_a_damaged_magic_is_reported_as_damaged() {
 #[test]
 fn a_huge_bad_value_is_not_echoed_whole() {
     let huge = "z".repeat(10 << 20);
-    let e = dopt::values::values_from_json(&format!(r#"{{"x": "{huge}"}}"#)).unwrap_err();
+    let e = dopt::internals::values::values_from_json(&format!(r#"{{"x": "{huge}"}}"#)).unwrap_err();
     assert!(e.len() < 300, "{} chars", e.len());
     assert!(e.contains(&format!("\"{}…\"", "z".repeat(80))), "{}", &e[..e.len().min(300)]);
     let key = "k".repeat(10_000);
-    let e = dopt::values::values_from_json(&format!(r#"{{"{key}": true}}"#)).unwrap_err();
+    let e = dopt::internals::values::values_from_json(&format!(r#"{{"{key}": true}}"#)).unwrap_err();
     assert!(e.len() < 300 && e.contains('…'), "{}", &e[..e.len().min(300)]);
     // An unknown parameter with a long name, through the layer.
     let l = layer(RELU);
@@ -263,7 +263,7 @@ fn a_huge_bad_value_is_not_echoed_whole() {
 
 #[test]
 fn the_parameter_map_adjoint_is_its_transpose() {
-    use dopt::solve::{Data, data_adjoint, data_direction};
+    use dopt::internals::solve::{Data, data_adjoint, data_direction};
     let text = "dim n = 3\nparameter A[n, n]\nparameter b[n]\nparameter c[n]\nvariable x[n]\n\
                 minimize c @ x + sum_squares(A @ x - b)\nsubject to\n    A @ x <= b\n";
     let l = layer(text);
@@ -279,8 +279,8 @@ fn the_parameter_map_adjoint_is_its_transpose() {
         assert!(lhs.abs() > 1e-3, "a map that reaches the data");
         assert!((lhs - rhs).abs() < 1e-12 * (1.0 + lhs.abs()), "⟨Mθ, y⟩ = {lhs}, ⟨θ, Mᵀy⟩ = {rhs}");
         // data(θ) = data_direction(θ) + data(0): the constant column.
-        let d = dopt::solve::data(cp, &theta).flat();
-        let d0 = dopt::solve::data(cp, &vec![0.0; cp.nparams]).flat();
+        let d = dopt::internals::solve::data(cp, &theta).flat();
+        let d0 = dopt::internals::solve::data(cp, &vec![0.0; cp.nparams]).flat();
         assert!(
             common::max_abs_diff(&d, &m_theta.iter().zip(&d0).map(|(a, b)| a + b).collect::<Vec<_>>())
                 < 1e-12

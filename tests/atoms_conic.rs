@@ -12,15 +12,15 @@
 //! a parameter as the constant factor of a product), so that the forms are exercised
 //! on parametric (DPP) arguments too.
 
-use dopt::atoms::ATOMS;
-use dopt::frontend;
-use dopt::ir::hir::Array;
-use dopt::ir::shape::Shape;
-use dopt::layer::Layer;
-use dopt::sema::Dims;
-use dopt::solve::{Settings, Status};
-use dopt::source::SourceFile;
-use dopt::values::Values;
+use dopt::internals::atoms::ATOMS;
+use dopt::internals::frontend;
+use dopt::internals::ir::hir::Array;
+use dopt::internals::ir::shape::Shape;
+use dopt::internals::layer::Layer;
+use dopt::internals::sema::Dims;
+use dopt::internals::solve::{Settings, Status};
+use dopt::internals::source::SourceFile;
+use dopt::internals::values::Values;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -27,12 +27,12 @@
 //! The test fails when a registered atom has no row in the table. A second test
 //! wraps registered atoms with one fact misstated and checks that each is caught.
 
-use dopt::atoms::{ATOMS, ArgInfo, Atom, AtomCurvature, Curvature, MODULES, Mono, Sign};
-use dopt::ir::hir::{Array, Attrs};
-use dopt::ir::shape::Shape;
-use dopt::linalg;
-use dopt::sema::Dims;
-use dopt::source::SourceFile;
+use dopt::internals::atoms::{ATOMS, ArgInfo, Atom, AtomCurvature, Curvature, MODULES, Mono, Sign};
+use dopt::internals::ir::hir::{Array, Attrs};
+use dopt::internals::ir::shape::Shape;
+use dopt::internals::linalg;
+use dopt::internals::sema::Dims;
+use dopt::internals::source::SourceFile;
 use std::collections::{BTreeMap, BTreeSet};
 
 // ---------------------------------------------------------------------------
@@ -781,7 +781,7 @@ fn rejected(call: &str, at: usize) -> (dopt::Error, String) {
     let prefix = "minimize sum(";
     let text = format!("variable x[3]\n{prefix}{call})\n");
     let src = SourceFile::new("arity.dopt", text);
-    let err = match dopt::frontend::analyze(&src, &Dims::new()) {
+    let err = match dopt::internals::frontend::analyze(&src, &Dims::new()) {
         Ok(_) => panic!("`{call}` was accepted"),
         Err(e) => e,
     };
@@ -853,7 +853,7 @@ fn check_arity(atom: &dyn Atom, sp: &Spec, counts: &mut Counts) {
         args.extend(c.statics[..given].iter().map(|v| format!("{}", v.expect("a gap in the statics"))));
         text += &format!("minimize sum({name}({}))\n", args.join(", "));
         let src = SourceFile::new("valid.dopt", text.clone());
-        if let Err(e) = dopt::frontend::check(&src, &Dims::new()) {
+        if let Err(e) = dopt::internals::frontend::check(&src, &Dims::new()) {
             panic!("valid call rejected:\n{text}\n{}", e.render());
         }
     }
@@ -946,8 +946,10 @@ fn every_atom_keeps_its_declared_contract() {
 // ---------------------------------------------------------------------------
 // The checks themselves can fail: a registered atom with one fact misstated is caught.
 
-type ShapeRule =
-    fn(&[Shape], Result<Shape, dopt::atoms::ShapeError>) -> Result<Shape, dopt::atoms::ShapeError>;
+type ShapeRule = fn(
+    &[Shape],
+    Result<Shape, dopt::internals::atoms::ShapeError>,
+) -> Result<Shape, dopt::internals::atoms::ShapeError>;
 
 /// Monotonicity from the true answer, the arguments and the argument's index.
 type MonoRule = fn(Mono, &[ArgInfo], usize) -> Mono;
@@ -972,10 +974,14 @@ impl Atom for Misstated {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
-    fn signature(&self) -> dopt::atoms::Signature {
+    fn signature(&self) -> dopt::internals::atoms::Signature {
         self.inner.signature()
     }
-    fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, dopt::atoms::ShapeError> {
+    fn shape(
+        &self,
+        args: &[Shape],
+        statics: &[Option<f64>],
+    ) -> Result<Shape, dopt::internals::atoms::ShapeError> {
         let truth = self.inner.shape(args, statics);
         match self.shape {
             Some(f) => f(args, truth),
@@ -1000,12 +1006,12 @@ impl Atom for Misstated {
     }
     fn canonicalize(
         &self,
-        c: &mut dopt::conic::ConeBuilder,
-        args: &[dopt::conic::Affine],
+        c: &mut dopt::internals::conic::ConeBuilder,
+        args: &[dopt::internals::conic::Affine],
         shapes: &[Shape],
         statics: &[Option<f64>],
         out: Shape,
-    ) -> Result<dopt::conic::Affine, String> {
+    ) -> Result<dopt::internals::conic::Affine, String> {
         self.inner.canonicalize(c, args, shapes, statics, out)
     }
 }

@@ -1,7 +1,7 @@
-//! Tests for the pure-Rust BLAS/LAPACK in `dopt::blas`: every routine through its C ABI
+//! Tests for the pure-Rust BLAS/LAPACK in `dopt::internals::blas`: every routine through its C ABI
 //! against a naive reference on random inputs, plus a Clarabel SDP that links against it.
 
-use dopt::blas::*;
+use dopt::internals::blas::*;
 use std::ffi::{c_char, c_int};
 
 /// A tiny deterministic LCG (Knuth's MMIX constants).

@@ -2,13 +2,13 @@
 //! problems (each counted by hand in a comment next to it), the exact power-cone
 //! trees of `geo_mean` and `norm(x, p)`, and their solved values.
 
-use dopt::frontend;
-use dopt::ir::cone::{Cone, ConeProgram};
-use dopt::layer::Layer;
-use dopt::sema::Dims;
-use dopt::solve::{Settings, Status};
-use dopt::source::SourceFile;
-use dopt::values::Values;
+use dopt::internals::frontend;
+use dopt::internals::ir::cone::{Cone, ConeProgram};
+use dopt::internals::layer::Layer;
+use dopt::internals::sema::Dims;
+use dopt::internals::solve::{Settings, Status};
+use dopt::internals::source::SourceFile;
+use dopt::internals::values::Values;
 
 fn layer(text: &str) -> Layer {
     let src = SourceFile::new("case.dopt", text.to_string());
@@ -50,7 +50,7 @@ fn sparsemax_goes_into_p() {
     assert_eq!(cp.cones, vec![Cone::Zero(5), Cone::Nonneg(4)]);
     assert_eq!((cp.p.nnz(), cp.a.nnz(), cp.map.nnz()), (4, 16, 25));
     assert_eq!(block_nnz(cp, "b"), 5);
-    insta::assert_snapshot!("sparsemax", dopt::cli::canon_summary(&l));
+    insta::assert_snapshot!("sparsemax", dopt::internals::cli::canon_summary(&l));
 }
 
 /// Least norm with a parametric right-hand side: `norm2(A @ x - b)` with a constant
@@ -68,7 +68,7 @@ fn second_order_cone() {
     assert_eq!(cp.cones, vec![Cone::Soc(4), Cone::Nonneg(2)]);
     assert_eq!((cp.p.nnz(), cp.a.nnz()), (0, 9));
     assert_eq!((block_nnz(cp, "q"), block_nnz(cp, "b")), (1, 5));
-    insta::assert_snapshot!("soc", dopt::cli::canon_summary(&l));
+    insta::assert_snapshot!("soc", dopt::internals::cli::canon_summary(&l));
 }
 
 /// Maximum entropy with a parametric moment: `entr` of x[3] is 3 hypograph variables
@@ -87,7 +87,7 @@ fn exponential_cones() {
     assert_eq!(cp.cones[0], Cone::Exp);
     assert_eq!(*cp.cones.last().unwrap(), Cone::Zero(2));
     assert_eq!((cp.a.nnz(), block_nnz(cp, "A"), block_nnz(cp, "b"), block_nnz(cp, "q")), (12, 12, 5, 3));
-    insta::assert_snapshot!("exp", dopt::cli::canon_summary(&l));
+    insta::assert_snapshot!("exp", dopt::internals::cli::canon_summary(&l));
 }
 
 /// geo_mean of 5 entries: a chain of 4 power cones with α = 1/5, 1/4, 1/3, 1/2, the
@@ -109,7 +109,7 @@ fn power_cones() {
         cp.cones.iter().filter_map(|c| if let Cone::Pow(a) = c { Some(*a) } else { None }).collect();
     let want = [1.0 / 5.0, 1.0 / 4.0, 1.0 / 3.0, 1.0 / 2.0, 1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0];
     assert_eq!(alphas, want);
-    insta::assert_snapshot!("pow", dopt::cli::canon_summary(&l));
+    insta::assert_snapshot!("pow", dopt::internals::cli::canon_summary(&l));
 }
 
 /// A small SDP: X[3, 3] psd is its upper triangle (6 columns, no symmetry rows) with
@@ -128,7 +128,7 @@ fn psd_cones() {
     assert_eq!((cp.n, cp.m, cp.a.nnz()), (7, 13, 18));
     assert_eq!(count(cp, |c| *c == Cone::Psd(3)), 2);
     assert_eq!(count(cp, |c| matches!(c, Cone::Soc(_))), 0);
-    insta::assert_snapshot!("psd", dopt::cli::canon_summary(&l));
+    insta::assert_snapshot!("psd", dopt::internals::cli::canon_summary(&l));
 }
 
 /// The quadratic objective path: `quad_form(x, Q)` with a `psd` parameter Q puts its
@@ -151,13 +151,13 @@ fn quadratic_objective_goes_into_p() {
     assert_eq!((cp.n, cp.m), (4, 1));
     assert_eq!(cp.cones, vec![Cone::Zero(1)]);
     assert_eq!((cp.p.nnz(), block_nnz(cp, "P"), block_nnz(cp, "q")), (7, 12, 3));
-    insta::assert_snapshot!("quadratic", dopt::cli::canon_summary(&l));
+    insta::assert_snapshot!("quadratic", dopt::internals::cli::canon_summary(&l));
     // The values: ½ vᵀPv = xᵀ(Q + 2I + K)x + s², so P = 2(Q + 2I + K) ⊕ 2.
     let qm = [3.0, 1.0, -0.5, 1.0, 2.0, 0.25, -0.5, 0.25, 1.5];
     let k = [2.0, 1.0, 0.0, 1.0, 2.0, 1.0, 0.0, 1.0, 2.0];
     let mut theta = qm.to_vec();
     theta.extend([0.1, -0.2, 0.3]);
-    let d = dopt::solve::data(cp, &theta);
+    let d = dopt::internals::solve::data(cp, &theta);
     let mut dense = [[0.0; 4]; 4];
     for (j, w) in cp.p.colptr.windows(2).enumerate() {
         for idx in w[0]..w[1] {
@@ -190,7 +190,7 @@ fn mpc_example() {
     assert_eq!((cp.n, cp.m), (54, 64));
     assert_eq!(cp.cones, vec![Cone::Zero(44), Cone::Nonneg(20)]);
     assert_eq!((cp.p.nnz(), block_nnz(cp, "P")), (32, 32));
-    insta::assert_snapshot!("mpc", dopt::cli::canon_summary(&l));
+    insta::assert_snapshot!("mpc", dopt::internals::cli::canon_summary(&l));
 }
 
 /// Solve `text` with no parameters at tight tolerances.
@@ -272,7 +272,7 @@ fn dense_parameter_matrix_map_is_one_entry_per_coefficient() {
     let text =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/dense_qp.dopt")).unwrap();
     let src = SourceFile::new("dense_qp.dopt", text);
-    let dims = dopt::cli::parse_dims(&["n=30".to_string()]).unwrap();
+    let dims = dopt::internals::cli::parse_dims(&["n=30".to_string()]).unwrap();
     let c = frontend::analyze(&src, &dims).unwrap_or_else(|f| panic!("{}", f.render()));
     let l = Layer::new(c.program, &c.analysis).unwrap();
     let (n, cp) = (30, &l.cone);

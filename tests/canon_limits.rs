@@ -3,11 +3,11 @@
 //! `check` accepts exactly what `canon` accepts, and the work grows linearly with
 //! the problem (counted in terms, nodes, rows and nonzeros, not in seconds).
 
-use dopt::canon::{self, CanonError, Stats};
-use dopt::frontend::{self, Checked};
-use dopt::ir::cone::ConeProgram;
-use dopt::sema::Dims;
-use dopt::source::SourceFile;
+use dopt::internals::canon::{self, CanonError, Stats};
+use dopt::internals::frontend::{self, Checked};
+use dopt::internals::ir::cone::ConeProgram;
+use dopt::internals::sema::Dims;
+use dopt::internals::source::SourceFile;
 
 fn analyze(text: &str) -> (SourceFile, Checked) {
     let src = SourceFile::new("case.dopt", text.to_string());
@@ -173,7 +173,7 @@ fn run(args: &[&str]) -> (i32, String) {
     let mut argv = vec!["dopt".to_string()];
     argv.extend(args.iter().map(|s| s.to_string()));
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = dopt::cli::run(&argv, &mut out, &mut err);
+    let code = dopt::internals::cli::run(&argv, &mut out, &mut err);
     (code, String::from_utf8_lossy(&err).into_owned())
 }
 

@@ -10,7 +10,7 @@
 //! snapshots the rendered diagnostics and must fail with the expected kind, with a
 //! location for every error.
 
-use dopt::frontend;
+use dopt::internals::frontend;
 use std::path::Path;
 
 struct Header {
@@ -45,16 +45,16 @@ fn case_corpus() {
         let text = std::fs::read_to_string(&path).unwrap();
         let h = header(&text);
         assert!(!h.expect.is_empty(), "{stem}: no `# expect:` header");
-        let dims = dopt::cli::parse_dims(&h.dims).unwrap();
-        let src = dopt::source::SourceFile::new(format!("tests/cases/{stem}.dopt"), text.clone());
+        let dims = dopt::internals::cli::parse_dims(&h.dims).unwrap();
+        let src = dopt::internals::source::SourceFile::new(format!("tests/cases/{stem}.dopt"), text.clone());
         let dcp_case = matches!(h.expect.as_str(), "dcp" | "not-dcp" | "not-dpp");
         if h.expect == "dcp" {
             match frontend::analyze(&src, &dims) {
                 Ok(c) => {
                     let shown = format!(
                         "{}{}",
-                        dopt::cli::summary(&src.name, &c.program),
-                        dopt::cli::curvature_summary(&c, &src)
+                        dopt::internals::cli::summary(&src.name, &c.program),
+                        dopt::internals::cli::curvature_summary(&c, &src)
                     );
                     insta::assert_snapshot!(format!("dcp__{stem}"), shown);
                 }
@@ -69,8 +69,11 @@ fn case_corpus() {
         };
         match (h.expect.as_str(), result) {
             ("ok", Ok(p)) => {
-                let shown =
-                    format!("{}\n{}", dopt::cli::summary(&src.name, &p), dopt::sema::listing::program(&p));
+                let shown = format!(
+                    "{}\n{}",
+                    dopt::internals::cli::summary(&src.name, &p),
+                    dopt::internals::sema::listing::program(&p)
+                );
                 insta::assert_snapshot!(format!("ok__{stem}"), shown);
             }
             ("ok", Err(f)) => panic!("{stem}: expected ok, got\n{}", f.render()),

@@ -1,4 +1,4 @@
-//! Cone-level tests of `dopt::diff::cones` (differentiation notes §7.1): for every cone
+//! Cone-level tests of `dopt::internals::diff::cones` (differentiation notes §7.1): for every cone
 //! and its dual, on seeded random points in each region (interior, polar, projection onto
 //! the boundary, and the special pieces of the exponential and power cones):
 //!
@@ -17,11 +17,11 @@
 //! KKT and Ali–Wong–Kolter formulas for the exponential/power Jacobians, the PSD svec
 //! order and eigen-structure), and the CHKS-smoothed versions.
 
-use dopt::diff::cones::{
+use dopt::internals::diff::cones::{
     jacobian, jacobian_dual, project, project_dual, project_dual_smoothed, smat, spectral_dual,
     spectral_dual_smoothed, svec,
 };
-use dopt::ir::cone::Cone;
+use dopt::internals::ir::cone::Cone;
 use faer::linalg::solvers::DenseSolveCore;
 use faer::{Mat, Side};
 use std::f64::consts::{E, SQRT_2};

@@ -2,10 +2,10 @@
 //! sign, shape, DCP and DPP of ~130 expressions (parameters count as constants for
 //! curvature and sign, as in cvxpy).
 
-use dopt::dcp::analyze::{Mode, analyze};
-use dopt::frontend;
-use dopt::sema::Dims;
-use dopt::source::SourceFile;
+use dopt::internals::dcp::analyze::{Mode, analyze};
+use dopt::internals::frontend;
+use dopt::internals::sema::Dims;
+use dopt::internals::source::SourceFile;
 use std::collections::HashSet;
 
 fn field<'a>(v: &'a str, key: &str) -> &'a str {

@@ -4,9 +4,9 @@
 //! DCP-but-not-DPP problems get E06xx codes, and the dcp passes survive a 12,000-`let`
 //! chain on an ordinary 8 MB thread.
 
-use dopt::diag::codes::Kind;
-use dopt::frontend;
-use dopt::source::SourceFile;
+use dopt::internals::diag::codes::Kind;
+use dopt::internals::frontend;
+use dopt::internals::source::SourceFile;
 use dopt::{Array, Dims, Layer, Values};
 
 /// P = diag(2, 4) (a `psd` parameter), b = (1, 2).
@@ -37,8 +37,12 @@ fn verdicts(body: &str) -> (Result<(), Vec<String>>, Option<Layer>) {
             // Canonicalization must refuse what check refuses (the rule is shared).
             let program = frontend::check(&src, &Dims::new()).unwrap();
             let none = std::collections::HashSet::new();
-            let facts = dopt::dcp::analyze::analyze(&program, dopt::dcp::analyze::Mode::Dcp, &none);
-            let canon = dopt::canon::canonicalize(&program, &facts);
+            let facts = dopt::internals::dcp::analyze::analyze(
+                &program,
+                dopt::internals::dcp::analyze::Mode::Dcp,
+                &none,
+            );
+            let canon = dopt::internals::canon::canonicalize(&program, &facts);
             assert!(canon.is_err(), "`{body}`: check refuses but canon accepts");
             (Err(f.diagnostics.iter().map(|d| d.code.id.to_string()).collect()), None)
         }
@@ -128,7 +132,7 @@ fn a_12000_let_chain_passes_the_dcp_check_on_an_8_mb_stack() {
     let program = frontend::check(&src, &Dims::new()).unwrap_or_else(|f| panic!("{}", f.render()));
     let verdict = std::thread::Builder::new()
         .stack_size(8 << 20)
-        .spawn(move || dopt::dcp::check::check(&program, &src).map(|_| ()))
+        .spawn(move || dopt::internals::dcp::check::check(&program, &src).map(|_| ()))
         .unwrap()
         .join()
         .expect("no stack overflow");
@@ -151,7 +155,7 @@ fn structurally_equal_doubling_chains_are_compared_in_linear_time() {
     text.push_str("minimize trace(X)\nsubject to\n    a60 + b60.T >> 0\n    a60 - b60.T >> 0\n");
     let src = SourceFile::new("double.dopt", text);
     let program = frontend::check(&src, &Dims::new()).unwrap();
-    let d = dopt::dcp::check::check(&program, &src).unwrap_err();
+    let d = dopt::internals::dcp::check::check(&program, &src).unwrap_err();
     // The sum is symmetric; the difference is not known to be (E0507 on its second line only).
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].code.id, "E0507");

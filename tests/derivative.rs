@@ -7,10 +7,10 @@
 
 #![allow(clippy::needless_range_loop)] // index arithmetic over CSC patterns
 
-use dopt::diff::cones;
-use dopt::diff::derivative::{Kkt, KktSymbolic};
-use dopt::ir::cone::{Cone, ConeProgram, Pattern};
-use dopt::solve::Data;
+use dopt::internals::diff::cones;
+use dopt::internals::diff::derivative::{Kkt, KktSymbolic};
+use dopt::internals::ir::cone::{Cone, ConeProgram, Pattern};
+use dopt::internals::solve::Data;
 use std::f64::consts::SQRT_2;
 
 fn rnd(state: &mut u64) -> f64 {

@@ -27,15 +27,15 @@
 //!
 //! Run with `--nocapture` for the worst error per case and per cone family.
 
-use dopt::frontend;
-use dopt::ir::cone::Cone;
-use dopt::ir::hir::Array;
-use dopt::ir::shape::Shape;
-use dopt::layer::{Layer, Output};
-use dopt::sema::Dims;
-use dopt::solve::Settings;
-use dopt::source::SourceFile;
-use dopt::values::Values;
+use dopt::internals::frontend;
+use dopt::internals::ir::cone::Cone;
+use dopt::internals::ir::hir::Array;
+use dopt::internals::ir::shape::Shape;
+use dopt::internals::layer::{Layer, Output};
+use dopt::internals::sema::Dims;
+use dopt::internals::solve::Settings;
+use dopt::internals::source::SourceFile;
+use dopt::internals::values::Values;
 use std::collections::BTreeMap;
 
 // ---------------------------------------------------------------------------------
@@ -872,6 +872,7 @@ fn every_atom_is_covered() {
         text.match_indices(&format!("{name}("))
             .any(|(at, _)| !text[..at].ends_with(|ch: char| ch.is_ascii_alphanumeric() || ch == '_'))
     };
-    let missing: Vec<&str> = dopt::atoms::ATOMS.iter().map(|a| a.name()).filter(|n| !called(n)).collect();
+    let missing: Vec<&str> =
+        dopt::internals::atoms::ATOMS.iter().map(|a| a.name()).filter(|n| !called(n)).collect();
     assert!(missing.is_empty(), "atoms without an FD case: {missing:?}");
 }

@@ -3,9 +3,9 @@
 //!
 //! The suite runs a short version; set `DOPT_FUZZ_CASES=100000` for a long run.
 
-use dopt::frontend;
-use dopt::sema::Dims;
-use dopt::source::SourceFile;
+use dopt::internals::frontend;
+use dopt::internals::sema::Dims;
+use dopt::internals::source::SourceFile;
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -123,7 +123,7 @@ fn run(text: String) {
             let _ = f.render();
         }
         Ok(c) => {
-            if let Err(d) = dopt::layer::Layer::new(c.program, &c.analysis) {
+            if let Err(d) = dopt::internals::layer::Layer::new(c.program, &c.analysis) {
                 let _ = d.render(Some(&src));
             }
         }

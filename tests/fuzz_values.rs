@@ -4,7 +4,7 @@
 
 mod common;
 
-use dopt::ir::hir::Array;
+use dopt::internals::ir::hir::Array;
 use dopt::{Settings, Values};
 use proptest::prelude::*;
 

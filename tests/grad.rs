@@ -3,11 +3,11 @@
 
 mod common;
 use common::{reference_json as json, reference_layer as layer, reference_names as names, values};
-use dopt::frontend;
-use dopt::layer::{DiffOptions, Layer};
-use dopt::sema::Dims;
-use dopt::solve::Settings;
-use dopt::values::Values;
+use dopt::internals::frontend;
+use dopt::internals::layer::{DiffOptions, Layer};
+use dopt::internals::sema::Dims;
+use dopt::internals::solve::Settings;
+use dopt::internals::values::Values;
 
 fn rel_err(got: &[f64], want: &[f64]) -> f64 {
     let scale = want.iter().fold(1e-12f64, |m, v| m.max(v.abs()));
@@ -157,7 +157,7 @@ fn forward_and_reverse_mode_are_adjoint() {
 }
 
 fn layer_from(text: &str) -> Layer {
-    let src = dopt::source::SourceFile::new("t.dopt", text);
+    let src = dopt::internals::source::SourceFile::new("t.dopt", text);
     let c = frontend::analyze(&src, &Dims::new()).unwrap_or_else(|f| panic!("{}", f.render()));
     Layer::new(c.program, &c.analysis).unwrap()
 }
@@ -165,7 +165,10 @@ fn layer_from(text: &str) -> Layer {
 fn vec_values(list: &[(&str, &[f64])]) -> Values {
     list.iter()
         .map(|(k, v)| {
-            let a = dopt::ir::hir::Array { shape: dopt::ir::shape::Shape::vector(v.len()), data: v.to_vec() };
+            let a = dopt::internals::ir::hir::Array {
+                shape: dopt::internals::ir::shape::Shape::vector(v.len()),
+                data: v.to_vec(),
+            };
             (k.to_string(), a)
         })
         .collect()
@@ -202,7 +205,7 @@ fn a_redundant_constraint_leaves_the_gradient_unchanged() {
     ];
     let p: Values = vec_values(&[("x", &[0.8, 0.1, 0.5, -0.3])])
         .into_iter()
-        .chain([("s".to_string(), dopt::ir::hir::Array::scalar(1.0))])
+        .chain([("s".to_string(), dopt::internals::ir::hir::Array::scalar(1.0))])
         .collect();
     let w = vec_values(&[("y", &[1.0, -2.0, 0.5, 3.0])]);
     for (tail, flagged) in cases {
@@ -227,10 +230,10 @@ fn a_redundant_constraint_leaves_the_gradient_unchanged() {
 #[test]
 fn backward_through_a_failed_solve_is_refused() {
     let l = layer_from("parameter a\nvariable x\nminimize x\nsubject to\n    x >= a\n    x <= a - 1\n");
-    let p: Values = [("a".to_string(), dopt::ir::hir::Array::scalar(1.0))].into_iter().collect();
+    let p: Values = [("a".to_string(), dopt::internals::ir::hir::Array::scalar(1.0))].into_iter().collect();
     let out = l.forward_with(&p, &Settings::default()).unwrap();
-    assert_eq!(out.status, dopt::solve::Status::Infeasible);
-    let w: Values = [("x".to_string(), dopt::ir::hir::Array::scalar(1.0))].into_iter().collect();
+    assert_eq!(out.status, dopt::internals::solve::Status::Infeasible);
+    let w: Values = [("x".to_string(), dopt::internals::ir::hir::Array::scalar(1.0))].into_iter().collect();
     let e = l.backward(&out, &w).unwrap_err();
     assert!(e[0].message.contains("status `infeasible`"), "{}", e[0].message);
     assert!(l.jvp(&out, &p).is_err());
@@ -271,8 +274,8 @@ fn an_lp_at_a_vertex_has_exact_gradients_even_when_the_vertex_is_degenerate() {
     for text in [plain, degenerate] {
         let l = layer_from(text);
         let p: Values = [
-            ("c".to_string(), dopt::ir::hir::Array::vector(&[1.0, -2.0])),
-            ("u".to_string(), dopt::ir::hir::Array::scalar(1.5)),
+            ("c".to_string(), dopt::internals::ir::hir::Array::vector(&[1.0, -2.0])),
+            ("u".to_string(), dopt::internals::ir::hir::Array::scalar(1.5)),
         ]
         .into_iter()
         .collect();
@@ -300,7 +303,7 @@ fn a_non_unique_lp_solution_is_reported_singular() {
     let l = layer_from(
         "parameter c nonneg\nvariable x[2]\nminimize sum(x)\nsubject to\n    x >= 0\n    sum(x) >= c\n",
     );
-    let p: Values = [("c".to_string(), dopt::ir::hir::Array::scalar(2.0))].into_iter().collect();
+    let p: Values = [("c".to_string(), dopt::internals::ir::hir::Array::scalar(2.0))].into_iter().collect();
     let out = l.forward_with(&p, &Settings::tight()).unwrap();
     assert!(out.status.is_optimal());
     let xs = &out.variables["x"].data;
@@ -324,11 +327,12 @@ fn a_psd_projection_at_a_zero_eigenvalue_is_flagged_degenerate() {
             let q = [[c, -sn], [sn, c]];
             2.0 * q[i][0] * q[j][0] + second * q[i][1] * q[j][1]
         };
-        let cm = dopt::ir::hir::Array::matrix(2, 2, &[m(0, 0), m(0, 1), m(1, 0), m(1, 1)]).unwrap();
+        let cm =
+            dopt::internals::ir::hir::Array::matrix(2, 2, &[m(0, 0), m(0, 1), m(1, 0), m(1, 1)]).unwrap();
         let p: Values = [("C".to_string(), cm)].into_iter().collect();
         let out = l.forward_with(&p, &Settings::tight()).unwrap();
         assert!(out.status.is_optimal());
-        let w = dopt::ir::hir::Array::matrix(2, 2, &[1.0, 0.5, 0.5, -1.0]).unwrap();
+        let w = dopt::internals::ir::hir::Array::matrix(2, 2, &[1.0, 0.5, 0.5, -1.0]).unwrap();
         let g = l.backward(&out, &[("X".to_string(), w)].into_iter().collect()).unwrap();
         assert!(g.params["C"].data.iter().all(|v| v.is_finite()));
         assert_eq!(g.degenerate, flagged, "eigenvalues (2, {second})");

@@ -3,7 +3,7 @@
 //! boundary function) forces the panic; one test in its own binary, since the
 //! variable is process-wide.
 
-use dopt::frontend::FORCE_PANIC_ENV;
+use dopt::internals::frontend::FORCE_PANIC_ENV;
 use dopt::{Array, BatchPolicy, Dims, Layer, Problem, Values};
 
 fn force(what: &str) {
@@ -42,7 +42,7 @@ fn every_boundary_turns_a_panic_into_an_error() {
     force("Layer::from_bytes");
     assert_internal("Layer::from_bytes", Layer::from_bytes(&bytes));
     force("values_from_json");
-    let e = dopt::values::values_from_json(r#"{"x": 1}"#).unwrap_err();
+    let e = dopt::internals::values::values_from_json(r#"{"x": 1}"#).unwrap_err();
     assert!(
         e.contains("internal error in `values_from_json`") && e.contains("please report this bug"),
         "{e}"

@@ -80,7 +80,7 @@ fn damaged_layer_files_are_refused_with_a_reason() {
 /// Re-seal a modified payload with a valid checksum: what a careless tool might write.
 fn reseal(mut bytes: Vec<u8>) -> Vec<u8> {
     let end = bytes.len() - 8;
-    let sum = dopt::layer::checksum(&bytes[20..end]);
+    let sum = dopt::internals::layer::checksum(&bytes[20..end]);
     bytes[end..].copy_from_slice(&sum.to_le_bytes());
     bytes
 }
@@ -237,7 +237,7 @@ fn an_output_of_another_layer_is_refused() {
 fn arrays_whose_data_do_not_fill_their_shape_are_refused() {
     // `Array`'s fields are public: a hand-built one can be inconsistent.
     let l = sparsemax(3);
-    let bad = Array { shape: dopt::ir::shape::Shape::vector(3), data: vec![0.1, 0.2] };
+    let bad = Array { shape: dopt::internals::ir::shape::Shape::vector(3), data: vec![0.1, 0.2] };
     let p = Values::from([("x".to_string(), bad.clone())]);
     let e = l.forward(&p).unwrap_err();
     assert!(e[0].message.contains("shape [3] but 2 entries"), "{}", e[0].message);

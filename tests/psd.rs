@@ -95,9 +95,9 @@ fn psd_variable_is_its_upper_triangle() {
     let cp = &maxcut(8, Settings::default()).cone;
     assert_eq!((cp.n, cp.m, cp.a.nnz()), (36, 44, 44));
     let theta = vec![0.0; cp.nparams];
-    let d = dopt::solve::data(cp, &theta);
+    let d = dopt::internals::solve::data(cp, &theta);
     // The PSD block comes first: column k has −weight_k in row k.
-    for (k, w) in dopt::ir::svec::weights(8).into_iter().enumerate() {
+    for (k, w) in dopt::internals::ir::svec::weights(8).into_iter().enumerate() {
         let (lo, hi) = (cp.a.colptr[k], cp.a.colptr[k + 1]);
         let at = (lo..hi).find(|&e| cp.a.rowval[e] == k).unwrap();
         assert_eq!(d.a[at], -w);
@@ -140,7 +140,7 @@ fn layer_file_keeps_the_triangle_layout() {
     assert!((y[1] - (4.0 * PI / 5.0).cos()).abs() <= 1e-6, "{}", y[1]);
     // A triangle layout that claims a 6×6 matrix for the 5×5 X: refused (E0902).
     let mut bad = layer.clone();
-    bad.cone.var_layout[0] = dopt::ir::cone::RowLayout::Triangle(6);
+    bad.cone.var_layout[0] = dopt::internals::ir::cone::RowLayout::Triangle(6);
     let err = Layer::from_bytes(&bad.to_bytes()).unwrap_err();
     assert!(err.render().contains("variable columns do not match the variables"), "{}", err.render());
 }

@@ -2,8 +2,8 @@
 //! passes the front end and the DCP/DPP analysis; every invalid file is rejected with the expected kind at the
 //! line its header names.
 
-use dopt::frontend;
-use dopt::sema::Dims;
+use dopt::internals::frontend;
+use dopt::internals::sema::Dims;
 use std::path::{Path, PathBuf};
 
 fn files(sub: &str) -> Vec<PathBuf> {
@@ -53,7 +53,7 @@ fn invalid_files_are_rejected_with_their_kind_at_their_line() {
         let text = std::fs::read_to_string(&path).unwrap();
         let kind = text.lines().next().unwrap().strip_prefix("# expect: ").unwrap().trim().to_string();
         let name = format!("invalid/{}", path.file_name().unwrap().to_str().unwrap());
-        let src = dopt::source::SourceFile::new(name, text.clone());
+        let src = dopt::internals::source::SourceFile::new(name, text.clone());
         let f = frontend::analyze(&src, &Dims::new())
             .err()
             .unwrap_or_else(|| panic!("{} was accepted", path.display()));

@@ -2,23 +2,23 @@
 //! files check in linear work, deep `let` chains need no deep stack, and the messages
 //! for out-of-range dims and Python habits are located and say what to write.
 
-use dopt::diag::{Diagnostic, codes};
-use dopt::ir::hir;
-use dopt::sema::{self, Dims};
-use dopt::source::{SourceFile, Span};
+use dopt::internals::diag::{Diagnostic, codes};
+use dopt::internals::ir::hir;
+use dopt::internals::sema::{self, Dims};
+use dopt::internals::source::{SourceFile, Span};
 
 /// Parse and check on the calling thread (no big-stack thread), so that a test run
 /// on a small stack shows the checker does not recurse per statement.
 fn check(text: &str, dims: &Dims) -> Result<hir::Program, Vec<Diagnostic>> {
     let src = SourceFile::new("t.dopt", text);
-    let ast = dopt::syntax::parse(&src).map_err(|d| vec![d])?;
+    let ast = dopt::internals::syntax::parse(&src).map_err(|d| vec![d])?;
     sema::check(&ast, dims)
 }
 
 fn check_ok(text: &str) -> hir::Program {
     match check(text, &Dims::new()) {
         Ok(p) => p,
-        Err(d) => panic!("{}", dopt::diag::render_all(&d, Some(&SourceFile::new("t.dopt", text)))),
+        Err(d) => panic!("{}", dopt::internals::diag::render_all(&d, Some(&SourceFile::new("t.dopt", text)))),
     }
 }
 
@@ -112,13 +112,13 @@ fn a_huge_dim_is_out_of_range_not_a_non_integer() {
     let d = check("variable x[99999999999999999999]\n", &Dims::new()).unwrap_err();
     assert_eq!(d[0].message, "the integer 100000000000000000000 is out of range");
 
-    let e = dopt::cli::parse_dims(&["n=99999999999999999999".to_string()]).unwrap_err();
+    let e = dopt::internals::cli::parse_dims(&["n=99999999999999999999".to_string()]).unwrap_err();
     assert_eq!(
         e,
         "error[E0701]: --dim n=99999999999999999999: `99999999999999999999` is out of range: \
          a dim must be between 1 and 2147483648"
     );
-    let e = dopt::cli::parse_dims(&["n=ten".to_string()]).unwrap_err();
+    let e = dopt::internals::cli::parse_dims(&["n=ten".to_string()]).unwrap_err();
     assert!(e.ends_with("`ten` is not an integer"), "{e}");
 }
 
@@ -237,8 +237,8 @@ fn the_check_summary_lists_each_constraint_statement_once() {
     let text = "dim n = 4\nvariable x[n]\nminimize sum(x)\nsubject to\nx[0] >= 1\n\
                 for i in 0..n - 1: x[i] <= x[i + 1]\n0 <= x <= 5\nlast: x[3] <= 9\n";
     let src = SourceFile::new("s.dopt", text);
-    let c = dopt::frontend::analyze(&src, &Dims::new()).unwrap();
-    let s = dopt::cli::curvature_summary(&c, &src);
+    let c = dopt::internals::frontend::analyze(&src, &Dims::new()).unwrap();
+    let s = dopt::internals::cli::curvature_summary(&c, &src);
     assert_eq!(
         s,
         "curvature: minimize affine\n  line 5: affine >= constant\n  \

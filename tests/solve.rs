@@ -3,11 +3,11 @@
 
 mod common;
 use common::{reference_layer as layer, values};
-use dopt::frontend;
-use dopt::layer::Layer;
-use dopt::sema::Dims;
-use dopt::solve::{Settings, Status};
-use dopt::values::Values;
+use dopt::internals::frontend;
+use dopt::internals::layer::Layer;
+use dopt::internals::sema::Dims;
+use dopt::internals::solve::{Settings, Status};
+use dopt::internals::values::Values;
 use serde_json::Value;
 
 /// Relative error in the max norm, with a floor of 1 on the scale.
@@ -86,7 +86,7 @@ fn infeasible_and_unbounded_are_statuses() {
         ("variable x\nminimize x\n", Status::Unbounded),
     ];
     for (text, want) in cases {
-        let src = dopt::source::SourceFile::new("t.dopt", text);
+        let src = dopt::internals::source::SourceFile::new("t.dopt", text);
         let c = frontend::analyze(&src, &Dims::new()).unwrap();
         let l = Layer::new(c.program, &c.analysis).unwrap();
         let out = l.forward_with(&Values::new(), &Settings::default()).unwrap();
@@ -98,7 +98,7 @@ fn infeasible_and_unbounded_are_statuses() {
 fn bad_parameter_values_are_input_errors() {
     let l = layer("nearest_correlation");
     let good = r#"{"C": [[1, 0.5, 0], [0.5, 1, 0.2], [0, 0.2, 1]]}"#;
-    let v = dopt::values::values_from_json(good).unwrap();
+    let v = dopt::internals::values::values_from_json(good).unwrap();
     assert!(l.forward_with(&v, &Settings::default()).is_ok());
     for (text, needle) in [
         (r#"{}"#, "no value for parameter `C`"),
@@ -106,7 +106,7 @@ fn bad_parameter_values_are_input_errors() {
         (r#"{"C": [[1, 2, 0], [0, 1, 0], [0, 0, 1]]}"#, "not symmetric"),
         (r#"{"C": [[1, 0, 0], [0, 1, 0], [0, 0, 1]], "D": 1}"#, "`D` is not a parameter"),
     ] {
-        let v = dopt::values::values_from_json(text).unwrap();
+        let v = dopt::internals::values::values_from_json(text).unwrap();
         let errs = l.forward_with(&v, &Settings::default()).unwrap_err();
         assert!(
             errs.iter().any(|d| d.message.contains(needle)),
@@ -115,7 +115,7 @@ fn bad_parameter_values_are_input_errors() {
         );
     }
     let l = layer("l2ball_projection");
-    let v = dopt::values::values_from_json(r#"{"x": [1, 2, 3, 4], "r": -1}"#).unwrap();
+    let v = dopt::internals::values::values_from_json(r#"{"x": [1, 2, 3, 4], "r": -1}"#).unwrap();
     let errs = l.forward_with(&v, &Settings::default()).unwrap_err();
     assert!(errs[0].message.contains("declared `nonneg`, but entry 0 is -1"), "{}", errs[0].message);
 }

@@ -4,13 +4,13 @@
 
 mod common;
 use common::max_abs_diff;
-use dopt::frontend;
-use dopt::ir::hir::Array;
-use dopt::ir::shape::Shape;
-use dopt::layer::{Layer, Output};
-use dopt::sema::Dims;
-use dopt::solve::Settings;
-use dopt::values::Values;
+use dopt::internals::frontend;
+use dopt::internals::ir::hir::Array;
+use dopt::internals::ir::shape::Shape;
+use dopt::internals::layer::{Layer, Output};
+use dopt::internals::sema::Dims;
+use dopt::internals::solve::Settings;
+use dopt::internals::values::Values;
 
 fn layer(name: &str, dims: &[(&str, i64)]) -> Layer {
     let src = frontend::read_source(&format!("std:{name}")).unwrap();
@@ -242,7 +242,7 @@ fn every_stdlib_file_is_embedded() {
         .map(|e| e.unwrap().path().file_stem().unwrap().to_str().unwrap().to_string())
         .collect();
     files.sort();
-    let mut names: Vec<String> = dopt::stdlib::names().iter().map(|s| s.to_string()).collect();
+    let mut names: Vec<String> = dopt::internals::stdlib::names().iter().map(|s| s.to_string()).collect();
     names.sort();
     assert_eq!(files, names);
 }

@@ -323,7 +323,7 @@ pub fn require_square(name: &str, args: &[Shape], i: usize) -> Result<usize, Sha
     }
 }
 
-/// Require a symmetric value (to the relative tolerance of [`linalg::is_symmetric`]) for
+/// Require a symmetric value (to the relative tolerance of [`crate::linalg::is_symmetric`]) for
 /// an atom defined on symmetric matrices only: a non-symmetric constant is outside
 /// its domain (the conic form of a non-constant one adds `X = Xᵀ`).
 pub fn require_symmetric(name: &str, x: &Array) -> Result<(), String> {

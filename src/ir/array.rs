@@ -52,7 +52,7 @@ impl Array {
     ///
     /// ```
     /// use dopt::Array;
-    /// use dopt::ir::shape::Shape;
+    /// use dopt::Shape;
     ///
     /// let z = Array::filled(Shape::matrix(2, 2), 0.5);
     /// assert_eq!(z.data, vec![0.5; 4]);

@@ -44,7 +44,7 @@ impl Layer {
     ///
     /// # Errors
     /// Unknown or missing parameters, wrong shapes, non-finite entries and values that
-    /// break a declared attribute (`nonneg`, `psd`, … within [`ATTR_RTOL`]) are errors
+    /// break a declared attribute (`nonneg`, `psd`, … within [`ATTR_RTOL`](super::ATTR_RTOL)) are errors
     /// (E0702) naming the parameter; so is a solver that cannot be set up (E0802). A
     /// solve that does not reach optimality is not an error: it is an `Output` with
     /// that [`Status`].

@@ -2,10 +2,10 @@
 //! and the shared reference problems.
 #![allow(dead_code)] // each test file uses its own subset
 
-use dopt::frontend;
-use dopt::layer::Layer;
-use dopt::sema::Dims;
-use dopt::values::{Values, array_from_json};
+use dopt::internals::frontend;
+use dopt::internals::layer::Layer;
+use dopt::internals::sema::Dims;
+use dopt::internals::values::{Values, array_from_json};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
