@@ -312,6 +312,34 @@ fn module_graph_has_the_pipeline_edges() {
     }
 }
 
+/// The table of ARCHITECTURE.md's "Modules and what they use" section, as a graph.
+fn documented_graph() -> Graph {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ARCHITECTURE.md")).unwrap();
+    let start = text.find("| module | uses |").expect("the module table in ARCHITECTURE.md");
+    let mut graph = Graph::new();
+    for row in text[start..].lines().skip(2).take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        let uses: BTreeSet<String> =
+            cells[1].split(',').map(|u| u.trim().to_string()).filter(|u| !u.is_empty() && u != "—").collect();
+        for m in cells[0].split(',') {
+            graph.insert(m.trim().trim_matches('`').to_string(), uses.clone());
+        }
+    }
+    graph
+}
+
+/// ARCHITECTURE.md shows the graph as it is: a new dependency updates the table.
+#[test]
+fn architecture_shows_the_module_graph() {
+    let (actual, documented) = (module_graph(), documented_graph());
+    assert_eq!(
+        render(&documented),
+        render(&actual),
+        "update the table in ARCHITECTURE.md (left: the table, right: the code)"
+    );
+}
+
 #[test]
 fn paths_are_read_from_code_not_comments_or_strings() {
     let src = "use crate::{a::X, b, c::{D, E}};\n\
