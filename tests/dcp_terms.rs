@@ -161,3 +161,45 @@ fn structurally_equal_doubling_chains_are_compared_in_linear_time() {
     assert_eq!(d[0].code.id, "E0507");
     assert!(d[0].message.contains("`a60 - b60.T`"), "{}", d[0].message);
 }
+
+/// `quad_over_lin(e, y)` with a constant y > 0 is ‖e‖²/y and goes into P, as cvxpy's QP
+/// path takes it: minimize quad_over_lin(x − b, 2) + ¼‖x‖² has x = b·(1/2)/(1/2 + 1/4)
+/// = (2/3)·b, value ‖b‖²·(1/2·1/9 + 1/4·4/9)/… computed below. The fuzzers' case, whose
+/// optimum sat at the apex of the rotated cone and ended in Clarabel's numerical_error,
+/// is now optimal at x = 0. A y ≤ 0 keeps the atom's own form (empty domain: infeasible).
+#[test]
+fn quad_over_lin_with_a_constant_denominator_goes_into_p() {
+    let (ok, layer) = verdicts("minimize quad_over_lin(x - b, 2) + 0.25 * sum_squares(x)");
+    assert!(ok.is_ok(), "{ok:?}");
+    let layer = layer.unwrap();
+    let out = layer.forward(&values()).unwrap();
+    // Stationarity: (x − b) + ½x = 0 ⇒ x = (2/3) b.
+    let x = &out.variables["x"].data;
+    assert!((x[0] - 2.0 / 3.0).abs() < 1e-7 && (x[1] - 4.0 / 3.0).abs() < 1e-7, "x = {x:?}");
+    // Value: ‖b/3‖²/2 + ¼‖2b/3‖² = (5/9)/2 + (20/9)/4 = 5/6.
+    assert!((out.objective - 5.0 / 6.0).abs() < 1e-7, "objective {}", out.objective);
+    // The rotated cone is gone: the quadratic sits in P, so no second-order block is left.
+    let src = SourceFile::new(
+        "q.dopt",
+        format!("{DECLS}minimize quad_over_lin(x - b, 2) + 0.25 * sum_squares(x)\n"),
+    );
+    let c = frontend::analyze(&src, &Dims::new()).unwrap();
+    let cones = format!("{:?}", dopt::internals::layer::cone_program(&c.program, &c.analysis).unwrap().cones);
+    assert!(!cones.contains("Soc"), "{cones}");
+
+    let src = SourceFile::new(
+        "apex.dopt",
+        std::fs::read_to_string("tests/data/fuzz-regressions/quad_over_lin_apex.dopt").unwrap(),
+    );
+    let c = frontend::analyze(&src, &Dims::new()).unwrap();
+    let out = Layer::compile(&c.program, &c.analysis, "").unwrap().forward(&Values::new()).unwrap();
+    assert_eq!(out.status, dopt::Status::Optimal);
+    // x1 ≥ 0 meets its bound where the gradient is zero too (no strict complementarity),
+    // so the interior-point iterate approaches 0 like √μ: 1e-4 at the default tolerances.
+    assert!(out.variables.values().all(|v| v.data.iter().all(|e| e.abs() < 1e-3)), "{:?}", out.variables);
+
+    let src = SourceFile::new("neg.dopt", "variable x\nminimize quad_over_lin(x, -1)\n".to_string());
+    let c = frontend::analyze(&src, &Dims::new()).unwrap();
+    let out = Layer::compile(&c.program, &c.analysis, "").unwrap().forward(&Values::new()).unwrap();
+    assert_ne!(out.status, dopt::Status::Optimal);
+}

@@ -486,11 +486,21 @@ pub fn canonicalize_counted(
         }
         for t in &ot.terms {
             let w = t.weight.map_or_else(|| Affine::constant(&[sign]), |k| weights[k].clone());
-            let part = if t.kind == TermKind::Other {
+            // quad_over_lin(e, y) with a constant y > 0 is ‖e‖²/y: into P with weight w/y,
+            // as cvxpy's QP path does (its SOC form puts a zero optimum at the cone's apex,
+            // where the interior-point method can stall). Otherwise through its atom.
+            let (kind, w) = match t.kind {
+                TermKind::QuadOverLin => match quad_over_lin_denominator(&mut c, t)? {
+                    Some(y) => (TermKind::SumSquares, w.scale(1.0 / y)),
+                    None => (TermKind::Other, w),
+                },
+                k => (k, w),
+            };
+            let part = if kind == TermKind::Other {
                 let e = c.expr(t.node)?;
                 w.bilinear(&e, 1, &[(0, 0, 0, 1.0)]).map_err(|e| c.locate(e.into(), t.node))?
             } else {
-                quadratic_term(&mut c, t, &w).map_err(|e| c.locate(e, t.node))?;
+                quadratic_term(&mut c, t.node, kind, &w).map_err(|e| c.locate(e, t.node))?;
                 Affine::zeros(1)
             };
             c.stats.terms = c.stats.terms.saturating_add(part.len());
@@ -583,9 +593,9 @@ fn use_counts(p: &Program) -> Vec<u32> {
 /// Put a quadratic term of the objective (`sum_squares`, scalar `square`, `quad_form`
 /// with a constant or, by [`TermKind::ParamQuadForm`], a `psd` parameter matrix),
 /// weighted by `w`, into P.
-fn quadratic_term(c: &mut Canon, t: &terms::Term, w: &Affine) -> Result<(), CanonError> {
+fn quadratic_term(c: &mut Canon, node: NodeId, kind: TermKind, w: &Affine) -> Result<(), CanonError> {
     let p = c.prog;
-    let Op::Atom(_, args, _) = &p.node(t.node).op else { return Err("not a quadratic term".into()) };
+    let Op::Atom(_, args, _) = &p.node(node).op else { return Err("not a quadratic term".into()) };
     // The weight is known nonnegative: DCP guarantees it for a convex term of a
     // minimized objective, and the curvature of a quadratic is convex.
     let e = c.expr(args[0])?;
@@ -600,7 +610,7 @@ fn quadratic_term(c: &mut Canon, t: &terms::Term, w: &Affine) -> Result<(), Cano
         }
     };
     let wt: Vec<(u32, f64)> = w.terms().iter().map(|t| (t.param, t.val)).collect();
-    if t.kind == TermKind::SumSquares {
+    if kind == TermKind::SumSquares {
         for &col in &cols {
             for &(param, val) in &wt {
                 c.quad_entry(col, col, param, 2.0 * val);
@@ -627,6 +637,14 @@ fn quadratic_term(c: &mut Canon, t: &terms::Term, w: &Affine) -> Result<(), Cano
         }
     }
     Ok(())
+}
+
+/// The value of the constant denominator y of a [`TermKind::QuadOverLin`] term, when
+/// it is positive (`None` otherwise: the atom's own form then decides the domain).
+fn quad_over_lin_denominator(c: &mut Canon, t: &terms::Term) -> Result<Option<f64>, CanonError> {
+    let Op::Atom(_, args, _) = &c.prog.node(t.node).op else { return Ok(None) };
+    let y = ConeBuilder::constant_values(&c.expr(args[1])?);
+    Ok(y.and_then(|v| (v.len() == 1 && v[0] > 0.0 && v[0].is_finite()).then_some(v[0])))
 }
 
 /// The columns of an expression that is exactly one distinct variable per entry with

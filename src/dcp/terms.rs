@@ -49,6 +49,9 @@ pub enum TermKind {
     /// parameters, a weight free of parameters, in a minimized objective, and the term
     /// used nowhere else. P enters the solver's P directly.
     ParamQuadForm,
+    /// `quad_over_lin(e, y)` with a constant y: when y > 0, its weight / y times ‖e‖²
+    /// goes into P (canon checks the value; otherwise the atom's own form is used).
+    QuadOverLin,
     /// Anything else: canonicalized through its atoms, times its weight.
     Other,
 }
@@ -183,6 +186,9 @@ fn kind(p: &Program, f: &Facts, id: NodeId, weight_params: bool, sense: Sense) -
     match atom.name() {
         "sum_squares" => TermKind::SumSquares,
         "square" if p.node(id).shape.is_scalar() => TermKind::SumSquares,
+        "quad_over_lin" if !f.has_vars[args[1].index()] && !f.has_params[args[1].index()] => {
+            TermKind::QuadOverLin
+        }
         "quad_form" => {
             let (x, m) = (args[0], args[1]);
             if !f.has_vars[m.index()] && !f.has_params[m.index()] {
