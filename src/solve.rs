@@ -225,12 +225,6 @@ fn cones(cp: &ConeProgram) -> Vec<SupportedConeT<f64>> {
         .collect()
 }
 
-/// Solve the cone program at parameter value θ.
-pub fn solve(cp: &ConeProgram, theta: &[f64], settings: &Settings) -> Result<RawSolution, String> {
-    let d = data(cp, theta);
-    solve_data(cp, &d, settings)
-}
-
 /// A Clarabel solver kept between calls: the next call with the same settings
 /// overwrites its data (`update_P/q/A/b`, same sparsity pattern) instead of setting it
 /// up again (ordering, symbolic factorization, allocations).

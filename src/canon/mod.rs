@@ -372,13 +372,8 @@ fn matmul_terms(x: &Affine, sa: Shape, y: &Affine, sb: Shape) -> usize {
     left.iter().zip(&right).fold(0usize, |acc, (u, v)| acc.saturating_add(u.saturating_mul(*v)))
 }
 
-/// The (out, left, right, weight) map of numpy's `@`.
-pub fn matmul_map(a: Shape, b: Shape) -> Vec<(usize, usize, usize, f64)> {
-    matmul_entries(a, b).collect()
-}
-
-/// The entries of [`matmul_map`], one at a time (the map of a dense m×k by k×n
-/// product has m·k·n entries).
+/// The (out, left, right, weight) entries of numpy's `@`, one at a time (the map of
+/// a dense m×k by k×n product has m·k·n entries).
 pub fn matmul_entries(a: Shape, b: Shape) -> impl Iterator<Item = (usize, usize, usize, f64)> {
     let (m, k) = if a.is_vector() { (1, a.dims()[0]) } else { a.rows_cols() };
     let n = if b.is_vector() { 1 } else { b.rows_cols().1 };
