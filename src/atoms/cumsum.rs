@@ -86,17 +86,12 @@ impl Atom for Cumsum {
         }
         let ax = super::axis("cumsum", statics[0].unwrap_or(0.0), shapes[0].ndim()).map_err(|e| e.message)?;
         let (m, n) = shapes[0].rows_cols();
-        let mut map = Vec::new();
-        for i in 0..m {
-            for j in 0..n {
-                if ax == 0 {
-                    map.extend((0..=i).map(|k| (i * n + j, k * n + j, 1.0)));
-                } else {
-                    map.extend((0..=j).map(|l| (i * n + j, i * n + l, 1.0)));
-                }
-            }
-        }
-        Ok(x.linear_map(m * n, &map))
+        // Lanes of the running sums (row-major entries): columns for axis 0, rows for 1.
+        Ok(if ax == 0 {
+            x.running_sums((0..n).map(|j| (0..m).map(move |i| i * n + j)))
+        } else {
+            x.running_sums((0..m).map(|i| (0..n).map(move |j| i * n + j)))
+        })
     }
 }
 

@@ -171,8 +171,18 @@ impl<'a> Canon<'a> {
             // The entries first: the work below allocates in proportion to them.
             self.charge(self.prog.node(id).shape.size(), id)?;
             let outer = std::mem::take(&mut self.handed);
+            // An atom's own intermediate forms stop at what is left of the budget.
+            affine::set_term_limit(self.budget.saturating_sub(self.stats.terms));
             let form = self.build(id).map_err(|e| self.locate(e, id));
             let handed = std::mem::replace(&mut self.handed, outer);
+            if affine::take_over_limit() {
+                self.stats.terms = self.stats.terms.max(self.budget.saturating_add(1));
+                let span = self.prog.node(id).span;
+                return Err(self
+                    .check_budget(span, "building this expression")
+                    .err()
+                    .unwrap_or_else(|| "an expression passed the term limit".into()));
+            }
             let mut form = form?;
             if self.uses.get(id.index()).is_some_and(|&u| u > 1) {
                 form = form.compact(); // shared: compact once, not at each use
@@ -393,6 +403,16 @@ pub fn canonicalize_counted(
     facts: &Facts,
     budget: usize,
 ) -> Result<(ConeProgram, Stats), CanonError> {
+    /// Lifts the per-operation term limit when canonicalization ends, however it ends.
+    struct Unlimited;
+    impl Drop for Unlimited {
+        fn drop(&mut self) {
+            affine::set_term_limit(usize::MAX);
+            affine::take_over_limit();
+        }
+    }
+    let _unlimited = Unlimited;
+    affine::take_over_limit();
     let mut param_entries = Vec::new();
     let mut nparams = 0;
     for d in &p.params {

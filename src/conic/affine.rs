@@ -13,6 +13,39 @@
 //! the unsorted tail is as long as the compact head, so a long chain of sums costs
 //! O(t log t) for t terms, not O(t²).
 
+use std::cell::Cell;
+
+thread_local! {
+    /// Most terms one operation may produce on this thread (see [`set_term_limit`]).
+    static TERM_LIMIT: Cell<usize> = const { Cell::new(usize::MAX) };
+    /// Set when an operation stopped at the limit (see [`take_over_limit`]).
+    static OVER_LIMIT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Bound the terms that one expanding operation (`gather`, `linear_map`, `bilinear`,
+/// a running sum) may produce on this thread. Canonicalization sets it to what is left
+/// of its budget before each node, so that an atom whose form would not fit stops
+/// while it is being built, not after the memory is spent: the operation then returns
+/// zeros and raises a flag that the caller reads with [`take_over_limit`].
+pub fn set_term_limit(limit: usize) {
+    TERM_LIMIT.with(|l| l.set(limit));
+}
+
+/// Whether an operation stopped at the limit since the last call (the flag is reset).
+pub fn take_over_limit() -> bool {
+    OVER_LIMIT.with(|o| o.replace(false))
+}
+
+/// `false` (and the flag raised) when `produced` terms are past the limit.
+fn within_limit(produced: usize) -> bool {
+    if produced > TERM_LIMIT.with(Cell::get) {
+        OVER_LIMIT.with(|o| o.set(true));
+        false
+    } else {
+        true
+    }
+}
+
 /// Column index of the constant part.
 pub const CONST: u32 = u32::MAX;
 /// Parameter index of the θ-free part.
@@ -189,6 +222,9 @@ impl Affine {
         let by_row = sorted.by_row();
         let mut terms = Vec::new();
         for (i, &r) in rows.iter().enumerate() {
+            if !within_limit(terms.len() + (by_row[r + 1] - by_row[r])) {
+                return Affine::zeros(rows.len());
+            }
             for t in &sorted.terms[by_row[r]..by_row[r + 1]] {
                 terms.push(Term { row: i as u32, ..*t });
             }
@@ -206,11 +242,37 @@ impl Affine {
             if w == 0.0 {
                 continue;
             }
+            if !within_limit(terms.len() + (by_row[i + 1] - by_row[i])) {
+                return Affine::zeros(out_size);
+            }
             for t in &sorted.terms[by_row[i]..by_row[i + 1]] {
                 terms.push(Term { row: o as u32, col: t.col, param: t.param, val: t.val * w });
             }
         }
         Affine::from_terms(out_size, terms)
+    }
+
+    /// Running sums along lanes: `lanes` lists disjoint sequences of entries, and
+    /// out\[lane\[k\]\] = Σ_{l ≤ k} in\[lane\[l\]\] (`cumsum`). Each output row is
+    /// kept merged as it grows, so the work is the size of the output, not the
+    /// quadratic number of (output, input) pairs a [`Affine::linear_map`] would take.
+    pub fn running_sums(&self, lanes: impl Iterator<Item = impl Iterator<Item = usize>>) -> Affine {
+        let sorted = self.ensure_sorted();
+        let by_row = sorted.by_row();
+        let mut terms = Vec::new();
+        for lane in lanes {
+            let mut acc: std::collections::BTreeMap<(u32, u32), f64> = Default::default();
+            for r in lane {
+                for t in &sorted.terms[by_row[r]..by_row[r + 1]] {
+                    *acc.entry((t.col, t.param)).or_insert(0.0) += t.val;
+                }
+                if !within_limit(terms.len() + acc.len()) {
+                    return Affine::zeros(self.size);
+                }
+                terms.extend(acc.iter().map(|(&(col, param), &val)| Term { row: r as u32, col, param, val }));
+            }
+        }
+        Affine::from_terms(self.size, terms)
     }
 
     /// Sort the terms by row and return the start of each row's run (length size+1).
@@ -272,6 +334,9 @@ impl Affine {
         let (ra, rb) = (a.by_row(), b.by_row());
         let mut terms = Vec::new();
         for (o, i, j, w) in map {
+            if !within_limit(terms.len() + (ra[i + 1] - ra[i]) * (rb[j + 1] - rb[j])) {
+                return Ok(Affine::zeros(out_size));
+            }
             for s in &a.terms[ra[i]..ra[i + 1]] {
                 for t in &b.terms[rb[j]..rb[j + 1]] {
                     let col = match (s.col, t.col) {
