@@ -203,3 +203,18 @@ fn quad_over_lin_with_a_constant_denominator_goes_into_p() {
     let out = Layer::compile(&c.program, &c.analysis, "").unwrap().forward(&Values::new()).unwrap();
     assert_ne!(out.status, dopt::Status::Optimal);
 }
+
+/// `power(x, 2)` of a scalar in an objective sum is `square(x)`: into P, not through a
+/// second-order cone whose epigraph makes x only √tol accurate (the fuzzers' F3: x* = 0
+/// came back as 1.7e-5). minimize power(x − 1, 2) + power(x, 2): x = ½, value ½.
+#[test]
+fn scalar_power_two_goes_into_p() {
+    let text = "variable x\nminimize power(x - 1, 2) + power(x, 2)\n";
+    let src = SourceFile::new("pow2.dopt", text.to_string());
+    let c = frontend::analyze(&src, &Dims::new()).unwrap();
+    let cp = dopt::internals::layer::cone_program(&c.program, &c.analysis).unwrap();
+    assert!(!format!("{:?}", cp.cones).contains("Soc"), "{:?}", cp.cones);
+    let out = Layer::compile(&c.program, &c.analysis, "").unwrap().forward(&Values::new()).unwrap();
+    assert!((out.variables["x"].data[0] - 0.5).abs() < 1e-9, "{:?}", out.variables);
+    assert!((out.objective - 0.5).abs() < 1e-9, "{}", out.objective);
+}

@@ -41,7 +41,8 @@ pub struct Weight {
 /// What a term is, for the quadratic part of the objective.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TermKind {
-    /// `sum_squares(e)`, or `square(e)` of a scalar: its weight times ‖e‖² goes into P.
+    /// `sum_squares(e)`, or `square(e)` / `power(e, 2)` of a scalar: its weight times ‖e‖²
+    /// goes into P.
     SumSquares,
     /// `quad_form(e, P)` with a constant P: its weight times eᵀPe goes into P.
     QuadForm,
@@ -182,10 +183,14 @@ pub fn objective_terms(p: &Program, f: &Facts) -> Terms {
 
 /// The kind of a term with its coefficients peeled (before the use check).
 fn kind(p: &Program, f: &Facts, id: NodeId, weight_params: bool, sense: Sense) -> TermKind {
-    let Op::Atom(atom, args, _) = &p.node(id).op else { return TermKind::Other };
+    let Op::Atom(atom, args, statics) = &p.node(id).op else { return TermKind::Other };
     match atom.name() {
         "sum_squares" => TermKind::SumSquares,
         "square" if p.node(id).shape.is_scalar() => TermKind::SumSquares,
+        // power(x, 2) of a scalar is square(x) (cvxpy's QP path takes it as quadratic too).
+        "power" if p.node(id).shape.is_scalar() && statics.first() == Some(&Some(2.0)) => {
+            TermKind::SumSquares
+        }
         "quad_over_lin" if !f.has_vars[args[1].index()] && !f.has_params[args[1].index()] => {
             TermKind::QuadOverLin
         }
