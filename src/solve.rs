@@ -277,7 +277,7 @@ pub fn solve_reusing(
     let t = std::time::Instant::now();
     w.solver.solve();
     let raw = raw_solution(cp, d, &w.solver.solution, t.elapsed().as_secs_f64(), setup_time);
-    if reused && raw.status != Status::Optimal {
+    let raw = if reused && raw.status != Status::Optimal {
         // The reused solver keeps the equilibration of the data it was set up with;
         // data far from those can defeat it. A fresh setup decides.
         let t = std::time::Instant::now();
@@ -285,7 +285,24 @@ pub fn solve_reusing(
         let setup_time = t.elapsed().as_secs_f64();
         let t = std::time::Instant::now();
         w.solver.solve();
-        return Ok(raw_solution(cp, d, &w.solver.solution, t.elapsed().as_secs_f64(), setup_time));
+        raw_solution(cp, d, &w.solver.solution, t.elapsed().as_secs_f64(), setup_time)
+    } else {
+        raw
+    };
+    if matches!(raw.status, Status::Infeasible | Status::Unbounded) {
+        // Clarabel can report an infeasibility certificate that only holds for its
+        // equilibrated data (seen on a feasible problem with a second-order cone whose
+        // rows differ in scale by 10⁵). An answer of "no solution" is checked once on
+        // the data as given: a solve that succeeds there wins.
+        let t = std::time::Instant::now();
+        let mut plain = new_solver_with(cp, d, settings, false)?;
+        let setup_time = t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
+        plain.solve();
+        let again = raw_solution(cp, d, &plain.solution, t.elapsed().as_secs_f64(), setup_time);
+        if again.status == Status::Optimal {
+            return Ok(again);
+        }
     }
     Ok(raw)
 }
@@ -346,6 +363,15 @@ fn in_cone(cone: Cone, s: &[f64], tol: f64) -> bool {
 }
 
 fn new_solver(cp: &ConeProgram, d: &Data, settings: &Settings) -> Result<DefaultSolver<f64>, String> {
+    new_solver_with(cp, d, settings, true)
+}
+
+fn new_solver_with(
+    cp: &ConeProgram,
+    d: &Data,
+    settings: &Settings,
+    equilibrate: bool,
+) -> Result<DefaultSolver<f64>, String> {
     let p = CscMatrix::new(cp.n, cp.n, cp.p.colptr.clone(), cp.p.rowval.clone(), d.p.clone());
     let a = CscMatrix::new(cp.m, cp.n, cp.a.colptr.clone(), cp.a.rowval.clone(), d.a.clone());
     let s = DefaultSettingsBuilder::default()
@@ -357,6 +383,7 @@ fn new_solver(cp: &ConeProgram, d: &Data, settings: &Settings) -> Result<Default
         .presolve_enable(false)
         .chordal_decomposition_enable(false)
         .input_sparse_dropzeros(false)
+        .equilibrate_enable(equilibrate)
         .build()
         .map_err(|e| format!("solver settings: {e}"))?;
     DefaultSolver::new(&p, &d.q, &a, &d.b, &cones(cp), s).map_err(|e| format!("solver setup: {e}"))

@@ -119,3 +119,29 @@ fn bad_parameter_values_are_input_errors() {
     let errs = l.forward_with(&v, &Settings::default()).unwrap_err();
     assert!(errs[0].message.contains("declared `nonneg`, but entry 0 is -1"), "{}", errs[0].message);
 }
+
+/// The fuzzers' F5: a feasible problem whose `quad_form` constraint becomes a
+/// second-order cone with rows of very different scale (2.7e-4 next to 10.4) was
+/// reported infeasible: Clarabel's certificate held only for its equilibrated data.
+/// A "no solution" answer is now checked once without equilibration. At x1 = 2 the
+/// constraint reads 4·sum(c5) = 115.5 ≤ 122.5, so the optimum is x1 = 2, value 4; a
+/// bound below 115.5 is still infeasible.
+#[test]
+fn a_false_infeasibility_certificate_is_checked_on_the_data_as_given() {
+    let text = |bound: f64| {
+        format!(
+            "variable x1\nconstant c5[3, 3] = [[2.0625, 1.375, 1.75], [1.375, 2.8125, 3.75], \
+             [1.75, 3.75, 10.25]]\nminimize square(x1)\nsubject to\n    x1 == 2\n    \
+             quad_form(x1 * ones(3), c5) <= {bound}\n"
+        )
+    };
+    let solve = |bound: f64| {
+        let layer =
+            dopt::Problem::from_str("f5.dopt", &text(bound)).unwrap().compile(&dopt::Dims::new()).unwrap();
+        layer.forward(&dopt::Values::new()).unwrap()
+    };
+    let out = solve(122.5);
+    assert_eq!(out.status, dopt::Status::Optimal);
+    assert!((out.variables["x1"].data[0] - 2.0).abs() < 1e-7 && (out.objective - 4.0).abs() < 1e-6);
+    assert_eq!(solve(110.0).status, dopt::Status::Infeasible);
+}
