@@ -26,6 +26,8 @@ pub struct Stats {
     pub backward_refused: usize,
     pub jvp_ok: usize,
     pub adjoint_checked: usize,
+    /// jvp compared with central differences of two more solves.
+    pub fd_checked: usize,
     /// Raw text inputs: parsed, compiled, solved.
     pub text_parsed: usize,
     pub text_compiled: usize,
@@ -37,7 +39,7 @@ impl std::fmt::Display for Stats {
         write!(
             f,
             "{} cases: {} check ok, {} DCP/DPP ok, {} compiled, {} optimal, {} other status, {} constraint-checked, \
-             backward {} ok / {} refused, jvp {} ok, {} adjoint checks, {} broken programs refused, {} bad values refused; \
+             backward {} ok / {} refused, jvp {} ok, {} adjoint checks, {} finite-difference checks, {} broken programs refused, {} bad values refused; \
              non-optimal statuses {:?}",
             self.cases,
             self.check_ok,
@@ -50,6 +52,7 @@ impl std::fmt::Display for Stats {
             self.backward_refused,
             self.jvp_ok,
             self.adjoint_checked,
+            self.fd_checked,
             self.broken_refused,
             self.bad_values_refused,
             self.statuses
@@ -313,8 +316,48 @@ pub fn run_case(case: &Case, t: &mut Tape, stats: &mut Stats) -> Result<(), Stri
                 return fail("jvp returned non-finite derivatives", format!("{dv:?} {dd:?}"));
             }
             stats.jvp_ok += 1;
+            // Central differences of the optimal value along dθ agree with the gradient
+            // of the objective from backward. (The value is accurate to the solver's
+            // gap tolerance; the solution itself only to about its square root near a
+            // cone's apex, too coarse for differences.)
+            if let Some(g) = &g
+                && !g.singular
+                && !g.degenerate
+                && feasible_by_construction
+                && case.regularized
+                && case.objective.is_some()
+            {
+                let eps = 1e-4;
+                let at = |sign: f64| -> Option<f64> {
+                    let p: Values = params
+                        .iter()
+                        .map(|(k, a)| {
+                            let d = &dir[k];
+                            let data: Vec<f64> =
+                                a.data.iter().zip(&d.data).map(|(x, v)| x + sign * eps * v).collect();
+                            (k.clone(), to_array(&Arr::new(a.shape.dims().to_vec(), data)))
+                        })
+                        .collect();
+                    let o = layer.forward_with(&p, &dopt::Settings::tight()).ok()?;
+                    o.status.is_optimal().then_some(o.objective)
+                };
+                let dobj = Values::from([("objective".to_string(), Array::scalar(1.0))]);
+                if let (Some(hi), Some(lo), Ok(gv)) = (at(1.0), at(-1.0), layer.backward(&out, &dobj)) {
+                    let fd = (hi - lo) / (2.0 * eps);
+                    let want: f64 = dir.iter().map(|(k, a)| dot(&a.data, &gv.params[k].data)).sum();
+                    let tol = if case.hard_cones { 1e-2 } else { 1e-3 };
+                    let noise = 1e-7 * (1.0 + out.objective.abs()) / eps;
+                    if (fd - want).abs() > tol * (1.0 + want.abs().max(fd.abs())) + noise {
+                        return fail(
+                            "gradient of the optimal value disagrees with central differences",
+                            format!("⟨d obj/dθ, dθ⟩ = {want}, difference quotient {fd}; direction {dir:?}"),
+                        );
+                    }
+                    stats.fd_checked += 1;
+                }
+            }
             // ⟨backward(w), dθ⟩ = ⟨w, jvp(dθ)⟩ when the objective has no cotangent.
-            if let Some(g) = g
+            if let Some(g) = &g
                 && !with_objective
                 && !g.degenerate
                 && g.residual < 1e-8
