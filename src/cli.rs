@@ -148,6 +148,14 @@ pub const EXIT_NOT_SOLVED: i32 = 2;
 /// Run the command line with `args` (including the program name), writing to `out`
 /// and `err`; returns the exit code.
 pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    // A panic anywhere below is a bug: report it (exit 1, not Rust's 101).
+    match frontend::catch_panic("dopt", || run_unguarded(args, &mut *out, &mut *err)) {
+        Ok(code) => code,
+        Err(panic) => report(&Failure::from(frontend::internal_error("dopt", &panic)), err),
+    }
+}
+
+fn run_unguarded(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -187,10 +195,17 @@ pub fn parse_dims(items: &[String]) -> Result<Dims, String> {
             return Err(format!("error[E0701]: --dim {item}: expected NAME=VALUE, e.g. --dim n=10"));
         };
         let name = name.trim();
-        let v: i64 = value
-            .trim()
-            .parse()
-            .map_err(|_| format!("error[E0701]: --dim {item}: `{}` is not an integer", value.trim()))?;
+        let v: i64 = value.trim().parse().map_err(|e: std::num::ParseIntError| {
+            use std::num::IntErrorKind::{NegOverflow, PosOverflow};
+            match e.kind() {
+                PosOverflow | NegOverflow => format!(
+                    "error[E0701]: --dim {item}: `{}` is out of range: a dim must be between 1 and {}",
+                    value.trim(),
+                    crate::sema::MAX_DIM
+                ),
+                _ => format!("error[E0701]: --dim {item}: `{}` is not an integer", value.trim()),
+            }
+        })?;
         if name.is_empty() {
             return Err(format!("error[E0701]: --dim {item}: the name is missing"));
         }
@@ -233,6 +248,11 @@ fn check(file: &str, dims: &[String], ir: bool, out: &mut dyn Write, err: &mut d
     };
     match frontend::analyze(&src, &dims) {
         Ok(c) => {
+            // Canonicalize too (cheap): check accepts exactly what compiles.
+            if let Err(d) = crate::layer::cone_program(&c.program, &c.analysis) {
+                let _ = err.write_all(d.render(Some(&src)).as_bytes());
+                return EXIT_INVALID;
+            }
             let _ = out.write_all(summary(file, &c.program).as_bytes());
             let _ = out.write_all(curvature_summary(&c, &src).as_bytes());
             if ir {
@@ -253,12 +273,13 @@ pub fn curvature_summary(c: &frontend::Checked, src: &crate::source::SourceFile)
         let sense = if o.sense == Sense::Minimize { "minimize" } else { "maximize" };
         let _ = writeln!(s, "curvature: {sense} {}", f.curvature(o.expr));
     }
-    let mut last_stmt = usize::MAX;
-    for con in &p.constraints {
-        if con.stmt == last_stmt {
-            continue;
-        }
-        last_stmt = con.stmt;
+    // The constraints of one statement are consecutive: visit each run once (a scan
+    // of the whole list per statement was quadratic in the number of statements).
+    let mut rest = &p.constraints[..];
+    while let Some(con) = rest.first() {
+        let run = rest.iter().take_while(|k| k.stmt == con.stmt).count();
+        let (group, tail) = rest.split_at(run);
+        rest = tail;
         let (line, _) = src.line_col(con.span.start as usize);
         let name = match &con.label {
             Some(l) => format!("{l} (line {line})"),
@@ -266,13 +287,12 @@ pub fn curvature_summary(c: &frontend::Checked, src: &crate::source::SourceFile)
         };
         // A chain or a `for` gives several constraints: show each comparison of the
         // first instance.
-        let parts: Vec<String> = p
-            .constraints
+        let parts: Vec<String> = group
             .iter()
-            .filter(|k| k.stmt == con.stmt && k.iteration == con.iteration)
+            .take_while(|k| k.iteration == con.iteration)
             .map(|k| format!("{} {} {}", f.curvature(k.lhs), k.kind.symbol(), f.curvature(k.rhs)))
             .collect();
-        let count = p.constraints.iter().filter(|k| k.stmt == con.stmt).count();
+        let count = group.len();
         let times = if con.iteration.is_empty() {
             String::new()
         } else {
@@ -413,11 +433,11 @@ fn load_layer_file(file: &str, dims: &Dims, err: &mut dyn Write) -> Result<Optio
     if file.starts_with("std:") {
         return Ok(None);
     }
-    let Ok(mut f) = std::fs::File::open(file) else { return Ok(None) };
+    let Ok(f) = std::fs::File::open(file) else { return Ok(None) };
     use std::io::Read;
-    let mut head = [0u8; 8];
-    let n = f.read(&mut head).unwrap_or(0);
-    if !crate::layer::is_layer_file(&head[..n]) {
+    let mut head = Vec::with_capacity(64);
+    let _ = f.take(64).read_to_end(&mut head);
+    if !crate::layer::looks_like_layer_file(&head) {
         return Ok(None);
     }
     if dims.iter().next().is_some() {

@@ -4,6 +4,7 @@ use crate::diag::{Diagnostic, codes};
 use crate::ir::hir;
 use crate::sema::{self, Dims};
 use crate::source::{SourceFile, Span};
+use std::cell::{Cell, RefCell};
 
 /// Stack for parsing and checking: recursion is bounded by the parser's depth limits,
 /// and this leaves ample room for them whatever thread the caller is on.
@@ -105,8 +106,17 @@ pub fn check(src: &SourceFile, dims: &Dims) -> Result<hir::Program, Failure> {
         let ast = crate::syntax::parse(src).map_err(|d| vec![d])?;
         sema::check(&ast, dims)
     };
+    // Inside a guard, the worker thread keeps quiet about a panic too (it is resumed
+    // here and caught by the guard).
+    let quiet = GUARDS.with(|g| g.get());
     let result = std::thread::scope(|s| {
-        std::thread::Builder::new().stack_size(STACK_BYTES).spawn_scoped(s, work).map(|h| h.join())
+        std::thread::Builder::new()
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(s, || {
+                GUARDS.with(|g| g.set(quiet));
+                work()
+            })
+            .map(|h| h.join())
     });
     match result {
         Ok(Ok(r)) => r.map_err(fail),
@@ -164,4 +174,75 @@ pub fn infer_dims(src: &SourceFile, values: &crate::values::Values, dims: &mut D
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Internal errors: no panic crosses the public API
+// ---------------------------------------------------------------------------------------
+
+/// Hidden test hook: when this environment variable names a boundary function
+/// (`Layer::forward`, `Problem::compile`, `dopt`, …), that function panics inside its
+/// guard, so that tests can check the conversion into E0999. Not for production use.
+#[doc(hidden)]
+pub const FORCE_PANIC_ENV: &str = "DOPT_FORCE_INTERNAL_ERROR_FOR_TESTS";
+
+thread_local! {
+    /// How many guards are active on this thread (their panics are not printed).
+    static GUARDS: Cell<u32> = const { Cell::new(0) };
+    /// The last caught panic's message with its location, from the panic hook.
+    static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Install (once per process) a panic hook that keeps quiet about panics inside a
+/// guard, recording their message and location for the error instead, and hands every
+/// other panic to the hook that was there before.
+fn install_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if GUARDS.with(|g| g.get()) > 0 {
+                LAST_PANIC.with(|l| *l.borrow_mut() = Some(info.to_string()));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Run `f`, turning a panic into `Err(message)`; `what` names the public function for
+/// the message and the test hook ([`FORCE_PANIC_ENV`]). The panic is not printed.
+pub fn catch_panic<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, String> {
+    install_hook();
+    GUARDS.with(|g| g.set(g.get() + 1));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if std::env::var_os(FORCE_PANIC_ENV).is_some_and(|v| v == what) {
+            panic!("forced internal error in `{what}` ({FORCE_PANIC_ENV})");
+        }
+        f()
+    }));
+    GUARDS.with(|g| g.set(g.get() - 1));
+    r.map_err(|payload| {
+        let recorded = LAST_PANIC.with(|l| l.borrow_mut().take());
+        recorded.unwrap_or_else(|| {
+            payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".into())
+        })
+    })
+}
+
+/// The E0999 diagnostic for a panic caught in `what`.
+pub fn internal_error(what: &str, panic: &str) -> Diagnostic {
+    Diagnostic::error(codes::INTERNAL, format!("internal error in `{what}`: {}", panic.trim_end()))
+        .note("this is a bug in dopt, not a problem with the input")
+        .help("please report this bug with the input that caused it (the problem file, dims and values)")
+}
+
+/// [`catch_panic`] for a function that returns the crate's `Result`: a panic becomes
+/// an E0999 error.
+pub fn guard<T>(what: &str, f: impl FnOnce() -> Result<T, Failure>) -> Result<T, Failure> {
+    catch_panic(what, f).unwrap_or_else(|p| Err(Failure::from(internal_error(what, &p))))
 }

@@ -28,7 +28,9 @@ use crate::sema::Dims;
 use crate::source::SourceFile;
 
 /// A `.dopt` problem, read and parsed (syntax errors are reported here; names, shapes
-/// and DCP/DPP need the dims and are checked by [`Problem::compile`]).
+/// and DCP/DPP need the dims and are checked by [`Problem::compile`]). A panic inside
+/// these functions is a bug in dopt: it is returned as an E0999 error, never unwound
+/// into the caller.
 #[derive(Clone, Debug)]
 pub struct Problem {
     source: SourceFile,
@@ -38,13 +40,13 @@ impl Problem {
     /// Read a `.dopt` file, or `std:NAME` for a standard-library layer.
     pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Problem, Error> {
         let path = path.as_ref().to_string_lossy().into_owned();
-        Problem::from_source(frontend::read_source(&path)?)
+        frontend::guard("Problem::from_file", || Problem::from_source(frontend::read_source(&path)?))
     }
 
     /// A problem from text; `name` is what messages call the file.
     #[allow(clippy::should_implement_trait)] // it needs a name as well as the text
     pub fn from_str(name: &str, text: &str) -> Result<Problem, Error> {
-        Problem::from_source(SourceFile::new(name, text))
+        frontend::guard("Problem::from_str", || Problem::from_source(SourceFile::new(name, text)))
     }
 
     fn from_source(source: SourceFile) -> Result<Problem, Error> {
@@ -61,8 +63,10 @@ impl Problem {
     /// Check names, shapes and DCP/DPP with these dims (the file's defaults fill in
     /// the rest) and reduce the problem to its cone program, once.
     pub fn compile(&self, dims: &Dims) -> Result<Layer, Error> {
-        let c = frontend::analyze(&self.source, dims)?;
-        Layer::compile(&c.program, &c.analysis, &self.source.name)
-            .map_err(|d| Error { source: Some(self.source.clone()), diagnostics: vec![d] })
+        frontend::guard("Problem::compile", || {
+            let c = frontend::analyze(&self.source, dims)?;
+            Layer::compile(&c.program, &c.analysis, &self.source.name)
+                .map_err(|d| Error { source: Some(self.source.clone()), diagnostics: vec![d] })
+        })
     }
 }

@@ -151,21 +151,63 @@ pub struct Data {
 
 /// Apply the parameter map: `vec(P, q, r, A, b) = M · [θ; 1]`.
 pub fn data(cp: &ConeProgram, theta: &[f64]) -> Data {
-    let off = cp.offsets();
-    let mut out = vec![0.0; off.end];
+    apply_map(cp, theta, 1.0)
+}
+
+/// The parameter map applied to a direction (the constant column dropped):
+/// `dData = M · [dθ; 0]`.
+pub fn data_direction(cp: &ConeProgram, dtheta: &[f64]) -> Data {
+    apply_map(cp, dtheta, 0.0)
+}
+
+/// `M · [θ; one]`: the one place the parameter map is applied ([`data`] with
+/// `one = 1`, [`data_direction`] with `one = 0`); [`data_adjoint`] is its transpose.
+fn apply_map(cp: &ConeProgram, theta: &[f64], one: f64) -> Data {
+    let mut out = vec![0.0; cp.offsets().end];
     for (row, vec) in cp.map.outer_iterator().enumerate() {
-        let mut s = 0.0;
-        for (col, v) in vec.iter() {
-            s += v * if col == cp.nparams { 1.0 } else { theta[col] };
-        }
-        out[row] = s;
+        out[row] = vec.iter().map(|(col, v)| v * if col == cp.nparams { one } else { theta[col] }).sum();
     }
-    Data {
-        p: out[off.p..off.q].to_vec(),
-        q: out[off.q..off.r].to_vec(),
-        r: out[off.r],
-        a: out[off.a..off.b].to_vec(),
-        b: out[off.b..off.end].to_vec(),
+    Data::from_flat(cp, &out)
+}
+
+/// The adjoint of [`data_direction`]: `θ̄ = Mᵀ · data̅` restricted to the θ columns
+/// (the constant column has no parameter to receive a gradient).
+pub fn data_adjoint(cp: &ConeProgram, g: &Data) -> Vec<f64> {
+    let flat = g.flat();
+    let mut out = vec![0.0; cp.nparams];
+    for (row, vec) in cp.map.outer_iterator().enumerate() {
+        let gr = flat[row];
+        if gr != 0.0 {
+            for (c, v) in vec.iter().filter(|(c, _)| *c < cp.nparams) {
+                out[c] += v * gr;
+            }
+        }
+    }
+    out
+}
+
+impl Data {
+    /// The blocks in the order of the map's rows: `[P | q | r | A | b]`.
+    pub fn flat(&self) -> Vec<f64> {
+        let mut flat = Vec::with_capacity(self.p.len() + self.q.len() + 1 + self.a.len() + self.b.len());
+        flat.extend_from_slice(&self.p);
+        flat.extend_from_slice(&self.q);
+        flat.push(self.r);
+        flat.extend_from_slice(&self.a);
+        flat.extend_from_slice(&self.b);
+        flat
+    }
+
+    /// The inverse of [`Data::flat`] for the block sizes of `cp`.
+    pub fn from_flat(cp: &ConeProgram, flat: &[f64]) -> Data {
+        let off = cp.offsets();
+        Data {
+            p: flat[off.p..off.q].to_vec(),
+            q: flat[off.q..off.r].to_vec(),
+            r: flat[off.r],
+            a: flat[off.a..off.b].to_vec(),
+            b: flat[off.b..off.end].to_vec(),
+        }
     }
 }
 
@@ -216,6 +258,10 @@ pub fn solve_reusing(
     settings: &Settings,
     ws: &mut Option<Workspace>,
 ) -> Result<RawSolution, String> {
+    if cp.n == 0 {
+        // Clarabel cannot factor an empty system (it panics): nothing to optimize.
+        return Ok(solve_without_variables(cp, d, settings));
+    }
     let reused = match ws {
         Some(w) if w.settings == *settings => {
             let s = &mut w.solver;
@@ -248,6 +294,61 @@ pub fn solve_reusing(
         return Ok(raw_solution(cp, d, &w.solver.solution, t.elapsed().as_secs_f64(), setup_time));
     }
     Ok(raw)
+}
+
+/// A cone program with no variables: s = b, and the only question is whether b lies
+/// in K (to the feasibility tolerance, relative to the size of b). Optimal with the
+/// objective r and z = 0 (b in the interior leaves the multipliers at zero, and on
+/// the boundary z = 0 is one valid choice); else infeasible with objective +∞.
+pub fn solve_without_variables(cp: &ConeProgram, d: &Data, settings: &Settings) -> RawSolution {
+    let scale = d.b.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+    let tol = settings.tol_feas.max(1e-12) * scale;
+    let mut at = 0;
+    let mut feasible = true;
+    for c in &cp.cones {
+        let s = &d.b[at..at + c.dim()];
+        feasible &= in_cone(*c, s, tol);
+        at += c.dim();
+    }
+    RawSolution {
+        status: if feasible { Status::Optimal } else { Status::Infeasible },
+        x: Vec::new(),
+        s: d.b.clone(),
+        z: vec![0.0; cp.m],
+        objective: if feasible { d.r } else { f64::INFINITY },
+        solve_time: 0.0,
+        setup_time: 0.0,
+        iterations: 0,
+    }
+}
+
+/// Whether `s` lies in `cone`, to the absolute tolerance `tol`.
+fn in_cone(cone: Cone, s: &[f64], tol: f64) -> bool {
+    match cone {
+        Cone::Zero(_) => s.iter().all(|v| v.abs() <= tol),
+        Cone::Nonneg(_) => s.iter().all(|v| *v >= -tol),
+        Cone::Soc(_) => s[1..].iter().map(|v| v * v).sum::<f64>().sqrt() <= s[0] + tol,
+        Cone::Exp => {
+            let (x, y, z) = (s[0], s[1], s[2]);
+            if y > tol {
+                y * (x / y).exp() <= z + tol
+            } else {
+                // The closure at y = 0: x ≤ 0, z ≥ 0.
+                y >= -tol && x <= tol && z >= -tol
+            }
+        }
+        Cone::Pow(a) => {
+            let (x, y, z) = (s[0], s[1], s[2]);
+            x >= -tol && y >= -tol && x.max(0.0).powf(a) * y.max(0.0).powf(1.0 - a) >= z.abs() - tol
+        }
+        Cone::Psd(n) => {
+            let m = crate::ir::hir::Array {
+                shape: crate::ir::shape::Shape::matrix(n, n),
+                data: crate::ir::svec::smat(n, s),
+            };
+            crate::linalg::sym_eigvals(&m).first().is_none_or(|l| *l >= -tol)
+        }
+    }
 }
 
 fn new_solver(cp: &ConeProgram, d: &Data, settings: &Settings) -> Result<DefaultSolver<f64>, String> {

@@ -24,6 +24,27 @@ use serde_json::Value;
 /// ```
 pub type Values = IndexMap<String, Array>;
 
+/// Most characters of an input text (a name, a string value) that a message repeats.
+pub const ECHO_CHARS: usize = 80;
+
+/// `s` as a message quotes it: whole up to [`ECHO_CHARS`] characters, else its start
+/// and `…` (a 10 MB string in a values file is not repeated whole).
+///
+/// ```
+/// use dopt::values::clip;
+///
+/// assert_eq!(clip("x"), "x");
+/// let long = "a".repeat(1000);
+/// assert_eq!(clip(&long).chars().count(), 81);
+/// assert!(clip(&long).ends_with('…'));
+/// ```
+pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(ECHO_CHARS) {
+        None => s.into(),
+        Some((at, _)) => format!("{}…", &s[..at]).into(),
+    }
+}
+
 /// What a JSON value that should be a number is instead.
 fn not_a_number(v: &Value) -> String {
     match v {
@@ -32,7 +53,7 @@ fn not_a_number(v: &Value) -> String {
             let t = s.trim().to_ascii_lowercase();
             let nonfinite = matches!(t.trim_start_matches(['+', '-']), "nan" | "inf" | "infinity");
             let why = if nonfinite { "; NaN and infinities are not valid values" } else { "" };
-            format!("a string (\"{s}\"), not a number{why}")
+            format!("a string (\"{}\"), not a number{why}", clip(s))
         }
         Value::Bool(_) => "a boolean, not a number".into(),
         Value::Object(_) => "an object, not a number or list".into(),
@@ -83,8 +104,16 @@ pub fn array_from_json(v: &Value) -> Result<Array, String> {
     }
 }
 
-/// Parse a JSON object of named values.
+/// Parse a JSON object of named values. (A panic inside is a bug, returned as an
+/// "internal error" message.)
 pub fn values_from_json(text: &str) -> Result<Values, String> {
+    crate::frontend::catch_panic("values_from_json", || parse_values(text)).unwrap_or_else(|p| {
+        let d = crate::frontend::internal_error("values_from_json", &p);
+        Err(format!("{} ({})", d.message, d.help.join("; ")))
+    })
+}
+
+fn parse_values(text: &str) -> Result<Values, String> {
     let v: Value = serde_json::from_str(text).map_err(|e| {
         // JSON has no NaN or infinity: say so when the parser stops at one.
         let at = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
@@ -106,9 +135,9 @@ pub fn values_from_json(text: &str) -> Result<Values, String> {
     let mut out = Values::new();
     for (k, v) in entries {
         if out.contains_key(&k) {
-            return Err(format!("`{k}` is given twice"));
+            return Err(format!("`{}` is given twice", clip(&k)));
         }
-        let a = array_from_json(&v).map_err(|e| format!("`{k}`: {e}"))?;
+        let a = array_from_json(&v).map_err(|e| format!("`{}`: {e}", clip(&k)))?;
         out.insert(k, a);
     }
     Ok(out)

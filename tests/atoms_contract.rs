@@ -73,6 +73,8 @@ const NONNEG: &[Region] = &[Nonneg, Pos, Zero];
 const POS: &[Region] = &[Pos];
 /// For square-matrix arguments (the semidefinite regions are skipped for others).
 const MATRIX: &[Region] = &[Mixed, Nonneg, Nonpos, Zero, Psd, PsdNonneg, Nsd];
+/// For atoms defined on symmetric matrices only (`lambda_max`, `lambda_min`).
+const SYMMETRIC: &[Region] = &[Zero, Psd, PsdNonneg, Nsd];
 
 impl Region {
     fn needs_square(self) -> bool {
@@ -437,12 +439,12 @@ fn specs() -> Vec<Spec> {
         // ----- matrix
         spec(
             "lambda_max",
-            vec![call(&[&[3, 3]], &[], &[MATRIX], &[]), call(&[&[1, 1]], &[], &[MATRIX], &[])],
+            vec![call(&[&[3, 3]], &[], &[SYMMETRIC], &[]), call(&[&[1, 1]], &[], &[SYMMETRIC], &[])],
             vec![bad(&[&[3]], &[]), bad(&[&[2, 3]], &[]), bad(&[&[]], &[])],
         ),
         spec(
             "lambda_min",
-            vec![call(&[&[3, 3]], &[], &[MATRIX], &[]), call(&[&[1, 1]], &[], &[MATRIX], &[])],
+            vec![call(&[&[3, 3]], &[], &[SYMMETRIC], &[]), call(&[&[1, 1]], &[], &[SYMMETRIC], &[])],
             vec![bad(&[&[3]], &[]), bad(&[&[2, 3]], &[]), bad(&[&[]], &[])],
         ),
         spec(

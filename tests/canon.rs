@@ -112,12 +112,12 @@ fn power_cones() {
     insta::assert_snapshot!("pow", dopt::cli::canon_summary(&l));
 }
 
-/// A small SDP: X[3, 3] psd gives 3 zero rows (X_ij − X_ji = 0 above the diagonal)
-/// and a 3×3 PSD cone (6 rows); `maximize lambda_min(X + C)` with a symmetric
+/// A small SDP: X[3, 3] psd is its upper triangle (6 columns, no symmetry rows) with
+/// a 3×3 PSD cone on it (6 rows); `maximize lambda_min(X + C)` with a symmetric
 /// parameter C adds t and a second PSD cone on X + C − tI; `trace(X) == 1`: 1 zero
-/// row. n = 9 + 1, m = 3 + 6 + 6 + 1 = 16. A: 6 (symmetry) + 9 (svec X: 3 diagonal,
-/// 2 per off-diagonal) + 12 (svec of X − tI) + 3 (trace) = 30; b: svec C (3 + 2·3)
-/// + 1 = 10; q: −t.
+/// row. n = 6 + 1, m = 6 + 6 + 1 = 13. A: 6 (the first cone: weights 1, √2) + 9 (svec
+/// of X − tI: one entry per triangle column, 3 for t) + 3 (trace) = 18; b: svec C
+/// (3 + 2·3) + 1 = 10; q: −t.
 #[test]
 fn psd_cones() {
     let l = layer(
@@ -125,7 +125,7 @@ fn psd_cones() {
          subject to\n    trace(X) == 1\n",
     );
     let cp = &l.cone;
-    assert_eq!((cp.n, cp.m), (10, 16));
+    assert_eq!((cp.n, cp.m, cp.a.nnz()), (7, 13, 18));
     assert_eq!(count(cp, |c| *c == Cone::Psd(3)), 2);
     assert_eq!(count(cp, |c| matches!(c, Cone::Soc(_))), 0);
     insta::assert_snapshot!("psd", dopt::cli::canon_summary(&l));

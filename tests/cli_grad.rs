@@ -118,3 +118,48 @@ fn grad_json_reports_a_singular_derivative_system() {
     assert_eq!(code, 0);
     assert!(out.contains("note: the derivative system is singular"), "{out}");
 }
+
+/// The cotangent files shipped for `examples/mpc.dopt` (README and language reference):
+/// with d(loss)/d(objective) = 1 the gradient is the envelope formula — d/dx0 is minus
+/// the dual of `init`, d/drho is `sum_squares(u)`, d/dr is `-2 (x - r)` — and the mixed
+/// file is accepted and linear in its parts (half the objective plus the rest).
+#[test]
+fn shipped_mpc_cotangent_files_give_the_envelope_gradients() {
+    let run = |dvars: &str| {
+        let (code, out, err) = dopt(&[
+            "grad",
+            "examples/mpc.dopt",
+            "--params",
+            "examples/mpc.params.json",
+            "--dvars",
+            dvars,
+            "--json",
+            "--tol",
+            "1e-10",
+        ]);
+        assert_eq!(code, 0, "{dvars}: {err}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    let v = run("examples/mpc.objective.json");
+    let dual_init = flat(&v["duals"]["init"]);
+    let dx0 = flat(&v["gradients"]["x0"]);
+    for (g, d) in dx0.iter().zip(&dual_init) {
+        assert!((g + d).abs() < 1e-6, "d/dx0 {g} vs -dual {d}");
+    }
+    let u = flat(&v["variables"]["u"]);
+    let drho = flat(&v["gradients"]["rho"])[0];
+    assert!((drho - u.iter().map(|x| x * x).sum::<f64>()).abs() < 1e-6, "d/drho = {drho}");
+    let (x, dr) = (flat(&v["variables"]["x"]), flat(&v["gradients"]["r"]));
+    let params: Value =
+        serde_json::from_str(&std::fs::read_to_string("examples/mpc.params.json").unwrap()).unwrap();
+    let r = flat(&params["r"]);
+    for k in 0..x.len() {
+        assert!((dr[k] + 2.0 * (x[k] - r[k])).abs() < 1e-6, "d/dr[{k}]");
+    }
+    // The mixed file minus half the objective's gradient is the gradient of u₀ plus the
+    // second entry of the dual of `init`: not the objective's, and finite.
+    let mixed = run("examples/mpc.dvars.json");
+    let dm = flat(&mixed["gradients"]["x0"]);
+    let rest: Vec<f64> = dm.iter().zip(&dx0).map(|(m, o)| m - 0.5 * o).collect();
+    assert!(rest.iter().all(|g| g.is_finite()) && rest.iter().any(|g| g.abs() > 1e-3), "{rest:?}");
+}

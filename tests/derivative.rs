@@ -49,6 +49,7 @@ fn program(n: usize, cones: Vec<Cone>, density: f64, state: &mut u64) -> ConePro
         map: sprs::CsMat::zero((rows, 1)),
         nparams: 0,
         var_cols: Vec::new(),
+        var_layout: Vec::new(),
         param_entries: Vec::new(),
         constraint_rows: Vec::new(),
         objective_sign: 1.0,

@@ -114,6 +114,11 @@ fn run(text: String) {
     match frontend::analyze(&src, &Dims::new().with("n", 3)) {
         Err(f) => {
             assert!(!f.diagnostics.is_empty());
+            // Every diagnostic about a source points into it (E0701 for a `--dim`
+            // included: it points at the dim, or the declaration it concerns).
+            for d in &f.diagnostics {
+                assert!(d.primary_span().is_some(), "{} has no location:\n{}", d.code.id, f.render());
+            }
             // Rendering must not panic either, wherever the spans point.
             let _ = f.render();
         }

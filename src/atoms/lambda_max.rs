@@ -1,8 +1,9 @@
 //! `lambda_max(X)` = λ_max(X), the largest eigenvalue of a symmetric matrix X[n, n]
 //! (domain X = Xᵀ) — convex, not monotone; the sign is unknown. The result is a
-//! scalar; a constant X is evaluated on its symmetric part (X + Xᵀ)/2.
+//! scalar. A non-symmetric X is outside the domain: the conic form adds X = Xᵀ
+//! (`Canon::symmetric`) and a constant one is not evaluated.
 //!
-//! Conic form: λ_max(X) ≤ t ⇔ t·I − X ⪰ 0 (on the symmetric part).
+//! Conic form: λ_max(X) ≤ t ⇔ t·I − X ⪰ 0, with X = Xᵀ.
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
@@ -32,7 +33,7 @@ impl Atom for LambdaMax {
         Mono::None
     }
     fn eval(&self, args: &[&Array], _statics: &[Option<f64>]) -> Result<Array, String> {
-        // On the symmetric part (X + Xᵀ)/2.
+        super::require_symmetric("lambda_max", args[0])?;
         Ok(Array::scalar(linalg::sym_eigvals(args[0]).last().copied().unwrap_or(f64::NAN)))
     }
     fn canonicalize(
@@ -45,6 +46,7 @@ impl Atom for LambdaMax {
     ) -> Result<Affine, String> {
         let n = shapes[0].dims()[0];
         let t = c.var(1);
+        c.symmetric(&args[0], n);
         c.psd(&super::sub(super::scaled_identity(&t, n), args[0].clone()), n);
         Ok(t)
     }
@@ -84,8 +86,9 @@ mod tests {
         use super::super::tests::assert_close;
         let x = array(&[2, 2], &[2.0, 1.0, 1.0, 2.0]);
         assert_close(&LambdaMax.eval(&[&x], &[]).unwrap().data, &[3.0]);
-        // The symmetric part of [[1, 2], [0, 1]] is [[1, 1], [1, 1]].
         let y = array(&[2, 2], &[1.0, 2.0, 0.0, 1.0]);
-        assert_close(&LambdaMax.eval(&[&y], &[]).unwrap().data, &[2.0]);
+        // [[1, 2], [0, 1]] is not symmetric: outside the domain, not its symmetric part.
+        let e = LambdaMax.eval(&[&y], &[]).unwrap_err();
+        assert!(e.contains("symmetric matrices only"), "{e}");
     }
 }

@@ -1,8 +1,9 @@
 //! `lambda_min(X)` = λ_min(X), the smallest eigenvalue of a symmetric matrix X[n, n]
 //! (domain X = Xᵀ) — concave, not monotone; the sign is unknown. The result is a
-//! scalar; a constant X is evaluated on its symmetric part (X + Xᵀ)/2.
+//! scalar. A non-symmetric X is outside the domain: the conic form adds X = Xᵀ
+//! (`Canon::symmetric`) and a constant one is not evaluated.
 //!
-//! Conic form: t ≤ λ_min(X) ⇔ X − t·I ⪰ 0 (on the symmetric part).
+//! Conic form: t ≤ λ_min(X) ⇔ X − t·I ⪰ 0, with X = Xᵀ.
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
@@ -32,7 +33,7 @@ impl Atom for LambdaMin {
         Mono::None
     }
     fn eval(&self, args: &[&Array], _statics: &[Option<f64>]) -> Result<Array, String> {
-        // On the symmetric part (X + Xᵀ)/2.
+        super::require_symmetric("lambda_min", args[0])?;
         Ok(Array::scalar(linalg::sym_eigvals(args[0]).first().copied().unwrap_or(f64::NAN)))
     }
     fn canonicalize(
@@ -45,6 +46,7 @@ impl Atom for LambdaMin {
     ) -> Result<Affine, String> {
         let n = shapes[0].dims()[0];
         let t = c.var(1);
+        c.symmetric(&args[0], n);
         c.psd(&super::sub(args[0].clone(), super::scaled_identity(&t, n)), n);
         Ok(t)
     }
@@ -85,6 +87,8 @@ mod tests {
         let x = array(&[2, 2], &[2.0, 1.0, 1.0, 2.0]);
         assert_close(&LambdaMin.eval(&[&x], &[]).unwrap().data, &[1.0]);
         let y = array(&[2, 2], &[1.0, 2.0, 0.0, 1.0]);
-        assert_close(&LambdaMin.eval(&[&y], &[]).unwrap().data, &[0.0]);
+        // [[1, 2], [0, 1]] is not symmetric: outside the domain, not its symmetric part.
+        let e = LambdaMin.eval(&[&y], &[]).unwrap_err();
+        assert!(e.contains("symmetric matrices only"), "{e}");
     }
 }

@@ -1,9 +1,10 @@
 //! `log_det(X)` = log det X for a symmetric positive definite matrix X[n, n] (domain
 //! X = Xᵀ ≻ 0) — concave, not monotone; the sign is unknown. The result is a
-//! scalar; a constant X is evaluated on its symmetric part (X + Xᵀ)/2.
+//! scalar. A non-symmetric X is outside the domain: the conic form adds X = Xᵀ
+//! (`Canon::symmetric`) and a constant one is not evaluated.
 //!
 //! Conic form: t ≤ log det X ⇔ [[X, Z], [Zᵀ, diag(Z)]] ⪰ 0 with Z lower triangular,
-//! t ≤ Σuᵢ and (uᵢ, 1, Zᵢᵢ) ∈ K_exp (uᵢ ≤ log Zᵢᵢ).
+//! t ≤ Σuᵢ and (uᵢ, 1, Zᵢᵢ) ∈ K_exp (uᵢ ≤ log Zᵢᵢ), with X = Xᵀ.
 
 use super::{Affine, ArgInfo, Atom, AtomCurvature, Canon, Mono, ShapeError, Sign, Signature};
 use crate::ir::hir::Array;
@@ -33,7 +34,7 @@ impl Atom for LogDet {
         Mono::None
     }
     fn eval(&self, args: &[&Array], _statics: &[Option<f64>]) -> Result<Array, String> {
-        // On the symmetric part (X + Xᵀ)/2, which must be positive definite.
+        super::require_symmetric("log_det", args[0])?;
         let eig = linalg::sym_eigvals(args[0]);
         match eig.iter().find(|l| l.is_nan() || **l <= 0.0) {
             Some(l) => Err(format!(
@@ -52,6 +53,7 @@ impl Atom for LogDet {
     ) -> Result<Affine, String> {
         let x = &args[0];
         let n = shapes[0].dims()[0];
+        c.symmetric(x, n);
         // Z: one variable per entry on and below the diagonal, zeros above.
         let zv = c.var(n * (n + 1) / 2);
         let mut map = Vec::with_capacity(n * (n + 1) / 2);
@@ -120,5 +122,8 @@ mod tests {
         let e = LogDet.eval(&[&array(&[2, 2], &[1.0, 2.0, 2.0, 1.0])], &[]).unwrap_err();
         assert!(e.contains("outside the domain"), "{e}");
         assert!(LogDet.eval(&[&array(&[2, 2], &[1.0, 0.0, 0.0, 0.0])], &[]).is_err());
+        // det [[1, 1], [0, 1]] = 1, but it is not symmetric: outside the domain.
+        let e = LogDet.eval(&[&array(&[2, 2], &[1.0, 1.0, 0.0, 1.0])], &[]).unwrap_err();
+        assert!(e.contains("symmetric matrices only"), "{e}");
     }
 }

@@ -324,6 +324,17 @@ pub fn require_square(name: &str, args: &[Shape], i: usize) -> Result<usize, Sha
     }
 }
 
+/// Require a symmetric value (to the relative tolerance of [`linalg::is_symmetric`]) for
+/// an atom defined on symmetric matrices only: a non-symmetric constant is outside
+/// its domain (the conic form of a non-constant one adds `X = Xᵀ`).
+pub fn require_symmetric(name: &str, x: &Array) -> Result<(), String> {
+    if crate::linalg::is_symmetric(x) {
+        Ok(())
+    } else {
+        Err(format!("`{name}` is defined on symmetric matrices only, and this one is not symmetric"))
+    }
+}
+
 /// Require a scalar argument.
 pub fn require_scalar(name: &str, args: &[Shape], i: usize, what: &str) -> Result<(), ShapeError> {
     if args[i].is_scalar() {

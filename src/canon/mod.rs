@@ -3,36 +3,122 @@
 //! variables; each nonlinear atom adds an epigraph (convex) or hypograph (concave)
 //! variable and the cone constraints that tie it to its arguments (in the atom's own
 //! file). Quadratic terms of a minimized objective go into P.
+//!
+//! Nodes are canonicalized without recursion (an explicit stack visits operands
+//! before their users), each shared node once; a node's form is kept only until its
+//! last user has taken it. Every term produced is counted against a budget
+//! ([`MAX_TERMS`]), checked as the work goes, so that a problem too large to compile
+//! is refused with the expression that crossed the limit before its memory is spent.
 
 pub mod affine;
 
 pub use affine::{Affine, CONST, ONE, Term};
 
 use crate::dcp::analyze::Facts;
+use crate::dcp::terms::{self, Factor, TermKind};
+use crate::diag::{Diagnostic, codes};
 use crate::ir::ast::Sense;
 use crate::ir::cone::{Cone, ConeProgram, ConstraintRows, Pattern, RowLayout};
 use crate::ir::eval::index_positions;
 use crate::ir::hir::{CmpKind, NodeId, Op, Program};
 use crate::ir::shape::Shape;
+use crate::ir::svec;
+use crate::source::Span;
 use std::collections::HashMap;
 use std::ops::Range;
+
+/// Most terms (coefficients of the parametric cone program) and entries that
+/// canonicalization produces for a problem, counted as they are produced,
+/// intermediate forms included. A term takes 24 bytes; beyond this the work would
+/// take minutes and gigabytes.
+pub const MAX_TERMS: usize = 100_000_000;
+
+/// Why a program cannot be reduced to a cone program, and where.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CanonError {
+    /// What went wrong.
+    pub message: String,
+    /// The expression or statement it happened in, with a label.
+    pub at: Option<(Span, String)>,
+    /// What to change.
+    pub help: Option<String>,
+}
+
+impl From<String> for CanonError {
+    fn from(message: String) -> CanonError {
+        CanonError { message, at: None, help: None }
+    }
+}
+
+impl From<&str> for CanonError {
+    fn from(message: &str) -> CanonError {
+        CanonError::from(message.to_string())
+    }
+}
+
+impl std::fmt::Display for CanonError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl CanonError {
+    /// The E0801 diagnostic.
+    pub fn diagnostic(&self) -> Diagnostic {
+        let mut d = Diagnostic::error(
+            codes::CANON,
+            format!("cannot reduce the problem to a cone program: {}", self.message),
+        );
+        if let Some((span, label)) = &self.at {
+            d = d.primary(*span, label.clone());
+        }
+        if let Some(h) = &self.help {
+            d = d.help(h.clone());
+        }
+        d
+    }
+}
+
+/// Counts of the work canonicalization did (for tests of how it grows with the
+/// problem, and for `dopt canon`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Terms and entries produced, intermediate forms and cone blocks included (the
+    /// budget's measure, see [`MAX_TERMS`]).
+    pub terms: usize,
+    /// Non-leaf nodes canonicalized (each shared node once).
+    pub nodes: usize,
+    /// Most terms held at once in forms waiting for their users.
+    pub peak_held: usize,
+}
 
 /// The builder the atoms write their conic forms into.
 pub struct Canon<'a> {
     prog: &'a Program,
-    facts: &'a Facts,
     /// Variables so far (user variables first, then auxiliary ones).
     pub n: usize,
     nparams: usize,
     param_entries: Vec<Range<usize>>,
     var_cols: Vec<Range<usize>>,
+    /// How each user variable's columns hold its entries (svec for symmetric ones).
+    var_layout: Vec<RowLayout>,
     blocks: Vec<(Cone, Affine)>,
     /// Entries of P (upper triangle, i ≤ j): (i, j, parameter, value).
     quad: Vec<(u32, u32, u32, f64)>,
-    memo: HashMap<NodeId, Affine>,
-    /// How many expressions refer to each node: only shared ones are memoized.
+    /// Forms of canonicalized nodes that users still have to take.
+    forms: HashMap<NodeId, Affine>,
+    /// How many uses of each node are still to come (references from the nodes
+    /// that the objective and the constraints reach).
     uses: Vec<u32>,
     rows: Vec<(usize, usize, RowLayout, f64)>,
+    /// The work so far.
+    stats: Stats,
+    /// Terms held in `forms`.
+    held: usize,
+    /// Terms of the operands handed to the node being built (already counted).
+    handed: usize,
+    /// The term budget.
+    budget: usize,
 }
 
 impl<'a> Canon<'a> {
@@ -47,6 +133,8 @@ impl<'a> Canon<'a> {
     pub fn cone(&mut self, cone: Cone, expr: Affine) {
         debug_assert_eq!(cone.dim(), expr.size);
         if expr.size > 0 {
+            let expr = expr.compact();
+            self.stats.terms = self.stats.terms.saturating_add(expr.len());
             self.blocks.push((cone, expr));
         }
     }
@@ -90,13 +178,63 @@ impl<'a> Canon<'a> {
         self.cone(Cone::Psd(n), svec(x, n));
     }
 
+    /// `x = xᵀ` for the n×n (row-major) `x`: zero-cone rows `x_ij − x_ji = 0` for
+    /// i < j, for the argument of an atom defined on symmetric matrices only (as cvxpy
+    /// does for `lambda_max`). A row that is identically zero is left out: after
+    /// reading the (j, i) entries of `symmetric`/`psd`/`nsd` parameters as their (i, j)
+    /// entries (the declaration already makes them equal; such variables have one
+    /// column per pair already), duplicate terms are summed and cancelled ones
+    /// dropped, so `X` declared symmetric and `X + X.T` add no rows.
+    pub fn symmetric(&mut self, x: &Affine, n: usize) {
+        let map: Vec<_> = (0..n)
+            .flat_map(|j| (0..j).map(move |i| (i, j)))
+            .enumerate()
+            .flat_map(|(r, (i, j))| [(r, i * n + j, 1.0), (r, j * n + i, -1.0)])
+            .collect();
+        let diff = x.linear_map(n * (n - 1) / 2, &map);
+        let params = self.symmetric_param_twins();
+        // (row, col, param) → (sum, sum of magnitudes)
+        let mut sums: std::collections::BTreeMap<(u32, u32, u32), (f64, f64)> = Default::default();
+        for t in diff.terms().iter() {
+            let param = params.get(&t.param).copied().unwrap_or(t.param);
+            let e = sums.entry((t.row, t.col, param)).or_default();
+            e.0 += t.val;
+            e.1 += t.val.abs();
+        }
+        let mut keep: Vec<usize> =
+            sums.iter().filter(|(_, (s, m))| s.abs() > 1e-12 * m).map(|((r, _, _), _)| *r as usize).collect();
+        keep.dedup();
+        if !keep.is_empty() {
+            self.zero(diff.gather(&keep));
+        }
+    }
+
+    /// For every `symmetric`/`psd`/`nsd` parameter, the θ entry of each entry below the
+    /// diagonal → that of its mirror above.
+    fn symmetric_param_twins(&self) -> HashMap<u32, u32> {
+        let mut twins = HashMap::new();
+        for (d, r) in self.prog.params.iter().zip(&self.param_entries) {
+            let a = d.attrs;
+            if !(a.symmetric || a.psd || a.nsd) {
+                continue;
+            }
+            let m = d.shape.dims()[0];
+            for i in 0..m {
+                for j in 0..i {
+                    twins.insert((r.start + i * m + j) as u32, (r.start + j * m + i) as u32);
+                }
+            }
+        }
+        twins
+    }
+
     /// A constant's values (`None` if the expression has variables or parameters).
     pub fn constant_values(e: &Affine) -> Option<Vec<f64>> {
         if e.has_vars() || e.has_params() {
             return None;
         }
         let mut v = vec![0.0; e.size];
-        for t in &e.terms {
+        for t in e.terms().iter() {
             v[t.row as usize] += t.val;
         }
         Some(v)
@@ -108,44 +246,182 @@ impl<'a> Canon<'a> {
         self.quad.push((i, j, param, val));
     }
 
-    /// The canonical form of a node (memoized when shared: `let`s are). Leaves are
-    /// rebuilt at each use (as cheap as a copy), and a node used once is not kept, so
-    /// that a large parameter does not stay in memory in several forms.
-    pub fn expr(&mut self, id: NodeId) -> Result<Affine, String> {
-        if let Some(a) = self.memo.get(&id) {
-            return Ok(a.clone());
-        }
-        let a = self.build(id)?;
-        let leaf = matches!(self.prog.node(id).op, Op::Const(_) | Op::Param(_) | Op::Var(_));
-        if !leaf && self.uses.get(id.index()).is_none_or(|&u| u > 1) {
-            self.memo.insert(id, a.clone());
-        }
-        Ok(a)
+    /// The canonical form of a node. Operands are canonicalized first, in
+    /// post-order on an explicit stack (no recursion, whatever the depth of the
+    /// DAG); a shared node is canonicalized once and its form kept until its last use.
+    pub fn expr(&mut self, id: NodeId) -> Result<Affine, CanonError> {
+        self.operand(id, None)
     }
 
-    fn build(&mut self, id: NodeId) -> Result<Affine, String> {
+    /// The work so far.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    fn is_leaf(&self, id: NodeId) -> bool {
+        matches!(self.prog.node(id).op, Op::Const(_) | Op::Param(_) | Op::Var(_))
+    }
+
+    /// Canonicalize every node below `root` (and `root`) that has no form yet.
+    fn fill(&mut self, root: NodeId) -> Result<(), CanonError> {
+        let mut stack = vec![(root, false)];
+        while let Some((id, ready)) = stack.pop() {
+            if self.is_leaf(id) || self.forms.contains_key(&id) {
+                continue;
+            }
+            if !ready {
+                stack.push((id, true));
+                let args = self.prog.node(id).op.args();
+                stack.extend(args.into_iter().rev().map(|a| (a, false)));
+                continue;
+            }
+            // The entries first: the work below allocates in proportion to them.
+            self.charge(self.prog.node(id).shape.size(), id)?;
+            let outer = std::mem::take(&mut self.handed);
+            let form = self.build(id).map_err(|e| self.locate(e, id));
+            let handed = std::mem::replace(&mut self.handed, outer);
+            let mut form = form?;
+            if self.uses.get(id.index()).is_some_and(|&u| u > 1) {
+                form = form.compact(); // shared: compact once, not at each use
+            }
+            self.stats.nodes += 1;
+            // Only the terms the node made are new: its operands' were counted.
+            self.charge(form.len().saturating_sub(handed), id)?;
+            self.held += form.len();
+            self.stats.peak_held = self.stats.peak_held.max(self.held);
+            self.forms.insert(id, form);
+        }
+        Ok(())
+    }
+
+    /// Give an error without a place the span of the node it came from.
+    fn locate(&self, mut e: CanonError, id: NodeId) -> CanonError {
+        if e.at.is_none() {
+            e.at = Some((self.prog.node(id).span, "in this expression".into()));
+        }
+        e
+    }
+
+    /// Count `terms` new terms, produced for node `id`; an error past the budget.
+    fn charge(&mut self, terms: usize, id: NodeId) -> Result<(), CanonError> {
+        self.stats.terms = self.stats.terms.saturating_add(terms);
+        self.check_budget(self.prog.node(id).span, "this expression")
+    }
+
+    /// The budget error, located at `span`, if the work so far is past it.
+    fn check_budget(&self, span: Span, what: &str) -> Result<(), CanonError> {
+        if self.stats.terms <= self.budget {
+            return Ok(());
+        }
+        Err(CanonError {
+            message: format!(
+                "the problem is too large to compile: its cone program needs more than {} \
+                 terms (coefficients), the limit",
+                self.budget
+            ),
+            at: Some((span, format!("{what} brings the count to {}", self.stats.terms))),
+            help: Some("make the dims (`--dim`) or this expression smaller".into()),
+        })
+    }
+
+    /// The form of operand `id`, taking rows `rows` of it (all if `None`): a leaf is
+    /// built for just those rows; another node's form is taken from `forms` (moved
+    /// out at its last use).
+    fn operand(&mut self, id: NodeId, rows: Option<&[usize]>) -> Result<Affine, CanonError> {
+        let p = self.prog;
+        if self.is_leaf(id) {
+            let n = rows.map_or(p.node(id).shape.size(), <[usize]>::len);
+            self.charge(n, id)?;
+            let at = |r: usize| rows.map_or(r, |rows| rows[r]);
+            self.handed += n;
+            return Ok(match &p.node(id).op {
+                Op::Const(k) => {
+                    let data = &p.consts[k.index()].value.data;
+                    Affine::constant(&(0..n).map(|r| data[at(r)]).collect::<Vec<_>>())
+                }
+                Op::Param(k) => {
+                    let start = self.param_entries[k.index()].start;
+                    Affine::parameters_at((0..n).map(|r| start + at(r)))
+                }
+                Op::Var(k) => {
+                    let start = self.var_cols[k.index()].start;
+                    match self.var_layout[k.index()] {
+                        // Entry (i, j) of a symmetric variable is its column of the pair.
+                        RowLayout::Triangle(m) => {
+                            let tri = svec::triangle_rows(m);
+                            Affine::variables_at((0..n).map(|r| start + tri[at(r)]))
+                        }
+                        _ => Affine::variables_at((0..n).map(|r| start + at(r))),
+                    }
+                }
+                _ => unreachable!("a leaf"),
+            });
+        }
+        if !self.forms.contains_key(&id) {
+            self.fill(id)?;
+        }
+        let left = self.uses.get(id.index()).copied().unwrap_or(0);
+        let form = if left > 1 {
+            self.uses[id.index()] = left - 1;
+            let form = self.forms[&id].clone();
+            self.charge(form.len(), id)?;
+            form
+        } else {
+            // The last use (or a use the counts did not foresee): free the form.
+            if let Some(u) = self.uses.get_mut(id.index()) {
+                *u = 0;
+            }
+            let form = self.forms.remove(&id).expect("filled");
+            self.held -= form.len();
+            form
+        };
+        let form = match rows {
+            Some(rows) => {
+                let g = form.gather(rows);
+                self.charge(g.len(), id)?;
+                g
+            }
+            None => form,
+        };
+        self.handed += form.len();
+        Ok(form)
+    }
+
+    /// Operand `id` broadcast from its shape to `to`.
+    fn broadcast_operand(&mut self, id: NodeId, to: Shape) -> Result<Affine, CanonError> {
+        let from = self.prog.node(id).shape;
+        if from == to {
+            self.operand(id, None)
+        } else {
+            self.charge(to.size(), id)?;
+            self.operand(id, Some(&broadcast_rows(from, to)))
+        }
+    }
+
+    /// The form of node `id` from its operands' forms.
+    fn build(&mut self, id: NodeId) -> Result<Affine, CanonError> {
         let p = self.prog;
         let node = p.node(id);
         let shape = node.shape;
         Ok(match &node.op {
-            Op::Const(k) => Affine::constant(&p.consts[k.index()].value.data),
-            Op::Param(k) => Affine::parameter(self.param_entries[k.index()].clone()),
-            Op::Var(k) => Affine::variable(self.var_cols[k.index()].clone()),
+            Op::Const(_) | Op::Param(_) | Op::Var(_) => self.operand(id, None)?,
             Op::Neg(a) => self.expr(*a)?.neg(),
             Op::Add(a, b) | Op::Sub(a, b) => {
-                let x = broadcast(&self.expr(*a)?, p.node(*a).shape, shape);
-                let y = broadcast(&self.expr(*b)?, p.node(*b).shape, shape);
+                let x = self.broadcast_operand(*a, shape)?;
+                let y = self.broadcast_operand(*b, shape)?;
                 if matches!(node.op, Op::Sub(..)) { x.add(y.neg()) } else { x.add(y) }
             }
             Op::Mul(a, b) => {
-                let x = broadcast(&self.expr(*a)?, p.node(*a).shape, shape);
-                let y = broadcast(&self.expr(*b)?, p.node(*b).shape, shape);
+                let x = self.broadcast_operand(*a, shape)?;
+                let y = self.broadcast_operand(*b, shape)?;
+                let (lx, ly) = (x.row_lengths(), y.row_lengths());
+                self.charge(lx.iter().zip(&ly).map(|(u, v)| u * v).sum(), id)?;
                 let map: Vec<_> = (0..shape.size()).map(|i| (i, i, i, 1.0)).collect();
                 x.bilinear(&y, shape.size(), &map)?
             }
             Op::Div(a, b) => {
-                let x = broadcast(&self.expr(*a)?, p.node(*a).shape, shape);
-                let y = broadcast(&self.expr(*b)?, p.node(*b).shape, shape);
+                let x = self.broadcast_operand(*a, shape)?;
+                let y = self.broadcast_operand(*b, shape)?;
                 let vals = Canon::constant_values(&y).ok_or("division by a non-constant")?;
                 let map: Vec<_> = vals.iter().enumerate().map(|(i, v)| (i, i, 1.0 / v)).collect();
                 x.linear_map(shape.size(), &map)
@@ -153,6 +429,7 @@ impl<'a> Canon<'a> {
             Op::MatMul(a, b) => {
                 let (sa, sb) = (p.node(*a).shape, p.node(*b).shape);
                 let (x, y) = (self.expr(*a)?, self.expr(*b)?);
+                self.charge(matmul_terms(&x, sa, &y, sb), id)?;
                 x.bilinear_iter(&y, shape.size(), matmul_entries(sa, sb))?
             }
             Op::Transpose(a) => {
@@ -171,7 +448,7 @@ impl<'a> Canon<'a> {
                 let (_, cols) = sa.rows_cols();
                 let rows: Vec<usize> =
                     index_positions(sa, sels).into_iter().map(|(i, j)| i * cols + j).collect();
-                self.expr(*a)?.gather(&rows)
+                self.operand(*a, Some(&rows))?
             }
             Op::Atom(atom, args, statics) => {
                 let mut xs = Vec::with_capacity(args.len());
@@ -224,6 +501,22 @@ pub fn broadcast(a: &Affine, from: Shape, to: Shape) -> Affine {
     if from == to { a.clone() } else { a.gather(&broadcast_rows(from, to)) }
 }
 
+/// An upper bound on the terms of `x @ y` before duplicates are merged: the sum
+/// over the inner index t of (terms in column t of x) · (terms in row t of y).
+fn matmul_terms(x: &Affine, sa: Shape, y: &Affine, sb: Shape) -> usize {
+    let k = if sa.is_vector() { sa.dims()[0] } else { sa.rows_cols().1 };
+    let mut left = vec![0usize; k];
+    for (i, l) in x.row_lengths().into_iter().enumerate() {
+        left[i % k.max(1)] += l;
+    }
+    let mut right = vec![0usize; k];
+    let n = if sb.is_vector() { 1 } else { sb.rows_cols().1 };
+    for (i, l) in y.row_lengths().into_iter().enumerate() {
+        right[i / n.max(1)] += l;
+    }
+    left.iter().zip(&right).fold(0usize, |acc, (u, v)| acc.saturating_add(u.saturating_mul(*v)))
+}
+
 /// The (out, left, right, weight) map of numpy's `@`.
 pub fn matmul_map(a: Shape, b: Shape) -> Vec<(usize, usize, usize, f64)> {
     matmul_entries(a, b).collect()
@@ -239,55 +532,67 @@ pub fn matmul_entries(a: Shape, b: Shape) -> impl Iterator<Item = (usize, usize,
     })
 }
 
-/// svec of the symmetric part of an n×n row-major expression, in Clarabel's order:
-/// upper triangle column by column, off-diagonals times √2.
+/// svec of the symmetric part of an n×n row-major expression (the convention of
+/// [`crate::ir::svec`]).
 pub fn svec(x: &Affine, n: usize) -> Affine {
-    let mut map = Vec::new();
-    let mut k = 0;
-    let s = std::f64::consts::FRAC_1_SQRT_2;
-    for j in 0..n {
-        for i in 0..=j {
-            if i == j {
-                map.push((k, i * n + j, 1.0));
-            } else {
-                // √2 · (X_ij + X_ji)/2
-                map.push((k, i * n + j, s));
-                map.push((k, j * n + i, s));
-            }
-            k += 1;
-        }
-    }
-    x.linear_map(k, &map)
+    x.linear_map(svec::len(n), &svec::sym_map(n))
 }
 
 /// Canonicalize a checked, DCP and DPP program.
-pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
+pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, CanonError> {
+    canonicalize_counted(p, facts, MAX_TERMS).map(|(cp, _)| cp)
+}
+
+/// [`canonicalize`] with a term budget, returning the counts of the work done.
+pub fn canonicalize_counted(
+    p: &Program,
+    facts: &Facts,
+    budget: usize,
+) -> Result<(ConeProgram, Stats), CanonError> {
     let mut param_entries = Vec::new();
     let mut nparams = 0;
     for d in &p.params {
         param_entries.push(nparams..nparams + d.shape.size());
         nparams += d.shape.size();
     }
+    // A `symmetric`/`psd`/`nsd` variable is parametrized by its upper triangle
+    // (n(n+1)/2 columns X_ij, i ≤ j), as cvxpy does: no n² free columns tied by
+    // symmetry equalities, and its PSD cone is `weights ∘ x ∈ K`. Columns scaled as
+    // svec (√2 X_ij) measured less accurate at Clarabel's default tolerances
+    // (docs/performance.md).
     let mut var_cols = Vec::new();
+    let mut var_layout = Vec::new();
     let mut n = 0;
     for d in &p.vars {
-        var_cols.push(n..n + d.shape.size());
-        n += d.shape.size();
+        let a = d.attrs;
+        let (size, layout) = if a.symmetric || a.psd || a.nsd {
+            let m = d.shape.dims()[0];
+            (svec::len(m), RowLayout::Triangle(m))
+        } else {
+            (d.shape.size(), RowLayout::Elementwise)
+        };
+        var_cols.push(n..n + size);
+        var_layout.push(layout);
+        n += size;
     }
     let mut c = Canon {
         prog: p,
-        facts,
         n,
         nparams,
         param_entries: param_entries.clone(),
         var_cols: var_cols.clone(),
+        var_layout: var_layout.clone(),
         blocks: Vec::new(),
         quad: Vec::new(),
-        memo: HashMap::new(),
+        forms: HashMap::new(),
         uses: use_counts(p),
         rows: Vec::new(),
+        stats: Stats::default(),
+        held: 0,
+        handed: 0,
+        budget,
     };
-    // Variable attributes are constraints.
+    // Variable attributes are constraints (symmetry is in the parametrization).
     for (k, d) in p.vars.iter().enumerate() {
         let x = Affine::variable(var_cols[k].clone());
         let a = d.attrs;
@@ -297,21 +602,12 @@ pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
         if a.nonpos {
             c.nonneg(x.clone().neg());
         }
-        if a.symmetric || a.psd || a.nsd {
-            let m = d.shape.dims()[0];
-            let map: Vec<_> = (0..m)
-                .flat_map(|j| (0..j).map(move |i| (i, j)))
-                .enumerate()
-                .flat_map(|(r, (i, j))| [(r, i * m + j, 1.0), (r, j * m + i, -1.0)])
-                .collect();
-            let rows = m * (m - 1) / 2;
-            c.zero(x.linear_map(rows, &map));
-        }
-        if a.psd {
-            c.psd(&x, d.shape.dims()[0]);
-        }
-        if a.nsd {
-            c.psd(&x.clone().neg(), d.shape.dims()[0]);
+        if let RowLayout::Triangle(m) = var_layout[k]
+            && (a.psd || a.nsd)
+        {
+            let w: Vec<_> = svec::weights(m).into_iter().enumerate().map(|(k, w)| (k, k, w)).collect();
+            let s = x.linear_map(w.len(), &w);
+            c.cone(Cone::Psd(m), if a.psd { s } else { s.neg() });
         }
     }
     // Objective: minimize sign·f.
@@ -321,21 +617,52 @@ pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
     };
     let mut linear = Affine::zeros(1);
     if let Some(obj) = &p.objective {
-        let mut terms = Vec::new();
-        objective_terms(p, obj.expr, Affine::constant(&[sign]), &mut terms);
-        for (id, w) in terms {
-            if let Some(q) = quadratic_term(&mut c, id, &w)? {
-                linear = linear.add(q);
-                continue;
-            }
-            let e = c.expr(id)?;
-            linear = linear.add(w.bilinear(&e, 1, &[(0, 0, 0, 1.0)])?);
+        let ot = terms::objective_terms(p, facts);
+        // Each weight once, in chain order (a parent precedes its children).
+        let mut weights: Vec<Affine> = Vec::with_capacity(ot.weights.len());
+        for wt in &ot.weights {
+            let parent = wt.parent.map_or_else(|| Affine::constant(&[sign]), |k| weights[k].clone());
+            let w = match wt.factor {
+                Factor::Neg => parent.neg(),
+                Factor::Times(k) => {
+                    parent.bilinear(&c.expr(k)?, 1, &[(0, 0, 0, 1.0)]).map_err(|e| c.locate(e.into(), k))?
+                }
+                Factor::Over(k) => {
+                    let v = Canon::constant_values(&c.expr(k)?)
+                        .ok_or_else(|| c.locate("division by a non-constant".into(), k))?;
+                    parent.linear_map(1, &[(0, 0, 1.0 / v[0])])
+                }
+            };
+            weights.push(w);
+        }
+        for t in &ot.terms {
+            let w = t.weight.map_or_else(|| Affine::constant(&[sign]), |k| weights[k].clone());
+            // quad_over_lin(e, y) with a constant y > 0 is ‖e‖²/y: into P with weight w/y,
+            // as cvxpy's QP path does (its SOC form puts a zero optimum at the cone's apex,
+            // where the interior-point method can stall). Otherwise through its atom.
+            let (kind, w) = match t.kind {
+                TermKind::QuadOverLin => match quad_over_lin_denominator(&mut c, t)? {
+                    Some(y) => (TermKind::SumSquares, w.scale(1.0 / y)),
+                    None => (TermKind::Other, w),
+                },
+                k => (k, w),
+            };
+            let part = if kind == TermKind::Other {
+                let e = c.expr(t.node)?;
+                w.bilinear(&e, 1, &[(0, 0, 0, 1.0)]).map_err(|e| c.locate(e.into(), t.node))?
+            } else {
+                quadratic_term(&mut c, t.node, kind, &w).map_err(|e| c.locate(e, t.node))?;
+                Affine::zeros(1)
+            };
+            c.stats.terms = c.stats.terms.saturating_add(part.len());
+            c.check_budget(obj.span, "the objective")?;
+            linear = linear.add(part);
         }
     }
     // Constraints.
     for (k, con) in p.constraints.iter().enumerate() {
-        let lhs = broadcast(&c.expr(con.lhs)?, p.node(con.lhs).shape, con.shape);
-        let rhs = broadcast(&c.expr(con.rhs)?, p.node(con.rhs).shape, con.shape);
+        let lhs = c.broadcast_operand(con.lhs, con.shape)?;
+        let rhs = c.broadcast_operand(con.rhs, con.shape)?;
         let block = c.blocks.len();
         let (layout, dual_sign) = match con.kind {
             // Duals follow cvxpy: the Lagrangian is f + Σ λ(lhs − rhs) for `lhs <= rhs`
@@ -362,135 +689,101 @@ pub fn canonicalize(p: &Program, facts: &Facts) -> Result<ConeProgram, String> {
             }
         };
         c.rows.push((k, block, layout, dual_sign));
+        c.check_budget(con.span, "this constraint")?;
     }
-    assemble(c, sign, linear, var_cols, param_entries)
+    let stats = c.stats;
+    Ok((assemble(c, sign, linear, var_cols, var_layout, param_entries)?, stats))
 }
 
-/// How many operands, objectives and constraint sides refer to each node.
+/// How many references each node has from the objective, the constraint sides and
+/// the operands of the nodes they reach (nodes no statement reaches count none).
+/// Iterative: the depth of the DAG does not matter.
 fn use_counts(p: &Program) -> Vec<u32> {
     let mut uses = vec![0u32; p.nodes.len()];
-    let mut count = |id: NodeId| {
+    let mut seen = vec![false; p.nodes.len()];
+    let roots = p.objective.iter().map(|o| o.expr).chain(p.constraints.iter().flat_map(|c| [c.lhs, c.rhs]));
+    let mut stack: Vec<NodeId> = Vec::new();
+    let mut count = |id: NodeId, stack: &mut Vec<NodeId>| {
         if let Some(u) = uses.get_mut(id.index()) {
             *u = u.saturating_add(1);
+            if !std::mem::replace(&mut seen[id.index()], true) {
+                stack.push(id);
+            }
         }
     };
-    for node in &p.nodes {
-        node.op.args().into_iter().for_each(&mut count);
-    }
-    if let Some(o) = &p.objective {
-        count(o.expr);
-    }
-    for con in &p.constraints {
-        count(con.lhs);
-        count(con.rhs);
+    for r in roots {
+        count(r, &mut stack);
+        while let Some(id) = stack.pop() {
+            for a in p.node(id).op.args() {
+                count(a, &mut stack);
+            }
+        }
     }
     uses
 }
 
-/// Split a (scalar) objective into weighted terms: (node, weight), the weight affine
-/// in θ and free of variables.
-fn objective_terms(p: &Program, id: NodeId, w: Affine, out: &mut Vec<(NodeId, Affine)>) {
-    match &p.node(id).op {
-        Op::Add(a, b) if p.node(*a).shape.is_scalar() && p.node(*b).shape.is_scalar() => {
-            objective_terms(p, *a, w.clone(), out);
-            objective_terms(p, *b, w, out);
-        }
-        Op::Sub(a, b) if p.node(*a).shape.is_scalar() && p.node(*b).shape.is_scalar() => {
-            objective_terms(p, *a, w.clone(), out);
-            objective_terms(p, *b, w.neg(), out);
-        }
-        Op::Neg(a) => objective_terms(p, *a, w.neg(), out),
-        _ => out.push((id, w)),
-    }
-}
-
-/// If `id` (weighted by `w`) is a quadratic term that P can take, put it there and
-/// return the linear remainder; `None` if the term is not quadratic.
-fn quadratic_term(c: &mut Canon, id: NodeId, w: &Affine) -> Result<Option<Affine>, String> {
+/// Put a quadratic term of the objective (`sum_squares`, scalar `square`, `quad_form`
+/// with a constant or, by [`TermKind::ParamQuadForm`], a `psd` parameter matrix),
+/// weighted by `w`, into P.
+fn quadratic_term(c: &mut Canon, node: NodeId, kind: TermKind, w: &Affine) -> Result<(), CanonError> {
     let p = c.prog;
-    let f = c.facts;
-    // Peel scalar coefficients: w · coef · term.
-    let (mut id, mut w) = (id, w.clone());
-    loop {
-        match &p.node(id).op {
-            Op::Mul(a, b)
-                if p.node(*a).shape.is_scalar() && !f.has_vars[a.index()] && f.has_vars[b.index()] =>
-            {
-                let coef = c.expr(*a)?;
-                if coef.has_params() && w.has_params() {
-                    return Ok(None);
-                }
-                w = w.bilinear(&coef, 1, &[(0, 0, 0, 1.0)])?;
-                id = *b;
-            }
-            Op::Mul(b, a)
-                if p.node(*a).shape.is_scalar() && !f.has_vars[a.index()] && f.has_vars[b.index()] =>
-            {
-                let coef = c.expr(*a)?;
-                if coef.has_params() && w.has_params() {
-                    return Ok(None);
-                }
-                w = w.bilinear(&coef, 1, &[(0, 0, 0, 1.0)])?;
-                id = *b;
-            }
-            _ => break,
-        }
-    }
-    let Op::Atom(atom, args, _) = &p.node(id).op else { return Ok(None) };
-    let name = atom.name();
-    let is_sq = name == "sum_squares" || (name == "square" && p.node(id).shape.is_scalar());
-    let is_qf = name == "quad_form";
-    if !(is_sq || is_qf) {
-        return Ok(None);
-    }
-    // The weight must be known nonnegative: DCP guarantees it for a convex term of
-    // a minimized objective, and the curvature of a quadratic is convex.
+    let Op::Atom(_, args, _) = &p.node(node).op else { return Err("not a quadratic term".into()) };
+    // The weight is known nonnegative: DCP guarantees it for a convex term of a
+    // minimized objective, and the curvature of a quadratic is convex.
     let e = c.expr(args[0])?;
     // Put the argument into fresh variables unless it already is a plain variable
     // block, so that P stays free of parameters other than the weight's and P's.
     let cols: Vec<u32> = match plain_columns(&e) {
         Some(cols) => cols,
         None => {
-            let t = c.var(e.size);
-            c.zero(t.clone().add(e.neg()));
-            plain_columns(&t).expect("fresh variables")
+            let v = c.var(e.size);
+            c.zero(v.clone().add(e.neg()));
+            plain_columns(&v).expect("fresh variables")
         }
     };
-    let wt: Vec<(u32, f64)> = w.terms.iter().map(|t| (t.param, t.val)).collect();
-    if is_sq {
+    let wt: Vec<(u32, f64)> = w.terms().iter().map(|t| (t.param, t.val)).collect();
+    if kind == TermKind::SumSquares {
         for &col in &cols {
             for &(param, val) in &wt {
                 c.quad_entry(col, col, param, 2.0 * val);
             }
         }
-    } else {
-        let pm = c.expr(args[1])?;
-        let k = cols.len();
-        let pm = pm.sorted();
-        for t in &pm.terms {
-            let (i, j) = ((t.row as usize) / k.max(1), (t.row as usize) % k.max(1));
-            if i > j {
-                continue; // the upper triangle describes the symmetric P
-            }
-            for &(param, val) in &wt {
-                let par = match (param, t.param) {
-                    (ONE, q) | (q, ONE) => q,
-                    _ => return Err("quad_form with a parametric matrix and a parametric weight".into()),
-                };
-                // w·xᵀPx = ½ xᵀ(2wP)x; P is symmetric (PSD by the analysis, or a
-                // validated `psd` parameter), so its upper triangle describes it.
-                c.quad_entry(cols[i], cols[j], par, 2.0 * val * t.val);
-            }
+        return Ok(());
+    }
+    let pm = c.expr(args[1])?;
+    let k = cols.len();
+    let pm = pm.sorted();
+    for e in pm.terms().iter() {
+        let (i, j) = ((e.row as usize) / k.max(1), (e.row as usize) % k.max(1));
+        if i > j {
+            continue; // the upper triangle describes the symmetric P
+        }
+        for &(param, val) in &wt {
+            let par = match (param, e.param) {
+                (ONE, q) | (q, ONE) => q,
+                _ => return Err("quad_form with a parametric matrix and a parametric weight".into()),
+            };
+            // w·xᵀPx = ½ xᵀ(2wP)x; P is symmetric (PSD by the analysis, or a
+            // validated `psd` parameter), so its upper triangle describes it.
+            c.quad_entry(cols[i], cols[j], par, 2.0 * val * e.val);
         }
     }
-    Ok(Some(Affine::zeros(1)))
+    Ok(())
+}
+
+/// The value of the constant denominator y of a [`TermKind::QuadOverLin`] term, when
+/// it is positive (`None` otherwise: the atom's own form then decides the domain).
+fn quad_over_lin_denominator(c: &mut Canon, t: &terms::Term) -> Result<Option<f64>, CanonError> {
+    let Op::Atom(_, args, _) = &c.prog.node(t.node).op else { return Ok(None) };
+    let y = Canon::constant_values(&c.expr(args[1])?);
+    Ok(y.and_then(|v| (v.len() == 1 && v[0] > 0.0 && v[0].is_finite()).then_some(v[0])))
 }
 
 /// The columns of an expression that is exactly one distinct variable per entry with
 /// coefficient 1 and nothing else.
 fn plain_columns(e: &Affine) -> Option<Vec<u32>> {
     let mut cols = vec![u32::MAX; e.size];
-    for t in &e.terms {
+    for t in e.terms().iter() {
         if t.col == CONST || t.param != ONE || t.val != 1.0 || cols[t.row as usize] != u32::MAX {
             return None;
         }
@@ -507,18 +800,19 @@ fn assemble(
     sign: f64,
     linear: Affine,
     var_cols: Vec<Range<usize>>,
+    var_layout: Vec<RowLayout>,
     param_entries: Vec<Range<usize>>,
 ) -> Result<ConeProgram, String> {
     // The expressions of the nodes are no longer needed: free them before M is built
     // (for a dense parameter they hold several copies of its entries).
-    c.memo = HashMap::new();
+    c.forms = HashMap::new();
     let n = c.n;
     let np = c.nparams;
     let pcol = |param: u32| if param == ONE { np } else { param as usize };
     // Rows of A and the cones (consecutive zero / nonnegative blocks merged); each
     // block is freed once its terms are copied.
     let mut cones: Vec<Cone> = Vec::new();
-    let nterms: usize = c.blocks.iter().map(|(_, e)| e.terms.len()).sum();
+    let nterms: usize = c.blocks.iter().map(|(_, e)| e.len()).sum();
     let mut a_terms: Vec<(u32, u32, u32, f64)> = Vec::with_capacity(nterms); // (col, row, param, val)
     let mut b_terms: Vec<(u32, u32, f64)> = Vec::new();
     let mut block_rows = Vec::with_capacity(c.blocks.len());
@@ -526,7 +820,7 @@ fn assemble(
     let index = |k: usize| u32::try_from(k).map_err(|_| "the cone program is too large".to_string());
     for (cone, e) in std::mem::take(&mut c.blocks) {
         block_rows.push(m..m + e.size);
-        for t in &e.terms {
+        for t in e.terms().iter() {
             let row = index(m + t.row as usize)?;
             if t.col == CONST {
                 b_terms.push((row, pcol(t.param) as u32, t.val));
@@ -554,6 +848,7 @@ fn assemble(
         map: sprs::CsMat::zero((0, 0)),
         nparams: np,
         var_cols,
+        var_layout,
         param_entries,
         constraint_rows: Vec::new(),
         objective_sign: sign,
@@ -561,11 +856,11 @@ fn assemble(
     let off = layout.offsets();
     // M as (row, column, value) triplets, then CSR with duplicates summed.
     let mut trip: Vec<(usize, u32, f64)> =
-        Vec::with_capacity(c.quad.len() + linear.terms.len() + a_terms.len() + b_terms.len());
+        Vec::with_capacity(c.quad.len() + linear.len() + a_terms.len() + b_terms.len());
     for (q, k) in c.quad.iter().zip(&p_index) {
         trip.push((off.p + k, pcol(q.2) as u32, q.3));
     }
-    for t in &linear.terms {
+    for t in linear.terms().iter() {
         let row = if t.col == CONST { off.r } else { off.q + t.col as usize };
         trip.push((row, pcol(t.param) as u32, t.val));
     }

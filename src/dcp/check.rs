@@ -3,13 +3,14 @@
 
 use super::algebra::{ArgFacts, AtomCurvature, Curvature, Mono, Sign, arg_ok_for_concave, arg_ok_for_convex};
 use super::analyze::{Facts, Mode, analyze};
+use super::terms::objective_terms;
 use crate::atoms::{self, ArgInfo};
 use crate::diag::{Diagnostic, codes};
 use crate::ir::ast::Sense;
 use crate::ir::hir::{CmpKind, NodeId, Op, Program};
 use crate::linalg;
 use crate::source::SourceFile;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// The verdicts on a checked program.
 #[derive(Clone, Debug)]
@@ -33,46 +34,14 @@ impl Analysis {
 pub fn check(p: &Program, src: &SourceFile) -> Result<Analysis, Vec<Diagnostic>> {
     let none = HashSet::new();
     let dcp = analyze(p, Mode::Dcp, &none);
-    let ext = parametric_quad_forms(p, &dcp);
+    let ext: HashSet<NodeId> = objective_terms(p, &dcp).parametric_quad_forms().collect();
     let dpp = analyze(p, Mode::Dpp, &ext);
-    let mut r = Reporter { p, src, seen: HashSet::new(), diags: Vec::new() };
+    let mut r = Reporter { p, src, seen: HashSet::new(), diags: Vec::new(), symmetric: HashMap::new() };
     r.rules(&dcp);
     if r.diags.is_empty() {
         r.rules(&dpp);
     }
     if r.diags.is_empty() { Ok(Analysis { dcp, dpp, parametric_quad_forms: ext }) } else { Err(r.diags) }
-}
-
-/// dopt's extension: `quad_form(x, P)` with P a `psd` parameter and x free of
-/// parameters, as a term of a minimized objective with constant weights.
-fn parametric_quad_forms(p: &Program, f: &Facts) -> HashSet<NodeId> {
-    let mut out = HashSet::new();
-    let Some(obj) = &p.objective else { return out };
-    if obj.sense != Sense::Minimize {
-        return out;
-    }
-    let mut stack = vec![obj.expr];
-    while let Some(id) = stack.pop() {
-        let constant = |k: &NodeId| !f.has_vars[k.index()] && !f.has_params[k.index()];
-        match &p.node(id).op {
-            Op::Add(a, b) | Op::Sub(a, b) => stack.extend([*a, *b]),
-            Op::Neg(a) => stack.push(*a),
-            Op::Mul(a, b) if constant(a) => stack.push(*b),
-            Op::Mul(a, b) if constant(b) => stack.push(*a),
-            Op::Div(a, b) if constant(b) => stack.push(*a),
-            Op::Atom(atom, args, _) if atom.name() == "quad_form" => {
-                let is_psd_param = match &p.node(args[1]).op {
-                    Op::Param(i) => p.params[i.index()].attrs.psd,
-                    _ => false,
-                };
-                if is_psd_param && !f.has_params[args[0].index()] {
-                    out.insert(id);
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 struct Reporter<'a> {
@@ -81,6 +50,8 @@ struct Reporter<'a> {
     /// Nodes and statements already reported.
     seen: HashSet<(u8, u32)>,
     diags: Vec<Diagnostic>,
+    /// Nodes whose symmetry is decided.
+    symmetric: HashMap<NodeId, bool>,
 }
 
 impl Reporter<'_> {
@@ -151,10 +122,11 @@ impl Reporter<'_> {
             }
             if matches!(con.kind, CmpKind::Psd | CmpKind::Nsd)
                 && f.mode == Mode::Dcp
-                && !(symmetric(p, f, con.lhs) && symmetric(p, f, con.rhs))
+                && !(symmetric(p, f, con.lhs, &mut self.symmetric)
+                    && symmetric(p, f, con.rhs, &mut self.symmetric))
             {
                 self.seen.insert((1, con.stmt as u32));
-                let side = if symmetric(p, f, con.lhs) { con.rhs } else { con.lhs };
+                let side = if symmetric(p, f, con.lhs, &mut self.symmetric) { con.rhs } else { con.lhs };
                 self.diags.push(
                     Diagnostic::error(
                         codes::DCP_NOT_SYMMETRIC,
@@ -219,7 +191,7 @@ impl Reporter<'_> {
                     )
                 } else {
                     (
-                        codes::DCP_DIVISION,
+                        self.code(f, codes::DCP_DIVISION),
                         format!("division by `{}`, which is not constant", self.text(*b)),
                         "divide only by constants; for 1/y use `inv_pos(y)`, for x²/y use `quad_over_lin(x, y)`".to_string(),
                     )
@@ -234,27 +206,67 @@ impl Reporter<'_> {
                 .help(help)
             }
             Op::Add(a, b) | Op::Sub(a, b) => {
-                let d = Diagnostic::error(
-                    codes::DCP_SUM,
-                    format!(
-                        "`{}` adds a {} and a {} expression, which has unknown curvature",
-                        self.text(id),
-                        f.curvature(*a),
-                        if matches!(node.op, Op::Sub(..)) { f.curvature(*b).neg() } else { f.curvature(*b) }
-                    ),
-                )
-                .primary(node.span, "neither convex nor concave");
+                let cb = if matches!(node.op, Op::Sub(..)) { f.curvature(*b).neg() } else { f.curvature(*b) };
+                let what =
+                    format!("adds a {} and a {cb} expression, which has unknown curvature", f.curvature(*a));
+                let d = match self.nonlinear_parameter_part(f, id) {
+                    Some(part) if f.mode == Mode::Dpp => {
+                        let tp = self.text(part);
+                        Diagnostic::error(
+                            codes::DPP_CURVATURE,
+                            format!(
+                                "the problem is DCP but not DPP: `{tp}` is a nonlinear function of parameters, and with parameters counted as affine `{}` {what}",
+                                self.text(id)
+                            ),
+                        )
+                        .primary(node.span, "neither convex nor concave in the parameters")
+                        .secondary(p.node(part).span, "a nonlinear function of parameters")
+                        .help(format!("compute `{tp}` outside the problem and pass it as a new parameter"))
+                    }
+                    _ => {
+                        Diagnostic::error(self.code(f, codes::DCP_SUM), format!("`{}` {what}", self.text(id)))
+                            .primary(node.span, "neither convex nor concave")
+                    }
+                };
                 let d = label(label(d, *a), *b);
                 self.dpp_note(f, d, id)
                     .note("a sum is convex when every term is convex, concave when every term is concave")
             }
             Op::Atom(atom, args, statics) => self.composition(f, id, *atom, args, statics),
             _ => Diagnostic::error(
-                codes::DCP_COMPOSITION,
+                self.code(f, codes::DCP_COMPOSITION),
                 format!("`{}` has unknown curvature", self.text(id)),
             )
             .primary(node.span, "here"),
         }
+    }
+
+    /// The code of a rejection: the DCP one, or in DPP mode (the problem passed the DCP
+    /// rules, so it is DCP but not DPP) E0604.
+    fn code(&self, f: &Facts, dcp: codes::Code) -> codes::Code {
+        if f.mode == Mode::Dpp { codes::DPP_CURVATURE } else { dcp }
+    }
+
+    /// The first (smallest) subexpression under `root` that is a nonlinear function of
+    /// parameters alone (e.g. `entr(a)` in `sum(entr(a)) + x`), by the DPP facts.
+    fn nonlinear_parameter_part(&self, f: &Facts, root: NodeId) -> Option<NodeId> {
+        let nonlinear =
+            |k: NodeId| !f.has_vars[k.index()] && f.has_params[k.index()] && !f.curvature(k).is_affine();
+        let mut stack = vec![root];
+        let mut visited = HashSet::new();
+        let mut found = None;
+        while let Some(id) = stack.pop() {
+            if !visited.insert(id) {
+                continue;
+            }
+            let args = self.p.node(id).op.args();
+            if nonlinear(id) && !args.iter().any(|a| nonlinear(*a)) {
+                found = found.min(Some(id)).or(Some(id));
+                continue;
+            }
+            stack.extend(args.into_iter().rev());
+        }
+        found
     }
 
     /// In DPP mode, say why parameters matter for a rule that DCP alone accepts.
@@ -354,7 +366,7 @@ impl Reporter<'_> {
                 "to write xᵀPx, use `quad_form({}, P)` with a constant (or `psd` parameter) P",
                 self.text(x)
             ));
-        } else if f.curvature(a).is_affine() && f.curvature(b).is_affine() && same_expr(p, a, b, 32) {
+        } else if f.curvature(a).is_affine() && f.curvature(b).is_affine() && same_expr(p, a, b) {
             d = d.help(format!(
                 "for the square of an expression use `square({0})` (elementwise) or `sum_squares({0})`",
                 self.text(a)
@@ -406,7 +418,7 @@ impl Reporter<'_> {
         }
         if intrinsic == AtomCurvature::Neither {
             let mut d = Diagnostic::error(
-                codes::DCP_INDEFINITE,
+                self.code(f, codes::DCP_INDEFINITE),
                 format!("`{name}` is neither convex nor concave for these arguments"),
             )
             .primary(node.span, "unknown curvature");
@@ -472,8 +484,15 @@ impl Reporter<'_> {
             "`{name}` is {atom_word} and {mono_text}, so this argument must be {need}, but it is {arg_curv}"
         );
         let mut d = Diagnostic::error(
-            codes::DCP_COMPOSITION,
-            format!("`{}` breaks the DCP composition rule", self.text(id)),
+            self.code(f, codes::DCP_COMPOSITION),
+            if f.mode == Mode::Dpp {
+                format!(
+                    "the problem is DCP but not DPP: with parameters counted as affine, `{}` breaks the DCP composition rule",
+                    self.text(id)
+                )
+            } else {
+                format!("`{}` breaks the DCP composition rule", self.text(id))
+            },
         )
         .primary(node.span, format!("`{name}` of a {arg_curv} argument"));
         for x in args {
@@ -532,12 +551,21 @@ impl Reporter<'_> {
         )
         .primary(p.node(root).span, format!("{c}"));
         // Which terms are to blame.
-        let mut terms = Vec::new();
-        additive_terms(p, root, false, &mut terms);
-        for (t, negated) in terms {
-            let tc = if negated { f.curvature(t).neg() } else { f.curvature(t) };
-            if tc == bad && t != root {
-                d = d.secondary(p.node(t).span, format!("this term is {}", f.curvature(t)));
+        let terms = objective_terms(p, f);
+        for t in &terms.terms {
+            let own = f.curvature(t.node);
+            let tc = match terms.sign(t.weight) {
+                Sign::Nonneg => own,
+                Sign::Nonpos => own.neg(),
+                _ => continue,
+            };
+            if tc == bad && t.node != root {
+                let label = if tc == own {
+                    format!("this term is {own}")
+                } else {
+                    format!("this term is {own}, with a negative weight: {tc}")
+                };
+                d = d.secondary(p.node(t.node).span, label);
             }
         }
         let _ = span;
@@ -608,22 +636,6 @@ impl Reporter<'_> {
     }
 }
 
-/// Terms of a sum: (node, negated).
-fn additive_terms(p: &Program, id: NodeId, neg: bool, out: &mut Vec<(NodeId, bool)>) {
-    match &p.node(id).op {
-        Op::Add(a, b) => {
-            additive_terms(p, *a, neg, out);
-            additive_terms(p, *b, neg, out);
-        }
-        Op::Sub(a, b) => {
-            additive_terms(p, *a, neg, out);
-            additive_terms(p, *b, !neg, out);
-        }
-        Op::Neg(a) => additive_terms(p, *a, !neg, out),
-        _ => out.push((id, neg)),
-    }
-}
-
 /// `x.T @ P @ x` or `x @ P @ x`: returns x.
 fn quadratic_form_pattern(p: &Program, id: NodeId) -> Option<NodeId> {
     let Op::MatMul(left, x2) = &p.node(id).op else { return None };
@@ -632,46 +644,95 @@ fn quadratic_form_pattern(p: &Program, id: NodeId) -> Option<NodeId> {
         Op::Transpose(inner) => *inner,
         _ => *x1,
     };
-    same_expr(p, x1, *x2, 32).then_some(*x2)
+    same_expr(p, x1, *x2).then_some(*x2)
 }
 
-/// Structural equality of two expressions (same leaves, same operations).
-pub fn same_expr(p: &Program, a: NodeId, b: NodeId, depth: u32) -> bool {
-    if a == b {
-        return true;
-    }
-    if depth == 0 {
-        return false;
-    }
-    let (na, nb) = (p.node(a), p.node(b));
-    if na.shape != nb.shape {
-        return false;
-    }
-    let args_same = || {
+/// How many node pairs [`same_expr`] compares before it gives up (and says "not
+/// known to be the same").
+const SAME_EXPR_PAIRS: usize = 100_000;
+
+/// Structural equality of two expressions (same leaves, same operations), without
+/// recursion; each pair of nodes is compared once, so shared subexpressions cost once.
+pub fn same_expr(p: &Program, a: NodeId, b: NodeId) -> bool {
+    let mut stack = vec![(a, b)];
+    let mut seen = HashSet::new();
+    while let Some((a, b)) = stack.pop() {
+        if a == b || !seen.insert((a, b)) {
+            continue;
+        }
+        if seen.len() > SAME_EXPR_PAIRS {
+            return false;
+        }
+        let (na, nb) = (p.node(a), p.node(b));
+        let same_head = na.shape == nb.shape
+            && match (&na.op, &nb.op) {
+                (Op::Var(x), Op::Var(y)) => x == y,
+                (Op::Param(x), Op::Param(y)) => x == y,
+                (Op::Const(x), Op::Const(y)) => p.consts[x.index()].value == p.consts[y.index()].value,
+                (Op::Index(_, s1), Op::Index(_, s2)) => s1 == s2,
+                (Op::Atom(a1, _, s1), Op::Atom(a2, _, s2)) => a1 == a2 && s1 == s2,
+                (x, y) => std::mem::discriminant(x) == std::mem::discriminant(y),
+            };
         let (xa, xb) = (na.op.args(), nb.op.args());
-        xa.len() == xb.len() && xa.iter().zip(&xb).all(|(x, y)| same_expr(p, *x, *y, depth - 1))
-    };
-    match (&na.op, &nb.op) {
-        (Op::Var(x), Op::Var(y)) => x == y,
-        (Op::Param(x), Op::Param(y)) => x == y,
-        (Op::Const(x), Op::Const(y)) => p.consts[x.index()].value == p.consts[y.index()].value,
-        (Op::Index(_, s1), Op::Index(_, s2)) => s1 == s2 && args_same(),
-        (Op::Atom(a1, _, s1), Op::Atom(a2, _, s2)) => a1 == a2 && s1 == s2 && args_same(),
-        (x, y) if std::mem::discriminant(x) == std::mem::discriminant(y) => args_same(),
-        _ => false,
+        if !same_head || xa.len() != xb.len() {
+            return false;
+        }
+        stack.extend(xa.into_iter().zip(xb));
     }
+    true
 }
 
-/// Is the (square) expression provably symmetric?
-fn symmetric(p: &Program, f: &Facts, id: NodeId) -> bool {
+/// Is the (square) expression provably symmetric? Decided bottom-up without
+/// recursion; `known` keeps every node decided so far (shared by all constraints).
+fn symmetric(p: &Program, f: &Facts, root: NodeId, known: &mut HashMap<NodeId, bool>) -> bool {
+    let mut stack = vec![root];
+    while let Some(id) = stack.pop() {
+        if known.contains_key(&id) {
+            continue;
+        }
+        match symmetric_step(p, f, id, known) {
+            Ok(v) => {
+                known.insert(id, v);
+            }
+            Err(missing) => {
+                stack.push(id);
+                stack.extend(missing);
+            }
+        }
+    }
+    known[&root]
+}
+
+/// The symmetry of one node from its operands' (`Err` with the operands not yet known).
+fn symmetric_step(
+    p: &Program,
+    f: &Facts,
+    id: NodeId,
+    known: &HashMap<NodeId, bool>,
+) -> Result<bool, Vec<NodeId>> {
     let node = p.node(id);
     if node.shape.is_scalar() {
-        return true;
+        return Ok(true);
     }
     if let Some(v) = &f.value[id.index()] {
-        return linalg::is_symmetric(v);
+        return Ok(linalg::is_symmetric(v));
     }
-    match &node.op {
+    let deps = match &node.op {
+        Op::Neg(a) | Op::Transpose(a) | Op::Div(a, _) => vec![*a],
+        Op::Add(a, b) | Op::Sub(a, b) | Op::Mul(a, b) => vec![*a, *b],
+        Op::MatMul(a, _) => match &p.node(*a).op {
+            Op::MatMul(_, s) => vec![*s],
+            _ => vec![],
+        },
+        Op::Atom(atom, args, _) if matches!(atom.name(), "multiply" | "kron") => vec![args[0], args[1]],
+        _ => vec![],
+    };
+    let missing: Vec<NodeId> = deps.into_iter().filter(|d| !known.contains_key(d)).collect();
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    let sym = |k: &NodeId| known[k];
+    Ok(match &node.op {
         Op::Param(i) => {
             let a = p.params[i.index()].attrs;
             a.symmetric || a.psd || a.nsd
@@ -680,31 +741,25 @@ fn symmetric(p: &Program, f: &Facts, id: NodeId) -> bool {
             let a = p.vars[i.index()].attrs;
             a.symmetric || a.psd || a.nsd
         }
-        Op::Neg(a) | Op::Transpose(a) => symmetric(p, f, *a),
+        Op::Neg(a) | Op::Transpose(a) => sym(a),
         Op::Add(a, b) | Op::Sub(a, b) => {
             // X + X.T is symmetric whatever X is.
-            let transpose_pair = |x: &NodeId, y: &NodeId| matches!(&p.node(*y).op, Op::Transpose(inner) if same_expr(p, *inner, *x, 32));
-            (symmetric(p, f, *a) && symmetric(p, f, *b))
+            let transpose_pair = |x: &NodeId, y: &NodeId| matches!(&p.node(*y).op, Op::Transpose(inner) if same_expr(p, *inner, *x));
+            (sym(a) && sym(b))
                 || (matches!(node.op, Op::Add(..)) && (transpose_pair(a, b) || transpose_pair(b, a)))
         }
-        Op::Mul(a, b) => symmetric(p, f, *a) && symmetric(p, f, *b),
-        Op::Div(a, b) => symmetric(p, f, *a) && p.node(*b).shape.is_scalar(),
+        Op::Mul(a, b) => sym(a) && sym(b),
+        Op::Div(a, b) => sym(a) && p.node(*b).shape.is_scalar(),
         Op::MatMul(a, b) => {
             // A @ A.T, and A @ S @ A.T with S symmetric.
-            let is_t_of = |t: &NodeId, x: &NodeId| matches!(&p.node(*t).op, Op::Transpose(inner) if same_expr(p, *inner, *x, 32));
-            if is_t_of(b, a) {
-                return true;
-            }
-            if let Op::MatMul(l, s) = &p.node(*a).op {
-                return is_t_of(b, l) && symmetric(p, f, *s);
-            }
-            false
+            let is_t_of = |t: &NodeId, x: &NodeId| matches!(&p.node(*t).op, Op::Transpose(inner) if same_expr(p, *inner, *x));
+            is_t_of(b, a) || matches!(&p.node(*a).op, Op::MatMul(l, s) if is_t_of(b, l) && sym(s))
         }
         Op::Atom(atom, args, _) => match atom.name() {
             "diag" => p.node(args[0]).shape.is_vector(),
-            "multiply" | "kron" => symmetric(p, f, args[0]) && symmetric(p, f, args[1]),
+            "multiply" | "kron" => sym(&args[0]) && sym(&args[1]),
             _ => false,
         },
         Op::Const(_) | Op::Index(..) => false,
-    }
+    })
 }

@@ -3,3 +3,4 @@
 pub mod algebra;
 pub mod analyze;
 pub mod check;
+pub mod terms;

@@ -21,6 +21,8 @@ pub enum Kind {
     Input,
     /// Files that cannot be read.
     Io,
+    /// A bug in dopt (a panic caught at the library's boundary).
+    Internal,
 }
 
 impl Kind {
@@ -36,6 +38,7 @@ impl Kind {
             Kind::Dpp => "not-dpp",
             Kind::Input => "input",
             Kind::Io => "io",
+            Kind::Internal => "internal",
         }
     }
 }
@@ -125,4 +128,6 @@ codes! {
     UNREADABLE = "E0901", Io, "cannot read file";
     BAD_LAYER_FILE = "E0902", Io, "truncated, corrupted or wrong-version layer file";
     UNWRITABLE = "E0903", Io, "cannot write file";
+
+    INTERNAL = "E0999", Internal, "internal error (a bug in dopt)";
 }

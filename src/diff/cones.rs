@@ -18,6 +18,7 @@
 //! the PSD cone are self-dual; the zero cone has `K* = ℝᵏ`.
 
 use crate::ir::cone::Cone;
+use crate::ir::svec;
 use faer::{Mat, Side};
 use std::f64::consts::SQRT_2;
 
@@ -239,37 +240,8 @@ pub fn spectral_dual_smoothed(cone: &Cone, v: &[f64], mu: f64) -> Spectral {
     }
 }
 
-/// `svec` of an n×n symmetric matrix `x` (row-major; only its upper triangle is read),
-/// in Clarabel's order: upper triangle column by column, `(0,0), (0,1), (1,1), (0,2), …`,
-/// off-diagonal entries times √2. It is an isometry: `⟨svec X, svec Y⟩ = tr(XY)`.
-pub fn svec(n: usize, x: &[f64]) -> Vec<f64> {
-    assert_eq!(x.len(), n * n, "svec: expected an {n}×{n} matrix");
-    let mut v = Vec::with_capacity(n * (n + 1) / 2);
-    for c in 0..n {
-        for r in 0..=c {
-            let s = if r == c { 1.0 } else { SQRT_2 };
-            v.push(s * x[r * n + c]);
-        }
-    }
-    v
-}
-
-/// The inverse of [`svec`]: the n×n symmetric matrix (row-major), off-diagonal entries
-/// divided by √2.
-pub fn smat(n: usize, v: &[f64]) -> Vec<f64> {
-    assert_eq!(v.len(), n * (n + 1) / 2, "smat: expected n(n+1)/2 entries for n = {n}");
-    let mut x = vec![0.0; n * n];
-    let mut idx = 0;
-    for c in 0..n {
-        for r in 0..=c {
-            let val = if r == c { v[idx] } else { v[idx] / SQRT_2 };
-            x[r * n + c] = val;
-            x[c * n + r] = val;
-            idx += 1;
-        }
-    }
-    x
-}
+/// The PSD vectorization of the cone program, defined once in [`crate::ir::svec`].
+pub use crate::ir::svec::{smat, svec};
 
 // ---------------------------------------------------------------------------------------
 // Small helpers
@@ -539,7 +511,7 @@ fn psd_b_exact(a: f64, b: f64) -> f64 {
 }
 
 fn psd_jacobian(n: usize, v: &[f64]) -> Vec<f64> {
-    let k = n * (n + 1) / 2;
+    let k = svec::len(n);
     if n == 0 {
         return Vec::new();
     }
@@ -554,29 +526,17 @@ fn psd_jacobian(n: usize, v: &[f64]) -> Vec<f64> {
     let qm = Mat::from_fn(n, n, |i, j| q[i * n + j]);
     let mut d = vec![0.0; k * k];
     // Column m of D is D applied to the m-th unit vector of svec space, e_m = svec(E)
-    // with E = e_r e_rᵀ (r = c) or (e_r e_cᵀ + e_c e_rᵀ)/√2; Qᵀ E Q is an outer product
-    // of rows r and c of Q.
-    let mut m = 0;
-    for c in 0..n {
-        for r in 0..=c {
-            let inner = Mat::from_fn(n, n, |i, j| {
-                let e = if r == c {
-                    q[r * n + i] * q[r * n + j]
-                } else {
-                    (q[r * n + i] * q[c * n + j] + q[c * n + i] * q[r * n + j]) / SQRT_2
-                };
-                b[(i, j)] * e
-            });
-            let x = &qm * &inner * qm.transpose();
-            let mut row = 0;
-            for cc in 0..n {
-                for rr in 0..=cc {
-                    let s = if rr == cc { 1.0 } else { SQRT_2 };
-                    d[row * k + m] = s * x[(rr, cc)];
-                    row += 1;
-                }
-            }
-            m += 1;
+    // with E = smat(e_m) (e_r e_rᵀ, or (e_r e_cᵀ + e_c e_rᵀ)/√2 for the pair (r, c));
+    // Qᵀ E Q is an outer product of rows r and c of Q.
+    for (m, (r, c)) in svec::pairs(n).enumerate() {
+        let w = svec::weight(r, c);
+        let inner = Mat::from_fn(n, n, |i, j| {
+            b[(i, j)] * (q[r * n + i] * q[c * n + j] + q[c * n + i] * q[r * n + j]) / (2.0 / w)
+        });
+        let x = &qm * &inner * qm.transpose();
+        let col = svec::svec(n, &Vec::from_iter((0..n * n).map(|e| x[(e / n, e % n)])));
+        for (row, v) in col.into_iter().enumerate() {
+            d[row * k + m] = v;
         }
     }
     for i in 0..k {
@@ -591,30 +551,23 @@ fn psd_jacobian(n: usize, v: &[f64]) -> Vec<f64> {
 
 /// Columns `svec(Q E_ij Qᵀ)` for the pairs `i ≤ j` in svec order, with `λ = bfun(λ_i, λ_j)`.
 fn psd_spectral(n: usize, v: &[f64], bfun: impl Fn(f64, f64) -> f64) -> Spectral {
-    let k = n * (n + 1) / 2;
+    let k = svec::len(n);
     let (lam, q) = psd_eig(n, v);
     let mut u = vec![0.0; k * k];
     let mut lambda = Vec::with_capacity(k);
-    let mut col = 0;
-    for j in 0..n {
-        for i in 0..=j {
-            let mut row = 0;
-            for c in 0..n {
-                for r in 0..=c {
-                    let val = if i == j {
-                        let x = q[r * n + i] * q[c * n + i];
-                        if r == c { x } else { SQRT_2 * x }
-                    } else {
-                        let x = q[r * n + i] * q[c * n + j] + q[r * n + j] * q[c * n + i];
-                        if r == c { x / SQRT_2 } else { x }
-                    };
-                    u[row * k + col] = val;
-                    row += 1;
-                }
-            }
-            lambda.push(bfun(lam[i], lam[j]));
-            col += 1;
+    for (col, (i, j)) in svec::pairs(n).enumerate() {
+        // Q E Qᵀ with E = smat of the unit vector of the pair (i, j).
+        let w = svec::weight(i, j);
+        let x: Vec<f64> = (0..n * n)
+            .map(|e| {
+                let (r, c) = (e / n, e % n);
+                (q[r * n + i] * q[c * n + j] + q[r * n + j] * q[c * n + i]) / (2.0 / w)
+            })
+            .collect();
+        for (row, v) in svec::svec(n, &x).into_iter().enumerate() {
+            u[row * k + col] = v;
         }
+        lambda.push(bfun(lam[i], lam[j]));
     }
     Spectral { u, lambda }
 }

@@ -35,6 +35,8 @@ use super::cones;
 use super::ldl::SymbolicLdl;
 use crate::ir::cone::{Cone, ConeProgram};
 use crate::solve::Data;
+/// The parameter map and its adjoint (one definition, in `solve`).
+pub use crate::solve::{data_adjoint, data_direction};
 use std::sync::Arc;
 
 /// Directions of DΠ with λ at most this are dropped (exact mode).
@@ -722,43 +724,4 @@ impl Kkt {
             b: y.iter().map(|v| -scale * v).collect(),
         }
     }
-}
-
-/// The parameter map applied to a direction (no constant column): dData = M dθ.
-pub fn data_direction(cp: &ConeProgram, dtheta: &[f64]) -> Data {
-    let off = cp.offsets();
-    let mut out = vec![0.0; off.end];
-    for (row, vec) in cp.map.outer_iterator().enumerate() {
-        out[row] = vec.iter().filter(|(c, _)| *c < cp.nparams).map(|(c, v)| v * dtheta[c]).sum();
-    }
-    Data {
-        p: out[off.p..off.q].to_vec(),
-        q: out[off.q..off.r].to_vec(),
-        r: out[off.r],
-        a: out[off.a..off.b].to_vec(),
-        b: out[off.b..off.end].to_vec(),
-    }
-}
-
-/// Adjoint of [`data_direction`]: dθ = Mᵀ dData (the constant column dropped).
-pub fn data_adjoint(cp: &ConeProgram, g: &Data) -> Vec<f64> {
-    let off = cp.offsets();
-    let mut flat = Vec::with_capacity(off.end);
-    flat.extend_from_slice(&g.p);
-    flat.extend_from_slice(&g.q);
-    flat.push(g.r);
-    flat.extend_from_slice(&g.a);
-    flat.extend_from_slice(&g.b);
-    let mut out = vec![0.0; cp.nparams];
-    for (row, vec) in cp.map.outer_iterator().enumerate() {
-        let gr = flat[row];
-        if gr != 0.0 {
-            for (c, v) in vec.iter() {
-                if c < cp.nparams {
-                    out[c] += v * gr;
-                }
-            }
-        }
-    }
-    out
 }

@@ -18,7 +18,7 @@ pub enum Cone {
     /// `(x, y, z)` with `x^α·y^(1−α) ≥ |z|`, `x, y ≥ 0`.
     Pow(f64),
     /// An n×n symmetric matrix, as its upper triangle column by column with the
-    /// off-diagonal entries times √2 (n(n+1)/2 rows).
+    /// off-diagonal entries times √2 (n(n+1)/2 rows; [`crate::ir::svec`]).
     Psd(usize),
 }
 
@@ -28,7 +28,7 @@ impl Cone {
         match *self {
             Cone::Zero(n) | Cone::Nonneg(n) | Cone::Soc(n) => n,
             Cone::Exp | Cone::Pow(_) => 3,
-            Cone::Psd(n) => n * (n + 1) / 2,
+            Cone::Psd(n) => crate::ir::svec::len(n),
         }
     }
 }
@@ -112,8 +112,43 @@ pub struct ConstraintRows {
 pub enum RowLayout {
     /// One row per entry of the constraint's shape, row-major.
     Elementwise,
-    /// The svec (n(n+1)/2 rows) of an n×n symmetric matrix.
+    /// The svec (n(n+1)/2 rows) of an n×n symmetric matrix ([`crate::ir::svec`]).
     Psd(usize),
+    /// The plain upper triangle `X_ij`, i ≤ j, of an n×n symmetric matrix in svec
+    /// order without the √2 (the n(n+1)/2 columns of a `symmetric`/`psd`/`nsd` variable).
+    Triangle(usize),
+}
+
+impl RowLayout {
+    /// The entries (row-major) held by the rows or columns `v`.
+    pub fn read(self, v: &[f64]) -> Vec<f64> {
+        match self {
+            RowLayout::Elementwise => v.to_vec(),
+            RowLayout::Psd(n) => crate::ir::svec::smat(n, v),
+            RowLayout::Triangle(n) => crate::ir::svec::from_triangle(n, v),
+        }
+    }
+
+    /// The adjoint of [`RowLayout::read`]: a cotangent of the entries as one of the
+    /// rows or columns.
+    pub fn read_adjoint(self, g: &[f64]) -> Vec<f64> {
+        match self {
+            RowLayout::Elementwise => g.to_vec(),
+            RowLayout::Psd(n) => crate::ir::svec::svec(n, g),
+            RowLayout::Triangle(n) => crate::ir::svec::from_triangle_adjoint(n, g),
+        }
+    }
+
+    /// How many rows or columns hold an array of `entries` entries (`None` if this
+    /// layout cannot hold it).
+    pub fn len(self, entries: usize) -> Option<usize> {
+        match self {
+            RowLayout::Elementwise => Some(entries),
+            RowLayout::Psd(n) | RowLayout::Triangle(n) => {
+                (n.checked_mul(n) == Some(entries)).then(|| crate::ir::svec::len(n))
+            }
+        }
+    }
 }
 
 /// The compiled problem: `minimize ½xᵀPx + qᵀx + r s.t. Ax + s = b, s ∈ K` with the
@@ -135,8 +170,12 @@ pub struct ConeProgram {
     pub map: sprs::CsMat<f64>,
     /// Length of θ (the sum of the parameters' sizes).
     pub nparams: usize,
-    /// Columns of each user variable (row-major entries).
+    /// Columns of each user variable: its entries row-major, or the upper triangle of
+    /// its matrix for a `symmetric`/`psd`/`nsd` one (see `var_layout`).
     pub var_cols: Vec<Range<usize>>,
+    /// How each variable's columns map to its entries: `Elementwise` (one column per
+    /// entry) or `Triangle(n)` (n(n+1)/2 columns, the upper triangle of the n×n matrix).
+    pub var_layout: Vec<RowLayout>,
     /// Entries of θ for each parameter (row-major).
     pub param_entries: Vec<Range<usize>>,
     /// Where each user constraint lives, one entry per constraint of the checked

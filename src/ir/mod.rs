@@ -1,5 +1,6 @@
 //! The intermediate representations: `ast` (syntax with spans) and `hir` (resolved,
-//! shape-checked expression DAG in an arena).
+//! shape-checked expression DAG in an arena), `cone` (the cone program) and `svec`
+//! (the PSD vectorization).
 
 pub mod ast;
 pub mod cone;
@@ -7,3 +8,4 @@ pub mod eval;
 pub mod hir;
 pub mod print;
 pub mod shape;
+pub mod svec;

@@ -4,6 +4,7 @@
 
 use super::{Error, Gradients, Layer, Output};
 use crate::diag::{Diagnostic, codes};
+use crate::frontend;
 use crate::values::Values;
 use rayon::prelude::*;
 
@@ -32,6 +33,16 @@ fn member_error(i: usize, e: Error) -> Error {
 }
 
 impl Layer {
+    /// One member of a forward batch: a panic is this member's E0999 error (the
+    /// member's solver is dropped, the others go on).
+    fn forward_member(&self, v: &Values, ws: &mut Option<crate::solve::Workspace>) -> Result<Output, Error> {
+        frontend::guard("Layer::forward_batch", || self.forward_in(v, &self.settings, ws)).inspect_err(|e| {
+            if e.diagnostics.iter().any(|d| d.code == codes::INTERNAL) {
+                *ws = None;
+            }
+        })
+    }
+
     /// [`Layer::forward`] for every member of `batch`, in parallel (rayon's global
     /// pool); results are in the order of `batch`.
     ///
@@ -72,8 +83,7 @@ impl Layer {
             .par_chunks(chunk_len(batch.len()))
             .map(|chunk| {
                 let mut ws = self.take_solver();
-                let outs: Vec<_> =
-                    chunk.iter().map(|v| self.forward_in(v, &self.settings, &mut ws)).collect();
+                let outs: Vec<_> = chunk.iter().map(|v| self.forward_member(v, &mut ws)).collect();
                 self.put_solver(ws);
                 outs
             })
@@ -120,7 +130,12 @@ impl Layer {
         let grads: Vec<Result<Gradients, Error>> = outs
             .par_chunks(len)
             .zip(dvars.par_chunks(len))
-            .map(|(o, d)| o.iter().zip(d).map(|(o, d)| self.backward(o, d)).collect::<Vec<_>>())
+            .map(|(o, d)| {
+                o.iter()
+                    .zip(d)
+                    .map(|(o, d)| frontend::guard("Layer::backward_batch", || self.backward(o, d)))
+                    .collect::<Vec<_>>()
+            })
             .collect::<Vec<_>>()
             .into_iter()
             .flatten()

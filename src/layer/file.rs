@@ -27,7 +27,7 @@ use std::ops::Range;
 /// The first 8 bytes of every layer file.
 pub const MAGIC: &[u8; 8] = b"DOPTLAYR";
 /// Bumped whenever the payload layout changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 8;
 
 /// FNV-1a, 64 bits: enough to detect corruption (not an integrity guarantee).
@@ -58,11 +58,19 @@ impl Layer {
     /// A layer from a layer file's bytes; the error (E0902) says what is wrong with
     /// them: not a layer file, truncated, corrupted, or of another format version.
     pub fn from_bytes(bytes: &[u8]) -> Result<Layer, Error> {
-        Layer::decode(bytes).map_err(|e| Error::from(Diagnostic::error(codes::BAD_LAYER_FILE, e)))
+        crate::frontend::guard("Layer::from_bytes", || {
+            Layer::decode(bytes).map_err(|e| Error::from(Diagnostic::error(codes::BAD_LAYER_FILE, e)))
+        })
     }
 
     fn decode(bytes: &[u8]) -> Result<Layer, String> {
         if bytes.len() < 8 || &bytes[..8] != MAGIC {
+            if near_magic(bytes) {
+                return Err(format!(
+                    "damaged layer file: its header starts with {:?} instead of \"DOPTLAYR\"",
+                    String::from_utf8_lossy(&bytes[..8])
+                ));
+            }
             return Err("not a dopt layer file (no DOPTLAYR header)".into());
         }
         if bytes.len() < HEADER {
@@ -129,11 +137,13 @@ impl Layer {
     /// ```
     pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<(), Error> {
         let path = path.as_ref();
-        std::fs::write(path, self.to_bytes()).map_err(|e| {
-            Error::from(Diagnostic::error(
-                codes::UNWRITABLE,
-                format!("cannot write `{}`: {e}", path.display()),
-            ))
+        crate::frontend::guard("Layer::save", || {
+            std::fs::write(path, self.to_bytes()).map_err(|e| {
+                Error::from(Diagnostic::error(
+                    codes::UNWRITABLE,
+                    format!("cannot write `{}`: {e}", path.display()),
+                ))
+            })
         })
     }
 
@@ -145,6 +155,10 @@ impl Layer {
     /// validation), or has another format version than [`FORMAT_VERSION`].
     pub fn load(path: impl AsRef<std::path::Path>) -> Result<Layer, Error> {
         let path = path.as_ref();
+        crate::frontend::guard("Layer::load", || Layer::load_unguarded(path))
+    }
+
+    fn load_unguarded(path: &std::path::Path) -> Result<Layer, Error> {
         let bytes = std::fs::read(path).map_err(|e| {
             Error::from(Diagnostic::error(
                 codes::UNREADABLE,
@@ -160,6 +174,19 @@ impl Layer {
 /// Whether these bytes start like a layer file (for the command line's FILE argument).
 pub fn is_layer_file(bytes: &[u8]) -> bool {
     bytes.starts_with(MAGIC)
+}
+
+/// Whether the start of a file is a layer file's, possibly damaged: the magic, or 8
+/// bytes within two bytes of it, or a NUL byte (a layer header has several; `.dopt`
+/// text has none). Such a file is read as a layer (and refused as damaged, E0902)
+/// rather than parsed as source text.
+pub fn looks_like_layer_file(head: &[u8]) -> bool {
+    is_layer_file(head) || near_magic(head) || head.contains(&0)
+}
+
+/// The first 8 bytes differ from [`MAGIC`] in one or two places.
+fn near_magic(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && bytes[..8].iter().zip(MAGIC).filter(|(a, b)| a != b).count() <= 2
 }
 
 // ---------------------------------------------------------------------------------------
@@ -217,14 +244,14 @@ fn put_layer(w: &mut Writer, l: &Layer) {
             w.range(r);
         }
     }
+    for &layout in &c.var_layout {
+        put_layout(w, layout);
+    }
     w.u64(c.constraint_rows.len() as u64);
     for r in &c.constraint_rows {
         w.u64(r.constraint as u64);
         w.range(&r.rows);
-        match r.layout {
-            RowLayout::Elementwise => w.u64(0),
-            RowLayout::Psd(n) => w.u64(n as u64 + 1),
-        }
+        put_layout(w, r.layout);
         w.f64(r.sign);
     }
     w.f64(c.objective_sign);
@@ -297,15 +324,13 @@ fn get_layer(r: &mut Reader) -> Result<Layer, String> {
     }
     let param_entries = lists.pop().unwrap_or_default();
     let var_cols = lists.pop().unwrap_or_default();
+    let var_layout = (0..var_cols.len()).map(|_| get_layout(r)).collect::<Result<Vec<_>, _>>()?;
     let ncr = r.len()?;
     let mut constraint_rows = Vec::new();
     for _ in 0..ncr {
         let constraint = r.usize()?;
         let rows = r.range()?;
-        let layout = match r.usize()? {
-            0 => RowLayout::Elementwise,
-            k => RowLayout::Psd(k - 1),
-        };
+        let layout = get_layout(r)?;
         let sign = r.f64()?;
         constraint_rows.push(ConstraintRows { constraint, rows, layout, sign });
     }
@@ -319,6 +344,7 @@ fn get_layer(r: &mut Reader) -> Result<Layer, String> {
         map,
         nparams,
         var_cols,
+        var_layout,
         param_entries,
         constraint_rows,
         objective_sign,
@@ -341,6 +367,24 @@ fn get_layer(r: &mut Reader) -> Result<Layer, String> {
         _ => return Err("a smoothing parameter that is not positive".into()),
     };
     Ok(Layer::from_parts(sig, cone, settings, super::DiffOptions { smoothing }))
+}
+
+fn put_layout(w: &mut Writer, layout: RowLayout) {
+    match layout {
+        RowLayout::Elementwise => (w.u8(0), w.u64(0)),
+        RowLayout::Psd(n) => (w.u8(1), w.u64(n as u64)),
+        RowLayout::Triangle(n) => (w.u8(2), w.u64(n as u64)),
+    };
+}
+
+fn get_layout(r: &mut Reader) -> Result<RowLayout, String> {
+    let (tag, n) = (r.u8()?, r.usize()?);
+    Ok(match tag {
+        0 => RowLayout::Elementwise,
+        1 => RowLayout::Psd(n),
+        2 => RowLayout::Triangle(n),
+        t => return Err(format!("unknown layout tag {t}")),
+    })
 }
 
 fn put_decl(w: &mut Writer, d: &Decl) {
@@ -450,7 +494,12 @@ fn validate(l: &Layer) -> Result<(), String> {
         return Err("a shape out of range".into());
     }
     if c.var_cols.len() != s.vars.len()
-        || c.var_cols.iter().zip(&s.vars).any(|(r, d)| !in_range(r, c.n) || r.len() != d.shape.size())
+        || c.var_layout.len() != s.vars.len()
+        || c.var_cols
+            .iter()
+            .zip(&c.var_layout)
+            .zip(&s.vars)
+            .any(|((r, l), d)| !in_range(r, c.n) || size(d.shape).and_then(|e| l.len(e)) != Some(r.len()))
     {
         return Err("variable columns do not match the variables".into());
     }
@@ -472,6 +521,7 @@ fn validate(l: &Layer) -> Result<(), String> {
         let want = match r.layout {
             RowLayout::Elementwise => info.shape.dims().iter().try_fold(1usize, |a, &d| a.checked_mul(d)),
             RowLayout::Psd(n) => tri(n.min(usize::MAX - 1)),
+            RowLayout::Triangle(_) => None,
         };
         if !in_range(&r.rows, c.m) || Some(r.rows.len()) != want {
             return Err("constraint rows out of range".into());

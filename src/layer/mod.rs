@@ -10,19 +10,19 @@ mod batch;
 mod file;
 
 pub use batch::BatchPolicy;
-pub use file::{FORMAT_VERSION, checksum, is_layer_file};
+pub use file::{FORMAT_VERSION, checksum, is_layer_file, looks_like_layer_file};
 
 use crate::canon;
 use crate::dcp::check::Analysis;
 use crate::diag::{Diagnostic, codes, suggest};
-use crate::diff::derivative::{self, Kkt, KktSymbolic};
-use crate::frontend::Failure as Error;
+use crate::diff::derivative::{Kkt, KktSymbolic};
+use crate::frontend::{self, Failure as Error};
 use crate::ir::cone::{ConeProgram, RowLayout};
 use crate::ir::hir::{Array, Decl, Program};
 use crate::ir::shape::Shape;
 use crate::linalg;
 use crate::solve::{self, Settings, Status};
-use crate::values::Values;
+use crate::values::{Values, clip};
 
 /// Relative tolerance for the `symmetric` / `psd` / `nsd` promises on parameter values.
 pub const ATTR_RTOL: f64 = 1e-8;
@@ -94,6 +94,10 @@ impl Signature {
 /// `Layer` is `Send + Sync`: one layer can serve many threads (the batch calls do).
 /// Clarabel solvers are kept between calls and reused through their data-update path.
 /// `Clone` copies the compiled program, not the solver pool.
+///
+/// A panic inside a call is a bug in dopt: every public function that does work
+/// returns it as an E0999 error instead of unwinding into the caller (a batch member
+/// gets its own).
 #[derive(Debug)]
 pub struct Layer {
     /// Names, shapes and attributes of inputs and outputs.
@@ -195,10 +199,12 @@ impl Layer {
 
     /// [`Layer::new`], recording where the program came from.
     pub fn compile(program: &Program, analysis: &Analysis, source: &str) -> Result<Layer, Diagnostic> {
-        check_size(program)?;
-        let cone = canon::canonicalize(program, &analysis.dcp).map_err(|e| {
-            Diagnostic::error(codes::CANON, format!("cannot reduce the problem to a cone program: {e}"))
-        })?;
+        frontend::catch_panic("Layer::compile", || Layer::compile_unguarded(program, analysis, source))
+            .unwrap_or_else(|p| Err(frontend::internal_error("Layer::compile", &p)))
+    }
+
+    fn compile_unguarded(program: &Program, analysis: &Analysis, source: &str) -> Result<Layer, Diagnostic> {
+        let cone = cone_program(program, analysis)?;
         Ok(Layer::from_parts(
             Signature::of(program, source),
             cone,
@@ -241,7 +247,7 @@ impl Layer {
             if p.param(name).is_none() {
                 let mut d = Diagnostic::error(
                     codes::BAD_PARAMETER,
-                    format!("`{name}` is not a parameter of this problem"),
+                    format!("`{}` is not a parameter of this problem", clip(name)),
                 );
                 if let Some(s) = suggest::best_match(name, p.params.iter().map(|d| d.name.as_str())) {
                     d = d.help(format!("did you mean `{s}`?"));
@@ -314,21 +320,24 @@ impl Layer {
 
     /// [`Layer::forward`] with other solver settings for this call.
     pub fn forward_with(&self, values: &Values, settings: &Settings) -> Result<Output, Error> {
-        let mut ws = self.take_solver();
-        let out = self.forward_in(values, settings, &mut ws);
-        self.put_solver(ws);
-        out
+        frontend::guard("Layer::forward", || {
+            let mut ws = self.take_solver();
+            let out = self.forward_in(values, settings, &mut ws);
+            self.put_solver(ws);
+            out
+        })
     }
 
     /// A kept solver from the pool, if there is one (else the call sets one up).
     fn take_solver(&self) -> Option<solve::Workspace> {
-        self.solvers.lock().ok().and_then(|mut p| p.pop())
+        // A pool poisoned by a caught panic is still a valid list of solvers.
+        self.solvers.lock().unwrap_or_else(|e| e.into_inner()).pop()
     }
 
     /// Return a solver to the pool for the next call.
     fn put_solver(&self, ws: Option<solve::Workspace>) {
-        if let (Some(w), Ok(mut pool)) = (ws, self.solvers.lock()) {
-            pool.push(w);
+        if let Some(w) = ws {
+            self.solvers.lock().unwrap_or_else(|e| e.into_inner()).push(w);
         }
     }
 
@@ -352,7 +361,7 @@ impl Layer {
         let mut variables = Values::new();
         for &v in &p.outputs {
             let d = &p.vars[v];
-            let data = raw.x[cp.var_cols[v].clone()].to_vec();
+            let data = cp.var_layout[v].read(&raw.x[cp.var_cols[v].clone()]);
             variables.insert(d.name.clone(), Array { shape: d.shape, data });
         }
         let mut duals = Values::new();
@@ -372,10 +381,11 @@ impl Layer {
                     continue;
                 }
                 let z: Vec<f64> = raw.z[rows.rows.clone()].iter().map(|v| v * rows.sign).collect();
-                parts.push(match rows.layout {
-                    RowLayout::Elementwise => Array { shape: con.shape, data: z },
-                    RowLayout::Psd(n) => Array { shape: Shape::matrix(n, n), data: smat(&z, n) },
-                });
+                let shape = match rows.layout {
+                    RowLayout::Elementwise => con.shape,
+                    RowLayout::Psd(n) | RowLayout::Triangle(n) => Shape::matrix(n, n),
+                };
+                parts.push(Array { shape, data: rows.layout.read(&z) });
             }
             duals.insert(label.to_string(), stack(parts));
         }
@@ -455,21 +465,24 @@ impl Layer {
         let mut errs = Vec::new();
         for (name, g) in dvars {
             if g.data.len() != g.shape.size() {
-                errs.push(Diagnostic::error(codes::BAD_PARAMETER, format!("`{name}`: {}", malformed(g))));
+                errs.push(Diagnostic::error(
+                    codes::BAD_PARAMETER,
+                    format!("`{}`: {}", clip(name), malformed(g)),
+                ));
                 continue;
             }
             if let Some(label) = name.strip_prefix("dual:") {
                 let Some(want) = out.duals.get(label) else {
                     errs.push(Diagnostic::error(
                         codes::BAD_PARAMETER,
-                        format!("`{name}`: no named constraint `{label}`"),
+                        format!("`{}`: no named constraint `{}`", clip(name), clip(label)),
                     ));
                     continue;
                 };
                 if want.shape != g.shape {
                     errs.push(Diagnostic::error(
                         codes::BAD_PARAMETER,
-                        format!("`{name}`: expected shape {}, got {}", want.shape, g.shape),
+                        format!("`{}`: expected shape {}, got {}", clip(name), want.shape, g.shape),
                     ));
                     continue;
                 }
@@ -480,31 +493,15 @@ impl Layer {
                     if con.label.as_deref() != Some(label) {
                         continue;
                     }
-                    match rows.layout {
-                        RowLayout::Elementwise => {
-                            for (k, r) in rows.rows.clone().enumerate() {
-                                gz[r] += rows.sign * g.data[at + k];
-                            }
-                            at += rows.rows.len();
-                        }
-                        RowLayout::Psd(n) => {
-                            let mut k = 0;
-                            for j in 0..n {
-                                for i in 0..=j {
-                                    let r = rows.rows.start + k;
-                                    gz[r] += rows.sign
-                                        * if i == j {
-                                            g.data[at + i * n + j]
-                                        } else {
-                                            (g.data[at + i * n + j] + g.data[at + j * n + i])
-                                                / std::f64::consts::SQRT_2
-                                        };
-                                    k += 1;
-                                }
-                            }
-                            at += n * n;
-                        }
+                    let entries = match rows.layout {
+                        RowLayout::Elementwise => rows.rows.len(),
+                        RowLayout::Psd(n) | RowLayout::Triangle(n) => n * n,
+                    };
+                    let gr = rows.layout.read_adjoint(&g.data[at..at + entries]);
+                    for (r, v) in rows.rows.clone().zip(gr) {
+                        gz[r] += rows.sign * v;
                     }
+                    at += entries;
                 }
                 continue;
             }
@@ -513,12 +510,12 @@ impl Layer {
                 if d.shape != g.shape {
                     errs.push(Diagnostic::error(
                         codes::BAD_PARAMETER,
-                        format!("`{name}`: expected shape {}, got {}", d.shape, g.shape),
+                        format!("`{}`: expected shape {}, got {}", clip(name), d.shape, g.shape),
                     ));
                     continue;
                 }
-                for (k, c) in cp.var_cols[v].clone().enumerate() {
-                    gx[c] += g.data[k];
+                for (c, v) in cp.var_cols[v].clone().zip(cp.var_layout[v].read_adjoint(&g.data)) {
+                    gx[c] += v;
                 }
                 continue;
             }
@@ -533,7 +530,7 @@ impl Layer {
             }
             let mut d = Diagnostic::error(
                 codes::BAD_PARAMETER,
-                format!("`{name}` is not a variable of this problem"),
+                format!("`{}` is not a variable of this problem", clip(name)),
             );
             if let Some(s) = suggest::best_match(name, p.vars.iter().map(|d| d.name.as_str())) {
                 d = d.help(format!("did you mean `{s}`?"));
@@ -541,7 +538,10 @@ impl Layer {
             errs.push(d.note("keys are variable names, `dual:NAME` for a named constraint, and `objective`"));
         }
         if let Some((k, _)) = dvars.iter().find(|(_, g)| g.data.iter().any(|v| !v.is_finite())) {
-            errs.push(Diagnostic::error(codes::BAD_PARAMETER, format!("`{k}`: values must be finite")));
+            errs.push(Diagnostic::error(
+                codes::BAD_PARAMETER,
+                format!("`{}`: values must be finite", clip(k)),
+            ));
         }
         if errs.is_empty() { Ok((gx, gz, gobj)) } else { Err(errs) }
     }
@@ -549,7 +549,9 @@ impl Layer {
     /// Check a cotangent map (names, shapes, finiteness; the rules of
     /// [`Layer::backward`]) without differentiating.
     pub fn check_cotangents(&self, out: &Output, dvars: &Values) -> Result<(), Error> {
-        self.cotangents(out, dvars).map(|_| ()).map_err(Error::from)
+        frontend::guard("Layer::check_cotangents", || {
+            self.cotangents(out, dvars).map(|_| ()).map_err(Error::from)
+        })
     }
 
     fn refuse_unsolved(&self, out: &Output) -> Result<(), Error> {
@@ -622,9 +624,31 @@ impl Layer {
         dvars: &Values,
         opts: &DiffOptions,
     ) -> Result<Gradients, Error> {
+        frontend::guard("Layer::backward", || self.backward_unguarded(out, dvars, opts))
+    }
+
+    fn backward_unguarded(
+        &self,
+        out: &Output,
+        dvars: &Values,
+        opts: &DiffOptions,
+    ) -> Result<Gradients, Error> {
         self.refuse_unsolved(out)?;
         let (gx, gz, gobj) = self.cotangents(out, dvars).map_err(Error::from)?;
         let cp = &self.cone;
+        if cp.n == 0 {
+            // No variables: the value is r(θ) and z = 0 locally, so only the
+            // objective's cotangent reaches θ, through the map's r row.
+            let mut g = solve::data_direction(cp, &vec![0.0; cp.nparams]);
+            g.r = gobj * cp.objective_sign;
+            let dtheta = solve::data_adjoint(cp, &g);
+            return Ok(Gradients {
+                params: self.unflatten(&dtheta, true),
+                degenerate: false,
+                singular: false,
+                residual: 0.0,
+            });
+        }
         let d = solve::data(cp, &out.theta);
         let kkt = self.kkt_at(out, &d, opts)?;
         let gs = vec![0.0; cp.m];
@@ -633,7 +657,7 @@ impl Layer {
             let v = kkt.value_gradient(cp, gobj * cp.objective_sign);
             add_data(&mut g, &v);
         }
-        let dtheta = derivative::data_adjoint(cp, &g);
+        let dtheta = solve::data_adjoint(cp, &g);
         Layer::refuse_unsolved_system(&kkt, &dtheta)?;
         let residual = kkt.residual.get();
         let singular = self.gradient_not_unique(&kkt);
@@ -680,6 +704,15 @@ impl Layer {
         dparams: &Values,
         opts: &DiffOptions,
     ) -> Result<(Values, Values), Error> {
+        frontend::guard("Layer::jvp", || self.jvp_unguarded(out, dparams, opts))
+    }
+
+    fn jvp_unguarded(
+        &self,
+        out: &Output,
+        dparams: &Values,
+        opts: &DiffOptions,
+    ) -> Result<(Values, Values), Error> {
         self.refuse_unsolved(out)?;
         let p = &self.sig;
         let cp = &self.cone;
@@ -688,32 +721,38 @@ impl Layer {
             let Some(k) = p.param(name) else {
                 return Err(Error::from(vec![Diagnostic::error(
                     codes::BAD_PARAMETER,
-                    format!("`{name}` is not a parameter of this problem"),
+                    format!("`{}` is not a parameter of this problem", clip(name)),
                 )]));
             };
             if v.data.len() != v.shape.size() {
                 return Err(Error::from(Diagnostic::error(
                     codes::BAD_PARAMETER,
-                    format!("`{name}`: {}", malformed(v)),
+                    format!("`{}`: {}", clip(name), malformed(v)),
                 )));
             }
             if v.shape != p.params[k].shape {
                 return Err(Error::from(vec![Diagnostic::error(
                     codes::BAD_PARAMETER,
-                    format!("`{name}`: expected shape {}, got {}", p.params[k].shape, v.shape),
+                    format!("`{}`: expected shape {}, got {}", clip(name), p.params[k].shape, v.shape),
                 )]));
             }
             if v.data.iter().any(|x| !x.is_finite()) {
                 return Err(Error::from(vec![Diagnostic::error(
                     codes::BAD_PARAMETER,
-                    format!("`{name}`: values must be finite"),
+                    format!("`{}`: values must be finite", clip(name)),
                 )]));
             }
             dtheta[cp.param_entries[k].clone()].copy_from_slice(&v.data);
         }
+        if cp.n == 0 {
+            // No variables, and the multipliers stay at zero (see `solve_without_variables`).
+            let fake = solve::RawSolution { x: Vec::new(), z: vec![0.0; cp.m], ..out.raw.clone() };
+            let o = self.output(fake, dtheta);
+            return Ok((o.variables, o.duals));
+        }
         let d = solve::data(cp, &out.theta);
         let kkt = self.kkt_at(out, &d, opts)?;
-        let dd = derivative::data_direction(cp, &dtheta);
+        let dd = solve::data_direction(cp, &dtheta);
         let (dx, dy, _ds) = kkt.jvp(cp, &d, &dd);
         Layer::refuse_unsolved_system(&kkt, &dx)?;
         Layer::refuse_unsolved_system(&kkt, &dy)?;
@@ -812,41 +851,36 @@ fn stack(parts: Vec<Array>) -> Array {
     Array { shape, data: parts.into_iter().flat_map(|a| a.data).collect() }
 }
 
-/// The symmetric matrix of an svec (Clarabel's order: upper triangle by columns,
-/// off-diagonals scaled by √2).
-pub fn smat(z: &[f64], n: usize) -> Vec<f64> {
-    let mut out = vec![0.0; n * n];
-    let mut k = 0;
-    for j in 0..n {
-        for i in 0..=j {
-            let v = if i == j { z[k] } else { z[k] / std::f64::consts::SQRT_2 };
-            out[i * n + j] = v;
-            out[j * n + i] = v;
-            k += 1;
-        }
-    }
-    out
+/// Most scalar entries of the declared parameters and variables together, and most
+/// terms canonicalization produces ([`canon::MAX_TERMS`], counted as the work goes):
+/// beyond this the cone program would not fit in memory, and the allocator would
+/// abort the process instead of reporting an error.
+pub const MAX_PROBLEM_ENTRIES: usize = canon::MAX_TERMS;
+
+/// The cone program of a checked, DCP and DPP program: the size guard, then
+/// canonicalization (which enforces its term budget as it goes). `dopt check` runs
+/// this too, so that it accepts exactly the files that compile.
+pub fn cone_program(program: &Program, analysis: &Analysis) -> Result<ConeProgram, Diagnostic> {
+    check_size(program)?;
+    canon::canonicalize(program, &analysis.dcp).map_err(|e| e.diagnostic())
 }
 
-/// Most scalar entries, summed over every expression of a problem, that dopt compiles
-/// (beyond this the cone program would not fit in memory, and the allocator would
-/// abort the process instead of reporting an error).
-pub const MAX_PROBLEM_ENTRIES: usize = 100_000_000;
-
-/// Refuse a problem too large to compile, naming its largest declaration.
+/// Refuse declarations too large to compile (before any of their entries is built),
+/// naming the largest.
 fn check_size(program: &Program) -> Result<(), Diagnostic> {
-    let total = program.nodes.iter().fold(0usize, |a, n| a.saturating_add(n.shape.size()));
+    let decls = || program.params.iter().chain(&program.vars);
+    let total = decls().fold(0usize, |a, d| a.saturating_add(d.shape.size()));
     if total <= MAX_PROBLEM_ENTRIES {
         return Ok(());
     }
     let mut d = Diagnostic::error(
         codes::CANON,
         format!(
-            "the problem is too large to compile: its expressions have {total} scalar entries \
-             (the limit is {MAX_PROBLEM_ENTRIES})"
+            "the problem is too large to compile: its parameters and variables have {total} \
+             scalar entries (the limit is {MAX_PROBLEM_ENTRIES})"
         ),
     );
-    if let Some(big) = program.params.iter().chain(&program.vars).max_by_key(|d| d.shape.size()) {
+    if let Some(big) = decls().max_by_key(|d| d.shape.size()) {
         d = d
             .primary(big.span, format!("`{}` alone has {} entries", big.name, big.shape.size()))
             .help("check the dims (`--dim`)");

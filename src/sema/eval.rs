@@ -8,6 +8,9 @@ use crate::ir::hir::{self, Array, ConstId};
 use crate::ir::shape::Shape;
 use crate::source::Span;
 
+/// Largest compile-time integer (beyond it an `f64` no longer holds every integer).
+const MAX_INT: f64 = 9.0e15;
+
 impl<'a> Checker<'a> {
     /// The value of a dim, constant or `let`, computed on first use.
     pub(crate) fn force_global(&mut self, name: &str) -> R<State> {
@@ -35,6 +38,9 @@ impl<'a> Checker<'a> {
         }
         let (kind, stmt) = (g.kind, g.stmt);
         self.globals[name].state = State::Active;
+        if kind != GlobalKind::Def {
+            self.force_dependencies(name);
+        }
         let ast = self.ast;
         let result = match (&ast.stmts[stmt].kind, kind) {
             (StmtKind::Dim { name, default }, _) => self.dim_value(name, default.as_ref()).map(State::Dim),
@@ -64,15 +70,27 @@ impl<'a> Checker<'a> {
             }
             (v, hir::DimSource::Given)
         } else if let Some(e) = default {
-            let v = self.eval_int(e, &Scope::default())?;
-            if !(1..=MAX_DIM).contains(&v) {
+            // The range first: `99999999999999999999` is an integer, just too large.
+            let v = self.eval_num_inner(e, &Scope::default(), true)?;
+            let in_range = (1.0..=MAX_DIM as f64).contains(&v);
+            if in_range && v.fract() != 0.0 {
+                return Err(self.error(
+                    Diagnostic::error(
+                        codes::NOT_INTEGER,
+                        format!("dim `{}` = {v} is not an integer", name.name),
+                    )
+                    .primary(e.span, "not an integer")
+                    .help(format!("a dim is an integer between 1 and {MAX_DIM}")),
+                ));
+            }
+            if !in_range {
                 return Err(self.error(
                     Diagnostic::error(codes::BAD_DIM, format!("dim `{}` = {v} is out of range", name.name))
                         .primary(e.span, format!("this is {v}"))
                         .help(format!("a dim must be between 1 and {MAX_DIM}")),
                 ));
             }
-            (v, hir::DimSource::Default)
+            (v as i64, hir::DimSource::Default)
         } else {
             return Err(self.error(
                 Diagnostic::error(codes::DIM_UNKNOWN, format!("dim `{}` has no value", name.name))
@@ -131,7 +149,14 @@ impl<'a> Checker<'a> {
     /// constants, and `+ - * /` (exact division) of these.
     pub(crate) fn eval_int(&mut self, e: &'a ast::Expr, scope: &Scope<'a>) -> R<i64> {
         let v = self.eval_num_inner(e, scope, true)?;
-        if v.fract() != 0.0 || v.abs() > 9.0e15 {
+        if v.fract() == 0.0 && v.abs() > MAX_INT {
+            return Err(self.fail(
+                Diagnostic::error(codes::NOT_INTEGER, format!("the integer {v} is out of range"))
+                    .primary(e.span, format!("compile-time integers lie between -{MAX_INT} and {MAX_INT}")),
+                scope,
+            ));
+        }
+        if v.fract() != 0.0 {
             return Err(self.fail(
                 Diagnostic::error(codes::NOT_INTEGER, format!("expected an integer, but this is {v}"))
                     .primary(e.span, "not an integer"),
@@ -357,7 +382,7 @@ impl<'a> Checker<'a> {
                     if !(1..=MAX_DIM).contains(&v) {
                         return Err(self.fail(
                             Diagnostic::error(codes::BAD_DIM, format!("extent {v} out of range"))
-                                .primary(a.value.span, "must be at least 1"),
+                                .primary(a.value.span, format!("must be between 1 and {MAX_DIM}")),
                             scope,
                         ));
                     }

@@ -11,8 +11,20 @@ use crate::source::Span;
 /// Functions that build constant arrays.
 pub(crate) const BUILTINS: &[&str] = &["zeros", "ones", "eye"];
 
-/// Most IR nodes one program may have (guards against exponential `def` expansion).
+/// Most IR nodes one program may have.
 pub const MAX_NODES: usize = 5_000_000;
+/// Most IR nodes one `def` call (with the calls in its body) may create. The count is
+/// kept while expanding, so a `def` that grows exponentially with nesting is stopped
+/// after this many nodes, not after the exponential work.
+pub const MAX_DEF_NODES: usize = 1_000_000;
+
+/// The outermost `def` call being expanded: where it is, and the arena size when it began.
+pub(crate) struct Expansion<'a> {
+    name: &'a str,
+    call: Span,
+    start: usize,
+    exceeded: bool,
+}
 
 /// cvxpy names with no atom of the same name here, and what to write instead.
 const ALIASES: &[(&str, &str)] = &[
@@ -44,6 +56,27 @@ impl<'a> Checker<'a> {
     }
 
     pub(crate) fn push(&mut self, op: Op, shape: Shape, span: Span) -> R<NodeId> {
+        if let Some(x) = &mut self.expansion
+            && self.out.nodes.len() - x.start >= MAX_DEF_NODES
+        {
+            if x.exceeded {
+                return Err(Fail);
+            }
+            x.exceeded = true;
+            let (name, call) = (x.name, x.call);
+            let decl = self.globals[name].name_span;
+            return Err(self.error(
+                Diagnostic::error(
+                    codes::TOO_DEEP,
+                    format!("expanding this call of `{name}` creates more than {MAX_DEF_NODES} expression nodes"),
+                )
+                .primary(call, format!("`{name}` expands to more than {MAX_DEF_NODES} nodes"))
+                .secondary(decl, "defined here")
+                .secondary(span, "the expansion had reached this expression")
+                .note("every call of a `def` is a fresh copy of its body, so a `def` that calls another one twice (with different arguments) doubles in size with each level of nesting")
+                .help("compute a repeated subexpression once with `let` (a `let` is built once and shared by every use) instead of re-expanding it through `def` calls"),
+            ));
+        }
         if self.out.nodes.len() >= MAX_NODES {
             if self.out.nodes.len() == MAX_NODES {
                 self.out.nodes.push(crate::ir::hir::Node { op: Op::Const(ConstId(0)), shape, span });
@@ -386,12 +419,31 @@ impl<'a> Checker<'a> {
             return Err(self.fail(d, scope));
         }
         let mut inner = Scope { locals: Vec::new(), calls: scope.calls.clone() };
+        let mut ids = Vec::with_capacity(args.len());
         for (p, a) in params.iter().zip(args) {
             let id = self.lower(&a.value, scope)?;
             inner.locals.push((p.name.as_str(), Local::Node(id)));
+            ids.push(id);
+        }
+        // Expansion is pure: the same def on the same argument nodes gives the same
+        // nodes, so share them (the spans are those of the first call).
+        let key = (name, ids);
+        if let Some(&id) = self.def_calls.get(&key) {
+            return Ok(id);
         }
         inner.calls.push((name, e.span));
-        self.lower(body, &inner)
+        let outermost = self.expansion.is_none();
+        if outermost {
+            let start = self.out.nodes.len();
+            self.expansion = Some(Expansion { name, call: e.span, start, exceeded: false });
+        }
+        let result = self.lower(body, &inner);
+        if outermost {
+            self.expansion = None;
+        }
+        let id = result?;
+        self.def_calls.insert(key, id);
+        Ok(id)
     }
 
     fn atom_call(

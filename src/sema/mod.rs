@@ -8,6 +8,8 @@
 mod eval;
 mod lower;
 
+pub use lower::{MAX_DEF_NODES, MAX_NODES};
+
 use crate::diag::{Diagnostic, codes, suggest};
 use crate::ir::ast::{self, StmtKind};
 use crate::ir::hir::{self, Attrs, CmpKind, NodeId, ParamId, VarId};
@@ -155,6 +157,11 @@ pub(crate) struct Checker<'a> {
     pub var_nodes: HashMap<VarId, NodeId>,
     /// `def`s that take part in a call cycle (already reported).
     pub recursive_defs: Vec<&'a str>,
+    /// Expanded `def` calls by (def, argument nodes): a second call with the same
+    /// arguments shares the first one's nodes.
+    pub def_calls: HashMap<(&'a str, Vec<NodeId>), NodeId>,
+    /// The outermost `def` call being expanded, with its node budget.
+    pub expansion: Option<lower::Expansion<'a>>,
 }
 
 const ATTRIBUTES: &[&str] = &["nonneg", "nonpos", "symmetric", "psd", "nsd"];
@@ -170,6 +177,8 @@ impl<'a> Checker<'a> {
             param_nodes: HashMap::new(),
             var_nodes: HashMap::new(),
             recursive_defs: Vec::new(),
+            def_calls: HashMap::new(),
+            expansion: None,
         }
     }
 
@@ -282,6 +291,83 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Before the dim, constant or `let` `root` is computed: compute the ones its value
+    /// depends on (not yet computed), deepest first, found with an explicit stack. Each
+    /// is then computed with its own operands already known, so no recursion runs along
+    /// a chain of `let`s or dims, however long and however the file orders it. A cycle
+    /// is left to [`Self::force_global`] to report (its recursion is bounded by the
+    /// cycle's length). `def` bodies are followed only from a `let` (only a `let` can
+    /// call a `def`).
+    pub(crate) fn force_dependencies(&mut self, root: &str) {
+        let Some((&root, g)) = self.globals.get_key_value(root) else { return };
+        let through_defs = g.kind == GlobalKind::Let;
+        let mut order: Vec<&'a str> = Vec::new();
+        let mut seen: std::collections::HashSet<&'a str> = std::collections::HashSet::new();
+        let mut stack: Vec<(&'a str, Vec<&'a str>, usize)> = Vec::new();
+        seen.insert(root);
+        stack.push((root, self.dependencies(root, through_defs), 0));
+        while let Some((name, deps, next)) = stack.last_mut() {
+            match deps.get(*next) {
+                Some(&dep) => {
+                    *next += 1;
+                    if seen.insert(dep) {
+                        let deps = self.dependencies(dep, through_defs);
+                        stack.push((dep, deps, 0));
+                    }
+                }
+                None => {
+                    if *name != root {
+                        order.push(name);
+                    }
+                    stack.pop();
+                }
+            }
+        }
+        for name in order {
+            let g = &self.globals[name];
+            if g.kind != GlobalKind::Def && matches!(g.state, State::Pending) {
+                let _ = self.force_global(name);
+            }
+        }
+    }
+
+    /// The not yet computed dims, constants and `let`s (and the `def`s, through which
+    /// they may be reached) that the value of global `name` mentions. Those being
+    /// computed are left out: using one is a cycle, reported where it is used.
+    fn dependencies(&self, name: &str, through_defs: bool) -> Vec<&'a str> {
+        let Some(g) = self.globals.get(name) else { return Vec::new() };
+        let ast = self.ast;
+        let mut names = Vec::new();
+        let mut params: &[ast::Ident] = &[];
+        match &ast.stmts[g.stmt].kind {
+            StmtKind::Dim { default, .. } => default.iter().for_each(|e| names_in(e, &mut names)),
+            StmtKind::Constant { decl, value } => {
+                decl.shape.iter().flatten().for_each(|e| names_in(e, &mut names));
+                names_in(value, &mut names);
+            }
+            StmtKind::Let { value, .. } => names_in(value, &mut names),
+            StmtKind::Def { params: p, body, .. } => {
+                params = p;
+                names_in(body, &mut names);
+            }
+            _ => {}
+        }
+        let mut out: Vec<&'a str> = Vec::new();
+        for (n, _, _) in names {
+            if params.iter().any(|p| p.name == n) || out.contains(&n) {
+                continue;
+            }
+            if let Some((&key, dep)) = self.globals.get_key_value(n)
+                && (matches!(dep.kind, GlobalKind::Dim | GlobalKind::Constant | GlobalKind::Let)
+                    || (through_defs && dep.kind == GlobalKind::Def))
+                && matches!(dep.state, State::Pending)
+            {
+                out.push(key);
+            }
+        }
+        out
+    }
+
     /// The statement `i` is the (first) declaration of `name`.
     fn owns(&self, name: &ast::Ident, i: usize) -> bool {
         self.globals.get(name.name.as_str()).is_some_and(|g| g.stmt == i)
@@ -327,16 +413,23 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// `--dim` values (or [`Dims`]) that do not fit the file. They come from outside
+    /// the source, but each message points at the place in the file it concerns: the
+    /// dim, the declaration of a name that is not a dim, or the file's dims.
     fn check_given_dims(&mut self) {
         let given = self.given;
         for (name, value) in given.iter() {
             match self.globals.get(name) {
                 Some(g) if g.kind == GlobalKind::Dim => {
                     if !(1..=MAX_DIM).contains(&value) {
-                        self.diags.push(Diagnostic::error(
-                            codes::BAD_DIM_ARG,
-                            format!("--dim {name}={value}: a dim must be between 1 and {MAX_DIM}"),
-                        ));
+                        let span = g.name_span;
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::BAD_DIM_ARG,
+                                format!("--dim {name}={value} is out of range: a dim must be between 1 and {MAX_DIM}"),
+                            )
+                            .primary(span, format!("the value given for `{name}` is {value}")),
+                        );
                     }
                 }
                 Some(g) => {
@@ -347,24 +440,35 @@ impl<'a> Checker<'a> {
                             codes::BAD_DIM_ARG,
                             format!("--dim {name}=...: `{name}` is a {noun}, not a dim"),
                         )
-                        .secondary(span, format!("`{name}` is declared here")),
+                        .primary(span, format!("`{name}` is declared here as a {noun}"))
+                        .help(format!("drop `--dim {name}=...`, or declare `{name}` with `dim {name}`")),
                     );
                 }
                 None => {
-                    let dims: Vec<&str> = self
+                    let dims: Vec<(&str, Span)> = self
                         .globals
                         .iter()
                         .filter(|(_, g)| g.kind == GlobalKind::Dim)
-                        .map(|(n, _)| *n)
+                        .map(|(n, g)| (*n, g.name_span))
                         .collect();
                     let mut d = Diagnostic::error(
                         codes::BAD_DIM_ARG,
                         format!("--dim {name}=...: the file declares no dim `{name}`"),
                     );
-                    if let Some(s) = suggest::best_match(name, dims.iter().copied()) {
-                        d = d.help(format!("did you mean `{s}`?"));
-                    } else if !dims.is_empty() {
-                        d = d.note(format!("the file's dims are: {}", dims.join(", ")));
+                    if let Some(s) = suggest::best_match(name, dims.iter().map(|(n, _)| *n)) {
+                        let at = dims.iter().find(|(n, _)| *n == s).map(|(_, sp)| *sp).unwrap_or_default();
+                        d = d
+                            .primary(at, format!("a dim `{s}` is declared here"))
+                            .help(format!("did you mean `{s}`?"));
+                    } else if let Some((_, first)) = dims.first() {
+                        let names: Vec<&str> = dims.iter().map(|(n, _)| *n).collect();
+                        d = d
+                            .primary(*first, "the file's dims are declared from here")
+                            .note(format!("the file's dims are: {}", names.join(", ")));
+                    } else {
+                        d = d
+                            .primary(Span::new(0, 0), "this file declares no dims")
+                            .help(format!("drop `--dim {name}=...`, or declare it with `dim {name}`"));
                     }
                     self.diags.push(d);
                 }
@@ -386,107 +490,97 @@ impl<'a> Checker<'a> {
                 _ => None,
             })
             .collect();
-        // Edges: def -> defs it calls (first call site kept for the message).
+        // Edges: def -> defs it calls (first call site of each callee kept for the message).
         let mut edges: HashMap<&str, Vec<(&str, Span)>> = HashMap::new();
         for (_, name, params, body) in &defs {
             let mut calls = Vec::new();
             collect_calls(body, &mut calls);
-            let targets = calls
-                .into_iter()
-                .filter(|(callee, _)| {
-                    !params.iter().any(|p| p.name == *callee)
-                        && defs.iter().any(|(_, n, _, _)| n.name == *callee)
-                })
-                .collect();
+            let mut targets: Vec<(&str, Span)> = Vec::new();
+            for (callee, sp) in calls {
+                if !params.iter().any(|p| p.name == callee)
+                    && defs.iter().any(|(_, n, _, _)| n.name == callee)
+                    && !targets.iter().any(|(t, _)| *t == callee)
+                {
+                    targets.push((callee, sp));
+                }
+            }
             edges.insert(name.name.as_str(), targets);
         }
-        // Depth-first search from each def; a back edge closes a cycle.
+        // One depth-first search over all defs with an explicit stack; each def is
+        // entered once (a def reached again after it is finished adds nothing), so the
+        // work is linear in the calls even when every def calls the previous one twice.
+        // An edge back to a def on the stack closes a cycle.
+        #[derive(PartialEq)]
+        enum Mark {
+            OnStack,
+            Done,
+        }
+        let mut mark: HashMap<&str, Mark> = HashMap::new();
+        let mut cycles: Vec<Vec<(&str, Span)>> = Vec::new();
         for (_, start, _, _) in &defs {
-            let mut path: Vec<(&str, Span)> = Vec::new();
-            let mut found = None;
-            dfs(start.name.as_str(), &edges, &mut path, &mut found, 0);
-            if let Some(cycle) = found {
-                if cycle.iter().any(|(n, _)| self.recursive_defs.contains(n)) {
+            let start = start.name.as_str();
+            if mark.contains_key(start) {
+                continue;
+            }
+            // (def, next edge to follow, call site of the edge being followed)
+            let mut stack: Vec<(&str, usize, Span)> = vec![(start, 0, Span::default())];
+            mark.insert(start, Mark::OnStack);
+            while let Some(top) = stack.last_mut() {
+                let at = top.0;
+                let out = edges.get(at).map(|v| &v[..]).unwrap_or(&[]);
+                let Some(&(callee, sp)) = out.get(top.1) else {
+                    mark.insert(at, Mark::Done);
+                    stack.pop();
                     continue;
+                };
+                top.1 += 1;
+                top.2 = sp;
+                match mark.get(callee) {
+                    Some(Mark::OnStack) => {
+                        let k = stack.iter().position(|f| f.0 == callee).unwrap_or(0);
+                        cycles.push(stack[k..].iter().map(|f| (f.0, f.2)).collect());
+                    }
+                    Some(Mark::Done) => {}
+                    None => {
+                        mark.insert(callee, Mark::OnStack);
+                        stack.push((callee, 0, Span::default()));
+                    }
                 }
-                let mut d = Diagnostic::error(
-                    codes::RECURSION,
-                    if cycle.len() == 1 {
-                        format!("`{}` calls itself", cycle[0].0)
-                    } else {
-                        format!(
-                            "`def`s call each other in a cycle: {} -> {}",
-                            cycle.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" -> "),
-                            cycle[0].0
-                        )
-                    },
-                );
-                for (k, (_, sp)) in cycle.iter().enumerate() {
-                    let callee = cycle[(k + 1) % cycle.len()].0;
-                    d = if k == 0 {
-                        d.primary(*sp, format!("calls `{callee}`"))
-                    } else {
-                        d.secondary(*sp, format!("calls `{callee}`"))
-                    };
-                }
-                d = d.note("a `def` is expanded inline where it is called, so it cannot call itself, directly or through another `def`");
-                self.recursive_defs.extend(cycle.iter().map(|(n, _)| *n));
-                self.diags.push(d);
             }
         }
-
-        fn dfs<'s>(
-            at: &'s str,
-            edges: &HashMap<&'s str, Vec<(&'s str, Span)>>,
-            path: &mut Vec<(&'s str, Span)>,
-            found: &mut Option<Vec<(&'s str, Span)>>,
-            depth: usize,
-        ) {
-            if found.is_some() || depth > 10_000 {
-                return;
+        for cycle in cycles {
+            if cycle.iter().any(|(n, _)| self.recursive_defs.contains(n)) {
+                continue;
             }
-            for &(callee, sp) in edges.get(at).map(|v| &v[..]).unwrap_or(&[]) {
-                path.push((at, sp));
-                if let Some(k) = path.iter().position(|(n, _)| *n == callee) {
-                    *found = Some(path[k..].to_vec());
-                    return;
-                }
-                dfs(callee, edges, path, found, depth + 1);
-                if found.is_some() {
-                    return;
-                }
-                path.pop();
+            let mut d = Diagnostic::error(
+                codes::RECURSION,
+                if cycle.len() == 1 {
+                    format!("`{}` calls itself", cycle[0].0)
+                } else {
+                    format!(
+                        "`def`s call each other in a cycle: {} -> {}",
+                        cycle.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" -> "),
+                        cycle[0].0
+                    )
+                },
+            );
+            for (k, (_, sp)) in cycle.iter().enumerate() {
+                let callee = cycle[(k + 1) % cycle.len()].0;
+                d = if k == 0 {
+                    d.primary(*sp, format!("calls `{callee}`"))
+                } else {
+                    d.secondary(*sp, format!("calls `{callee}`"))
+                };
             }
+            d = d.note("a `def` is expanded inline where it is called, so it cannot call itself, directly or through another `def`");
+            self.recursive_defs.extend(cycle.iter().map(|(n, _)| *n));
+            self.diags.push(d);
         }
 
         fn collect_calls<'s>(e: &'s ast::Expr, out: &mut Vec<(&'s str, Span)>) {
-            use ast::ExprKind as K;
-            match &e.kind {
-                K::Number(_) | K::Name(_) => {}
-                K::Call { func, args } => {
-                    out.push((func.name.as_str(), func.span));
-                    for a in args {
-                        collect_calls(&a.value, out);
-                    }
-                }
-                K::List(items) => items.iter().for_each(|x| collect_calls(x, out)),
-                K::Unary(_, x) | K::Transpose(x) | K::Paren(x) => collect_calls(x, out),
-                K::Binary(_, a, b) => {
-                    collect_calls(a, out);
-                    collect_calls(b, out);
-                }
-                K::Index(x, items) => {
-                    collect_calls(x, out);
-                    for it in items {
-                        match it {
-                            ast::IndexItem::Single(y) => collect_calls(y, out),
-                            ast::IndexItem::Slice { lo, hi, .. } => {
-                                lo.iter().chain(hi.iter()).for_each(|y| collect_calls(y, out))
-                            }
-                        }
-                    }
-                }
-            }
+            let mut names = Vec::new();
+            names_in(e, &mut names);
+            out.extend(names.into_iter().filter(|(_, _, call)| *call).map(|(n, sp, _)| (n, sp)));
         }
     }
 
@@ -911,4 +1005,36 @@ fn is_axis_sum(e: &ast::Expr) -> bool {
 fn shape_text(d: &ast::Decl) -> String {
     let parts: Vec<String> = d.shape.iter().flatten().map(crate::ir::print::expr_text).collect();
     format!("[{}]", parts.join(", "))
+}
+
+/// Every name an expression mentions, with its span and whether it is called.
+fn names_in<'s>(e: &'s ast::Expr, out: &mut Vec<(&'s str, Span, bool)>) {
+    use ast::ExprKind as K;
+    match &e.kind {
+        K::Number(_) => {}
+        K::Name(n) => out.push((n.as_str(), e.span, false)),
+        K::Call { func, args } => {
+            out.push((func.name.as_str(), func.span, true));
+            for a in args {
+                names_in(&a.value, out);
+            }
+        }
+        K::List(items) => items.iter().for_each(|x| names_in(x, out)),
+        K::Unary(_, x) | K::Transpose(x) | K::Paren(x) => names_in(x, out),
+        K::Binary(_, a, b) => {
+            names_in(a, out);
+            names_in(b, out);
+        }
+        K::Index(x, items) => {
+            names_in(x, out);
+            for it in items {
+                match it {
+                    ast::IndexItem::Single(y) => names_in(y, out),
+                    ast::IndexItem::Slice { lo, hi, .. } => {
+                        lo.iter().chain(hi.iter()).for_each(|y| names_in(y, out))
+                    }
+                }
+            }
+        }
+    }
 }

@@ -396,6 +396,9 @@ fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         Diagnostic::error(codes::SYNTAX, format!("{what}, found {found}"))
             .primary(sp, format!("unexpected {found}"))
     };
+    if let Some(d) = python_habit(text, pos) {
+        return d;
+    }
     let rest = &text[pos.min(text.len())..];
     if rest.starts_with('=') && !rest.starts_with("==") {
         d = d.help("use `==` for an equality constraint; a single `=` only gives values in `dim`, `constant`, `let` and `def`");
@@ -407,4 +410,55 @@ fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
         d = d.note(format!("{found} is a keyword and cannot be used as a name"));
     }
     d
+}
+
+/// Two habits from Python, recognized on the line of a syntax error at `pos`:
+/// `subject to:` (dopt's `subject to` takes no colon) and `for i in range(n):`
+/// (dopt writes the range `0..n`). The error points at the Python part and shows
+/// the dopt form.
+fn python_habit(text: &str, pos: usize) -> Option<Diagnostic> {
+    let pos = pos.min(text.len());
+    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+    let before = &text[line_start..pos];
+    if text[pos..].starts_with(':') && before.split_whitespace().eq(["subject", "to"]) {
+        return Some(
+            Diagnostic::error(codes::SYNTAX, "`subject to` takes no colon")
+                .primary(Span::new(pos, pos + 1), "remove this `:`")
+                .help("write `subject to` alone on its line, then one constraint per line"),
+        );
+    }
+    // `for NAME in range(ARGS)`, with the error at or after `range`.
+    let line = &text[line_start..line_end];
+    let r = line.find("range(")?;
+    if line_start + r > pos {
+        return None;
+    }
+    let words: Vec<&str> = line[..r].split_whitespace().collect();
+    let [.., kw_for, var, kw_in] = words[..] else { return None };
+    if kw_for != "for" || kw_in != "in" {
+        return None;
+    }
+    let open = r + "range(".len();
+    let close = open + line[open..].find(')')?;
+    let args: Vec<&str> = line[open..close].split(',').map(str::trim).collect();
+    let (lo, hi) = match args[..] {
+        [hi] if !hi.is_empty() => ("0", hi),
+        [lo, hi] => (lo, hi),
+        _ => {
+            return Some(
+                Diagnostic::error(codes::SYNTAX, "`range(...)` is Python, not dopt")
+                    .primary(Span::new(line_start + r, line_start + close + 1), "not a dopt range")
+                    .note("a dopt range `a..b` runs from a up to b - 1 in steps of 1")
+                    .help(format!("write `for {var} in a..b:`")),
+            );
+        }
+    };
+    let range = Span::new(line_start + r, line_start + close + 1);
+    Some(
+        Diagnostic::error(codes::SYNTAX, "`range(...)` is Python; a dopt `for` takes a range `a..b`")
+            .primary(range, format!("write `{lo}..{hi}` here"))
+            .note("`a..b` runs from a up to b - 1, as Python's `range(a, b)` does")
+            .help(format!("write `for {var} in {lo}..{hi}:`")),
+    )
 }
