@@ -72,8 +72,20 @@ pub fn from_array(a: &Array) -> Arr {
     Arr::new(a.shape.dims().to_vec(), a.data.clone())
 }
 
-/// Every diagnostic of `e` that comes with its source names a `file:line:col`.
+/// A panic caught at the library's boundary (E0999) is a bug like any other panic.
+pub fn not_internal(e: &Error) -> Result<(), String> {
+    let text = e.render();
+    if text.contains("error[E0999]") {
+        Err(format!("internal error (a caught panic):\n{text}"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Every diagnostic of `e` that comes with its source names a `file:line:col` (and
+/// none is an internal error).
 pub fn check_locations(e: &Error) -> Result<(), String> {
+    not_internal(e)?;
     let Some(src) = &e.source else { return Ok(()) };
     let text = e.render();
     let heads = text.lines().filter(|l| l.starts_with("error[") || l.starts_with("warning[")).count();
@@ -498,9 +510,7 @@ pub fn run_text(bytes: &[u8], stats: &mut Stats) -> Result<(), String> {
     stats.text_compiled += 1;
     let vars: usize = layer.sig.vars.iter().map(|p| p.shape.size()).sum();
     let pars: usize = layer.sig.params.iter().map(|p| p.shape.size()).sum();
-    // `vars == 0`: problems without variables panic in Clarabel, a known bug being
-    // fixed elsewhere (api); skipped until that fix is merged.
-    if vars == 0 || vars > 2000 || pars > 2000 {
+    if vars > 2000 || pars > 2000 {
         return Ok(());
     }
     let mut params = Values::new();
@@ -528,7 +538,10 @@ pub fn run_text(bytes: &[u8], stats: &mut Stats) -> Result<(), String> {
         }
         params.insert(p.name.clone(), to_array(&a));
     }
-    let Ok(out) = layer.forward(&params) else { return Ok(()) };
+    let out = match layer.forward(&params) {
+        Ok(o) => o,
+        Err(e) => return not_internal(&e).map_err(|m| format!("{m}\nfor\n{text}")),
+    };
     stats.text_solved += 1;
     let mut dvars = Values::new();
     for (name, a) in &out.variables {
@@ -543,16 +556,16 @@ pub fn run_text(bytes: &[u8], stats: &mut Stats) -> Result<(), String> {
         Ok(_) if !out.status.is_optimal() => {
             return Err(format!("gradient through status {:?}\n{text}", out.status));
         }
-        _ => {}
+        Err(e) => not_internal(&e).map_err(|m| format!("{m}\nfor\n{text}"))?,
+        Ok(_) => {}
     }
     let dir: Values =
         params.iter().map(|(k, a)| (k.clone(), to_array(&draw(&mut t, a.shape.dims())))).collect();
-    if let Ok((dv, dd)) = layer.jvp(&out, &dir)
-        && (!finite(&dv) || !finite(&dd))
-    {
-        return Err(format!("non-finite jvp for\n{text}"));
+    match layer.jvp(&out, &dir) {
+        Ok((dv, dd)) if !finite(&dv) || !finite(&dd) => Err(format!("non-finite jvp for\n{text}")),
+        Err(e) => not_internal(&e).map_err(|m| format!("{m}\nfor\n{text}")),
+        Ok(_) => Ok(()),
     }
-    Ok(())
 }
 
 /// Generate from a tape and run; the values part reads the tape from where the
