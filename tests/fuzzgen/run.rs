@@ -40,7 +40,7 @@ impl std::fmt::Display for Stats {
             f,
             "{} cases: {} check ok, {} DCP/DPP ok, {} compiled, {} optimal, {} other status, {} constraint-checked, \
              backward {} ok / {} refused, jvp {} ok, {} adjoint checks, {} finite-difference checks, {} broken programs refused, {} bad values refused; \
-             non-optimal statuses {:?}",
+             non-optimal statuses {:?}; text inputs: {} parsed, {} compiled, {} solved",
             self.cases,
             self.check_ok,
             self.dcp_ok,
@@ -55,7 +55,10 @@ impl std::fmt::Display for Stats {
             self.fd_checked,
             self.broken_refused,
             self.bad_values_refused,
-            self.statuses
+            self.statuses,
+            self.text_parsed,
+            self.text_compiled,
+            self.text_solved
         )
     }
 }
