@@ -33,15 +33,29 @@ fn generated_programs_through_the_whole_pipeline() {
     let mut runner =
         TestRunner::new(Config { cases: cases(), failure_persistence: None, ..Config::default() });
     let stats = std::cell::RefCell::new(Stats::default());
+    // DOPT_FUZZ_LOG=FILE: log failing cases there and go on (for long runs).
+    let log = std::env::var("DOPT_FUZZ_LOG").ok();
+    let failures = std::cell::Cell::new(0usize);
     let result = runner.run(&tape(), |bytes| {
         // Count passing cases only (shrinking reruns failing ones many times).
         let mut one = stats.borrow().clone();
-        run::run_tape(&bytes, &mut one).map_err(TestCaseError::fail)?;
-        *stats.borrow_mut() = one;
+        match (run::run_tape(&bytes, &mut one), &log) {
+            (Ok(()), _) => *stats.borrow_mut() = one,
+            // A long run keeps going: each failure is appended to the log with its tape.
+            (Err(e), Some(path)) => {
+                use std::io::Write;
+                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+                writeln!(f, "=== tape {hex}\n{e}").unwrap();
+                failures.set(failures.get() + 1);
+            }
+            (Err(e), None) => return Err(TestCaseError::fail(e)),
+        }
         Ok(())
     });
     let s = stats.into_inner();
     eprintln!("{s}");
+    assert_eq!(failures.get(), 0, "{} failing cases, logged in {}", failures.get(), log.unwrap_or_default());
     if let Err(e) = result {
         panic!("{e}");
     }
