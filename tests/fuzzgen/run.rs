@@ -372,7 +372,7 @@ pub fn run_case(case: &Case, t: &mut Tape, stats: &mut Stats) -> Result<(), Stri
                             return fail(
                                 "gradient of the optimal value disagrees with central differences",
                                 format!(
-                                    "⟨d obj/dθ, dθ⟩ = {want}, difference quotients {fd} (ε = 1e-4), {fd2} (ε = 1e-5); direction {dir:?}"
+                                    "⟨d obj/dθ, dθ⟩ = {want}, difference quotients {fd} (ε = 1e-4), {fd2} (ε = 1e-5); direction {dir:?}; values {params:?}"
                                 ),
                             );
                         }
@@ -403,7 +403,7 @@ pub fn run_case(case: &Case, t: &mut Tape, stats: &mut Stats) -> Result<(), Stri
                     return fail(
                         "backward and jvp are not adjoint",
                         format!(
-                            "<g, dθ> = {lhs}, <w, J dθ> = {rhs}; singular {}, residual {:e}",
+                            "<g, dθ> = {lhs}, <w, J dθ> = {rhs}; singular {}, residual {:e}; values {params:?}; direction {dir:?}; cotangents {dvars:?}",
                             g.singular, g.residual
                         ),
                     );
