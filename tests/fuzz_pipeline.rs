@@ -17,7 +17,7 @@ mod fuzzgen;
 
 use fuzzgen::run::{self, Stats};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use std::path::Path;
 
 fn cases() -> u32 {
@@ -30,18 +30,38 @@ fn tape() -> impl Strategy<Value = Vec<u8>> {
 
 #[test]
 fn generated_programs_through_the_whole_pipeline() {
-    let mut runner =
-        TestRunner::new(Config { cases: cases(), failure_persistence: None, ..Config::default() });
+    let config = Config { cases: cases(), failure_persistence: None, ..Config::default() };
+    // The suite's short run is the same every time (a failure is reproducible, never
+    // flaky); a long run (DOPT_FUZZ_CASES) draws fresh tapes.
+    let mut runner = if std::env::var_os("DOPT_FUZZ_CASES").is_some() {
+        TestRunner::new(config)
+    } else {
+        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+    };
     let stats = std::cell::RefCell::new(Stats::default());
+    // DOPT_FUZZ_LOG=FILE: log failing cases there and go on (for long runs).
+    let log = std::env::var("DOPT_FUZZ_LOG").ok();
+    let failures = std::cell::Cell::new(0usize);
     let result = runner.run(&tape(), |bytes| {
         // Count passing cases only (shrinking reruns failing ones many times).
         let mut one = stats.borrow().clone();
-        run::run_tape(&bytes, &mut one).map_err(TestCaseError::fail)?;
-        *stats.borrow_mut() = one;
+        match (run::run_tape(&bytes, &mut one), &log) {
+            (Ok(()), _) => *stats.borrow_mut() = one,
+            // A long run keeps going: each failure is appended to the log with its tape.
+            (Err(e), Some(path)) => {
+                use std::io::Write;
+                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+                writeln!(f, "=== tape {hex}\n{e}").unwrap();
+                failures.set(failures.get() + 1);
+            }
+            (Err(e), None) => return Err(TestCaseError::fail(e)),
+        }
         Ok(())
     });
     let s = stats.into_inner();
     eprintln!("{s}");
+    assert_eq!(failures.get(), 0, "{} failing cases, logged in {}", failures.get(), log.unwrap_or_default());
     if let Err(e) = result {
         panic!("{e}");
     }
@@ -60,13 +80,15 @@ fn fuzz_regressions_replay() {
     files.sort();
     let mut stats = Stats::default();
     let mut n = 0;
-    for f in files {
+    // Files of this folder only: `pending/` holds open findings, not replayed.
+    for f in files.into_iter().filter(|f| f.is_file()) {
+        let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !matches!(ext, "tape" | "txt" | "dopt") {
+            continue;
+        }
         let bytes = std::fs::read(&f).unwrap();
-        let r = match f.extension().and_then(|e| e.to_str()) {
-            Some("tape") => run::run_tape(&bytes, &mut stats),
-            Some("txt") | Some("dopt") => run::run_text(&bytes, &mut stats),
-            _ => continue,
-        };
+        let r =
+            if ext == "tape" { run::run_tape(&bytes, &mut stats) } else { run::run_text(&bytes, &mut stats) };
         n += 1;
         if let Err(e) = r {
             panic!("{}: {e}", f.display());

@@ -1197,7 +1197,7 @@ pub fn generate(bytes: &[u8]) -> Case {
                 f = bin(if sense == 0 { Op::Add } else { Op::Sub }, f, r);
             }
         }
-        broken = g.t.chance(5);
+        broken = regularized && g.t.chance(5);
         objective = Some((sense == 1, f));
     }
     // Constraints.
