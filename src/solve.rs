@@ -294,14 +294,16 @@ pub fn solve_reusing(
         // equilibrated data (seen on a feasible problem with a second-order cone whose
         // rows differ in scale by 10⁵). An answer of "no solution" is checked once on
         // the data as given: a solve that succeeds there wins.
+        // A setup that fails here leaves the first answer standing (a status, not an error).
         let t = std::time::Instant::now();
-        let mut plain = new_solver_with(cp, d, settings, false)?;
-        let setup_time = t.elapsed().as_secs_f64();
-        let t = std::time::Instant::now();
-        plain.solve();
-        let again = raw_solution(cp, d, &plain.solution, t.elapsed().as_secs_f64(), setup_time);
-        if again.status == Status::Optimal {
-            return Ok(again);
+        if let Ok(mut plain) = new_solver_with(cp, d, settings, false) {
+            let setup_time = t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            plain.solve();
+            let again = raw_solution(cp, d, &plain.solution, t.elapsed().as_secs_f64(), setup_time);
+            if again.status == Status::Optimal {
+                return Ok(again);
+            }
         }
     }
     Ok(raw)
