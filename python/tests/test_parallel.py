@@ -1,0 +1,170 @@
+"""A dopt layer crosses process boundaries by pickling (its layer-file bytes) and is
+called from several Python threads at once with the GIL released."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import copy
+import json
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dopt
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def reference(name: str):
+    j = json.loads((DATA / f"{name}.json").read_text())
+    return dopt.compile(DATA / f"{name}.dopt"), j
+
+
+def solve_and_differentiate(layer, params, weights):
+    """Runs in the spawned worker: everything it returns is plain numpy/python."""
+    sol = layer.forward(params)
+    grads = layer.backward(sol, weights)
+    return {
+        "pid": os.getpid(),
+        "status": sol.status if isinstance(sol.status, str) else list(sol.status),
+        "objective": np.asarray(sol.objective),
+        "variables": {k: np.asarray(v) for k, v in sol.variables.items()},
+        "duals": {k: np.asarray(v) for k, v in sol.duals.items()},
+        "grads": {k: np.asarray(v) for k, v in grads.items()},
+        "bytes": layer.to_bytes(),
+    }
+
+
+def assert_same(a: dict, b: dict):
+    assert a["status"] == b["status"]
+    np.testing.assert_allclose(a["objective"], b["objective"], rtol=0, atol=1e-12)
+    for part in ("variables", "duals", "grads"):
+        assert set(a[part]) == set(b[part]), part
+        for k in a[part]:
+            assert np.shape(a[part][k]) == np.shape(b[part][k]), (part, k)
+            np.testing.assert_allclose(a[part][k], b[part][k], rtol=0, atol=1e-12, err_msg=f"{part} {k}")
+
+
+def test_pickle_round_trip_in_process():
+    layer, j = reference("tracking_mpc")
+    want = solve_and_differentiate(layer, j["params"], j["weights"])
+    for proto in range(pickle.HIGHEST_PROTOCOL + 1):
+        again = pickle.loads(pickle.dumps(layer, protocol=proto))
+        assert isinstance(again, dopt.Layer)
+        assert again.to_bytes() == layer.to_bytes()
+        assert again.dims == layer.dims
+        assert [p.name for p in again.parameters] == [p.name for p in layer.parameters]
+        got = solve_and_differentiate(again, j["params"], j["weights"])
+        assert_same(got, want)
+    for c in (copy.copy(layer), copy.deepcopy(layer)):
+        assert_same(solve_and_differentiate(c, j["params"], j["weights"]), want)
+
+
+def test_spawned_process_pool_gives_the_same_answers():
+    jobs = []
+    mpc, jm = reference("tracking_mpc")
+    jobs.append((mpc, jm["params"], jm["weights"]))
+    ball, jb = reference("l2ball_projection")
+    jobs.append((ball, jb["params"], jb["weights"]))
+    # a batch with a broadcast parameter
+    rng = np.random.default_rng(2)
+    jobs.append((ball, {"x": rng.normal(size=(6, 4)), "r": 1.0}, {"y": rng.normal(size=(6, 4))}))
+    smax = dopt.compile("std:sparsemax", dims={"n": 7})
+    jobs.append((smax, {"x": rng.normal(size=7)}, {"y": rng.normal(size=7)}))
+    want = [solve_and_differentiate(*job) for job in jobs]
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
+        got = list(pool.map(solve_and_differentiate, *zip(*jobs)))
+    for g, w, job in zip(got, want, jobs):
+        assert g["pid"] != os.getpid()
+        assert g["bytes"] == job[0].to_bytes()
+        assert_same(g, w)
+
+
+# --------------------------------------------------------------------------------------
+# Two Python threads on one layer run in parallel
+# --------------------------------------------------------------------------------------
+
+# A box-constrained lasso whose single solve (forward + backward) takes tens of
+# milliseconds: one call is one Clarabel solve on one core, so two threads can only
+# overlap if the extension releases the GIL while Rust works.
+MEDIUM = """\
+dim m = 200
+dim n = 120
+parameter A[m, n]
+parameter b[m]
+parameter lam nonneg
+variable x[n]
+minimize sum_squares(A @ x - b) + lam * norm1(x)
+subject to
+    box: -1 <= x
+    x <= 1
+"""
+
+
+def medium_problem():
+    layer = dopt.compile_str(MEDIUM, name="medium.dopt")
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(200, 120))
+    b = rng.normal(size=200) * 3
+    return layer, {"A": A, "b": b, "lam": 0.5}
+
+
+def step(layer, params, cot, k: int, out: list):
+    for _ in range(k):
+        sol = layer.forward(params)
+        g = layer.backward(sol, cot)
+    out.append((sol, g))
+
+
+def test_two_threads_run_in_parallel():
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("needs at least 2 CPU cores to observe two threads running at once")
+    layer, params = medium_problem()
+    cot = {"x": np.ones(120)}
+    # calibrate: enough calls that one run takes ~0.15 s
+    t0 = time.perf_counter()
+    step(layer, params, cot, 1, [])
+    one = time.perf_counter() - t0
+    k = max(2, int(0.15 / max(one, 1e-4)))
+
+    def single():
+        out = []
+        t = time.perf_counter()
+        step(layer, params, cot, k, out)
+        return time.perf_counter() - t, out
+
+    def two_threads():
+        out = []
+        ts = [threading.Thread(target=step, args=(layer, params, cot, k, out)) for _ in range(2)]
+        t = time.perf_counter()
+        for th in ts:
+            th.start()
+        for th in ts:
+            th.join()
+        return time.perf_counter() - t, out
+
+    best_single, best_two = float("inf"), float("inf")
+    ref = None
+    for _ in range(3):
+        t1, out1 = single()
+        t2, out2 = two_threads()
+        best_single, best_two = min(best_single, t1), min(best_two, t2)
+        ref = ref or out1[0]
+        assert len(out2) == 2
+        for sol, g in out2:  # the threads computed the same answers
+            np.testing.assert_allclose(sol["x"], ref[0]["x"], rtol=0, atol=1e-12)
+            np.testing.assert_allclose(g["A"], ref[1]["A"], rtol=0, atol=1e-12)
+        if best_two < 1.6 * best_single:
+            break
+    ratio = best_two / best_single
+    assert ratio < 1.6, (
+        f"two threads took {best_two:.3f} s for 2x{k} calls vs {best_single:.3f} s for {k} calls "
+        f"in one thread (ratio {ratio:.2f}; 2.0 = serialized by the GIL)"
+    )
