@@ -408,6 +408,8 @@ PANIC_SCRIPT = textwrap.dedent(
         return layer, sol
 
     layer, sol = build()
+    path = sys.argv[1]
+    layer.save(path)
     calls = {
         "Problem::from_str": lambda: dopt.compile_str(text, name="relu.dopt"),
         "Problem::compile": lambda: dopt.compile_str(text, name="relu.dopt"),
@@ -415,6 +417,11 @@ PANIC_SCRIPT = textwrap.dedent(
         "Layer::backward": lambda: layer.backward(sol, {"y": 1.0}),
         "Layer::jvp": lambda: layer.jvp(sol, {"x": 1.0}),
         "Layer::from_bytes": lambda: dopt.Layer.from_bytes(layer.to_bytes()),
+        "Layer::load": lambda: dopt.load(path),
+        # a batch goes through the parallel path (Rust worker threads)
+        "Layer::forward_batch": lambda: layer.forward(x=np.array([2.0, -1.0, 3.0])),
+        # the extension's own guard around a call
+        "dopt.Layer.forward": lambda: layer.forward(x=2.0),
     }
     try:
         calls[what]()
@@ -437,13 +444,23 @@ PANIC_SCRIPT = textwrap.dedent(
 
 @pytest.mark.parametrize(
     "what",
-    ["Layer::forward", "Layer::backward", "Layer::jvp", "Problem::compile", "Problem::from_str", "Layer::from_bytes"],
+    [
+        "Layer::forward",
+        "Layer::backward",
+        "Layer::jvp",
+        "Problem::compile",
+        "Problem::from_str",
+        "Layer::from_bytes",
+        "Layer::load",
+        "Layer::forward_batch",
+        "dopt.Layer.forward",
+    ],
 )
-def test_forced_internal_error_is_an_exception(what):
+def test_forced_internal_error_is_an_exception(what, tmp_path):
     env = dict(os.environ)
     env["DOPT_FORCE_INTERNAL_ERROR_FOR_TESTS"] = what
     r = subprocess.run(
-        [sys.executable, "-c", PANIC_SCRIPT], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", PANIC_SCRIPT, str(tmp_path / "relu.layer")], env=env, capture_output=True, text=True, timeout=60
     )
     assert r.returncode == 0, f"exit {r.returncode}\nstdout:\n{r.stdout}\nstderr:\n{r.stderr}"
     assert "survived" in r.stdout
