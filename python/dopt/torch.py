@@ -1,0 +1,200 @@
+"""dopt layers as PyTorch modules.
+
+``dopt.torch.Layer`` wraps a compiled dopt layer in a ``torch.nn.Module`` whose call solves
+the problem for the given parameter tensors and whose backward pass is dopt's implicit
+differentiation of the optimality conditions (no unrolling, no re-solve)::
+
+    import torch, dopt.torch
+    sparsemax = dopt.torch.Layer("std:sparsemax", dims={"n": 4})
+    x = torch.tensor([0.8, 0.1, 0.5, -0.3], requires_grad=True)
+    (y,) = sparsemax(x)          # (0.65, 0, 0.35, 0)
+    y[0].backward()              # x.grad = (0.5, 0, -0.5, 0)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import torch
+
+from ._frontend import Signature, resolve_layer
+
+__all__ = ["Layer"]
+
+_F64 = torch.float64
+_POLICIES = ("raise", "status")
+
+
+class _Solve(torch.autograd.Function):
+    """forward(module, *params) -> outputs; backward through dopt's native backward pass."""
+
+    @staticmethod
+    def forward(ctx: Any, mod: "Layer", *inputs: Any) -> tuple[torch.Tensor, ...]:  # type: ignore[override]
+        ctx.set_materialize_grads(False)
+        sig = mod._sig
+        arrays = {}
+        dtype = None
+        device = None
+        for name, t in zip(sig.param_names, inputs):
+            if isinstance(t, torch.Tensor):
+                if dtype is None:
+                    dtype, device = t.dtype, t.device
+                else:
+                    if t.dtype is not dtype:
+                        dtype = torch.promote_types(dtype, t.dtype)
+                    if device.type == "cpu":
+                        device = t.device
+                arrays[name] = t.numpy(force=True)
+            else:
+                arrays[name] = t
+        if dtype is None or not dtype.is_floating_point:
+            dtype = _F64
+        if device is None:
+            device = _CPU
+
+        sol = mod.layer.forward(arrays, on_failure=mod.on_failure)
+        mod.__dict__["last_status"] = sol.status
+
+        convert = dtype is not _F64 or device.type != "cpu"
+        outs = []
+        for name in sig.output_names:
+            o = torch.from_numpy(sol[name])
+            if convert:
+                o = o.to(device=device, dtype=dtype)
+            outs.append(o)
+
+        needs = ctx.needs_input_grad
+        if any(needs):
+            ctx.mod = mod
+            ctx.sol = sol
+            ctx.meta = [
+                (t.dtype, t.device, t.shape, t.dim() > nd) if isinstance(t, torch.Tensor) else None
+                for t, nd in zip(inputs, sig.param_ndims)
+            ]
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> tuple[Any, ...]:  # type: ignore[override]
+        needs = ctx.needs_input_grad
+        nothing = (None,) * len(needs)
+        sol = getattr(ctx, "sol", None)
+        if sol is None:
+            return nothing
+        mod = ctx.mod
+        sig = mod._sig
+        cot = {}
+        for name, g in zip(sig.output_names, grads):
+            if g is not None:
+                cot[name] = g.numpy(force=True)
+        if not cot:
+            return nothing
+        res = mod.layer.backward(sol, cot, on_failure=mod.on_failure)
+        batched = sol.batch_size is not None
+        out: list[Any] = [None]
+        for name, need, meta in zip(sig.param_names, needs[1:], ctx.meta):
+            if not need or meta is None:
+                out.append(None)
+                continue
+            dtype, device, shape, was_batched = meta
+            g = res[name]
+            if batched and not was_batched:
+                g = np.asarray(g.sum(axis=0))
+            if g.shape != shape:
+                g = g.reshape(shape)
+            gt = torch.from_numpy(g)
+            if dtype is not _F64 or device.type != "cpu":
+                gt = gt.to(device=device, dtype=dtype)
+            out.append(gt)
+        return tuple(out)
+
+
+_CPU = torch.device("cpu")
+
+
+class Layer(torch.nn.Module):
+    """A dopt layer as a ``torch.nn.Module``.
+
+    ``Layer(source, dims=None, parameters=None, outputs=None, *, on_failure="raise", layer=None)``
+
+    * ``source``: a ``.dopt`` or layer-file path, ``"std:NAME"``, the text of a problem
+      (anything containing a newline is compiled as text), or a compiled ``dopt.Layer``
+      (then ``dims`` must be None). ``layer=`` is another way to pass a compiled layer.
+    * ``dims``: dims to compile with, e.g. ``{"n": 100}``.
+    * ``parameters``: the parameter names in the order of the call's positional arguments
+      (default: the order the problem declares them). Every parameter must be listed.
+    * ``outputs``: what the call returns, in order: variable names and ``"dual:LABEL"``
+      for the dual of the constraint named ``LABEL`` (default: the layer's output
+      variables).
+    * ``on_failure``: ``"raise"`` raises ``dopt.SolverError`` when a solve (or a batch
+      member) is not optimal; ``"status"`` returns the outputs anyway (a failed member holds
+      the solver's last iterate), and its gradient is zero. Either way ``last_status``
+      holds the status of the last call (a ``str``, or a list of them for a batch).
+
+    Calling ``layer(*params)`` returns a tuple of tensors, one per output.
+
+    **Batches.** A parameter with one more leading axis than declared is a batch of that
+    size; parameters without it are shared by every member (broadcast). The batch is solved
+    in parallel in Rust with the GIL released, and its outputs have the leading batch axis.
+    Gradients come back in each input's own shape: a shared parameter receives the sum over
+    the batch.
+
+    **Dtypes and devices.** The solve and the backward pass run in float64 on the CPU.
+    Outputs and gradients have the promoted dtype of the inputs (float32 in, float32 out;
+    integer inputs give float64). Tensors on another device (CUDA, MPS) are copied to the
+    host each call and the outputs copied back: the cost is one device-to-host copy of the
+    parameters plus one host-to-device copy of the outputs per forward call (and the same
+    for the cotangents and gradients in the backward pass), including the synchronisation
+    each copy implies; for small problems this synchronisation, not the bytes, dominates.
+    Float64 contiguous CPU tensors cross without a copy.
+
+    **Cost of unused outputs.** Outputs that receive no gradient are left out of the
+    backward pass, and when no input requires a gradient nothing is kept for it.
+
+    The module pickles (the compiled layer travels as its layer-file bytes), so it can be
+    sent to DataLoader workers, spawned processes or saved with ``torch.save``.
+    """
+
+    def __init__(
+        self,
+        source: Any = None,
+        dims: Mapping[str, int] | None = None,
+        parameters: Sequence[str] | None = None,
+        outputs: Sequence[str] | None = None,
+        *,
+        on_failure: str = "raise",
+        layer: Any = None,
+    ) -> None:
+        super().__init__()
+        if on_failure not in _POLICIES:
+            raise ValueError(f"on_failure must be 'raise' or 'status', not {on_failure!r}")
+        self.layer = resolve_layer(source, dims, layer)
+        self._sig = Signature(self.layer, parameters, outputs)
+        self.on_failure = on_failure
+        self.last_status: str | list[str] | None = None
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        """The parameter names, in the order of the call's positional arguments."""
+        return self._sig.param_names
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """The names of the returned outputs, in order."""
+        return self._sig.output_names
+
+    def forward(self, *params: Any) -> tuple[torch.Tensor, ...]:
+        """Solve for the parameter tensors (positional, in ``parameter_names`` order) and
+        return one tensor per output (``output_names``)."""
+        if len(params) != len(self._sig.param_names):
+            raise TypeError(
+                f"this layer takes {len(self._sig.param_names)} parameter tensors "
+                f"({', '.join(self._sig.param_names)}), got {len(params)}"
+            )
+        return _Solve.apply(self, *params)
+
+    def extra_repr(self) -> str:
+        return (
+            f"source={self.layer.source!r}, parameters={list(self._sig.param_names)}, "
+            f"outputs={list(self._sig.output_names)}, on_failure={self.on_failure!r}"
+        )

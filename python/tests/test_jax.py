@@ -1,0 +1,204 @@
+"""dopt.jax.Layer against dopt.torch.Layer and closed forms: values, jax.grad against the
+torch gradient, jax.jit, jax.vmap as one native batched call (counted), grad of vmap and
+vmap of grad, vmap over an explicit batch, float32, and what the backward asks for."""
+
+from __future__ import annotations
+
+import pickle
+
+import jax
+import numpy as np
+import pytest
+import torch
+
+jax.config.update("jax_enable_x64", True)
+
+import jax.numpy as jnp  # noqa: E402
+
+import dopt  # noqa: E402
+import dopt.jax  # noqa: E402
+import dopt.torch  # noqa: E402
+from conftest import DATA, CountingLayer, _reference_json, sparsemax_np  # noqa: E402
+
+SPARSEMAX_X = np.array([0.9, 0.1, 0.55, -0.4, 0.3, -1.0])
+
+
+def torch_grads(layer, params, weights):
+    """Values and d(sum_k weights[k] * out_k)/d(params) from dopt.torch."""
+    ts = [torch.tensor(np.asarray(p, dtype=float), requires_grad=True) for p in params]
+    outs = layer(*ts)
+    loss = sum((o * torch.as_tensor(np.asarray(w, dtype=float))).sum() for o, w in zip(outs, weights))
+    loss.backward()
+    return [o.detach().numpy() for o in outs], [x.grad.numpy() for x in ts]
+
+
+def jax_loss(layer, weights):
+    def loss(*params):
+        outs = layer(*params)
+        return sum(jnp.sum(o * jnp.asarray(w)) for o, w in zip(outs, weights))
+
+    return loss
+
+
+CASES = {
+    # name: (outputs, relative tolerance between the two front ends)
+    "eq_least_squares": (["x", "dual:eq"], 1e-9),
+    "l2ball_projection": (["y", "dual:ball"], 1e-9),
+    "power_utility": (["x", "dual:budget"], 1e-9),
+    "nearest_correlation": (["X"], 1e-9),
+    "entropy_max": (["x", "dual:moments"], 1e-9),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_values_and_grad_equal_torch(name):
+    outputs, tol = CASES[name]
+    ref = _reference_json(name)
+    tl = dopt.torch.Layer(DATA / f"{name}.dopt", outputs=outputs)
+    jl = dopt.jax.Layer(layer=tl.layer, outputs=outputs)
+    params = [np.asarray(ref["params"][n], dtype=float) for n in jl.parameter_names]
+    rng = np.random.default_rng(7)
+    weights = [rng.normal(size=np.shape(o)) for o in tl(*(torch.from_numpy(p) for p in params))]
+    t_vals, t_grads = torch_grads(tl, params, weights)
+    j_vals = jl(*(jnp.asarray(p) for p in params))
+    for a, b in zip(j_vals, t_vals):
+        assert a.dtype == jnp.float64
+        np.testing.assert_allclose(np.asarray(a), b, rtol=tol, atol=tol)
+    j_grads = jax.grad(jax_loss(jl, weights), argnums=tuple(range(len(params))))(*map(jnp.asarray, params))
+    for a, b in zip(j_grads, t_grads):
+        np.testing.assert_allclose(np.asarray(a), b, rtol=1e-8, atol=1e-9)
+    # and the reference gradient of the variables' loss (cvxpylayers)
+    if name == "eq_least_squares":
+        g = jax.grad(jax_loss(jl, [ref["weights"]["x"], np.zeros(2)]))(*map(jnp.asarray, params))
+        np.testing.assert_allclose(np.asarray(g), ref["grads"]["A"], rtol=1e-5, atol=1e-7)
+
+
+def test_sparsemax_closed_form_under_jit():
+    native = CountingLayer(dopt.compile("std:sparsemax", {"n": 6}))
+    layer = dopt.jax.Layer(layer=native)
+    w = jnp.array([1.0, -2.0, 0.5, 3.0, -1.5, 0.25])
+
+    @jax.jit
+    def step(x):
+        (y,) = layer(x)
+        return y, jax.grad(lambda x: jnp.sum(layer(x)[0] * w))(x)
+
+    y, g = step(jnp.asarray(SPARSEMAX_X))
+    np.testing.assert_allclose(np.asarray(y), sparsemax_np(SPARSEMAX_X), atol=1e-7)
+    s = np.array([1, 0, 1, 0, 1, 0], dtype=float)
+    ws = np.asarray(w) * s
+    np.testing.assert_allclose(np.asarray(g), s * (ws - ws.sum() / 3), atol=1e-7)
+    # the backward did not solve again: one forward for the primal, one for the VJP's fwd
+    calls = len(native.forwards)
+    step(jnp.asarray(SPARSEMAX_X + 0.01))
+    assert len(native.forwards) == calls + 2 and native.from_raw[-1] is None
+
+
+def test_vmap_is_one_native_batch_and_equals_a_loop():
+    native = CountingLayer(dopt.compile(DATA / "l2ball_projection.dopt"))
+    layer = dopt.jax.Layer(layer=native, outputs=["y", "dual:ball"])
+    rng = np.random.default_rng(11)
+    xs = rng.normal(size=(5, 4)) * 1.5
+    xs[2] *= 0.1
+    r = 1.2
+    native.forwards.clear()
+    Y, D = jax.vmap(layer, in_axes=(0, None))(jnp.asarray(xs), r)
+    assert native.forwards == [5]  # one native call with a batch of 5
+    assert Y.shape == (5, 4) and D.shape == (5,)
+    for i in range(5):
+        y, d = layer(jnp.asarray(xs[i]), r)
+        np.testing.assert_allclose(np.asarray(Y[i]), np.asarray(y), atol=1e-12)
+        np.testing.assert_allclose(float(D[i]), float(d), atol=1e-12)
+    # under jit too
+    native.forwards.clear()
+    Yj, _ = jax.jit(jax.vmap(layer, in_axes=(0, None)))(jnp.asarray(xs), r)
+    assert native.forwards == [5]
+    np.testing.assert_allclose(np.asarray(Yj), np.asarray(Y), atol=1e-12)
+
+
+def test_grad_of_vmap_and_vmap_of_grad():
+    """loss = sum_i w_i . y(x_i, r): d/dx_i per member, d/dr summed over members; against
+    torch's batched layer (whose batch path is tested against single calls)."""
+    native = CountingLayer(dopt.compile(DATA / "l2ball_projection.dopt"))
+    layer = dopt.jax.Layer(layer=native)
+    tl = dopt.torch.Layer(layer=native.inner)
+    rng = np.random.default_rng(12)
+    xs = rng.normal(size=(4, 4)) * 1.5
+    w = rng.normal(size=(4, 4))
+
+    def loss(X, r):
+        (Y,) = jax.vmap(layer, in_axes=(0, None))(X, r)
+        return jnp.sum(Y * w)
+
+    native.forwards.clear()
+    native.from_raw.clear()
+    gx, gr = jax.grad(loss, argnums=(0, 1))(jnp.asarray(xs), 1.2)
+    assert native.forwards == [4] and native.from_raw == [4]
+    _, (tx, tr) = torch_grads(tl, [xs, 1.2], [w])
+    np.testing.assert_allclose(np.asarray(gx), tx, atol=1e-10)
+    np.testing.assert_allclose(float(gr), float(tr), atol=1e-10)
+
+    # vmap of grad: per-member gradients, r included (not summed)
+    per = jax.vmap(jax.grad(lambda x, r, w: jnp.sum(layer(x, r)[0] * w), argnums=(0, 1)), in_axes=(0, None, 0))
+    px, pr = per(jnp.asarray(xs), 1.2, jnp.asarray(w))
+    assert pr.shape == (4,)
+    np.testing.assert_allclose(np.asarray(px), tx, atol=1e-10)
+    np.testing.assert_allclose(float(jnp.sum(pr)), float(tr), atol=1e-10)
+    for i in range(4):
+        _, (ti, ri) = torch_grads(tl, [xs[i], 1.2], [w[i]])
+        np.testing.assert_allclose(float(pr[i]), float(ri), atol=1e-10)
+
+
+def test_vmap_over_an_explicit_batch_and_nested_vmap():
+    """An explicit batch axis inside a vmap, and two nested vmaps, are one native call each,
+    equal to the single calls."""
+    native = CountingLayer(dopt.compile(DATA / "eq_least_squares.dopt"))
+    layer = dopt.jax.Layer(layer=native)
+    ref = _reference_json("eq_least_squares")
+    p = {k: jnp.asarray(v) for k, v in ref["params"].items()}
+    rng = np.random.default_rng(13)
+    bs = np.asarray(p["b"]) + rng.normal(size=(2, 3, 6)) * 0.3  # vmap axis 2, batch axis 3
+    native.forwards.clear()
+    (X,) = jax.vmap(layer, in_axes=(None, 0, None, None))(p["A"], jnp.asarray(bs), p["C"], p["d"])
+    assert native.forwards == [6] and X.shape == (2, 3, 4)
+    native.forwards.clear()
+    inner = jax.vmap(layer, in_axes=(None, 0, None, None))
+    (X2,) = jax.vmap(inner, in_axes=(None, 0, None, None))(p["A"], jnp.asarray(bs), p["C"], p["d"])
+    assert native.forwards == [6]
+    for i in range(2):
+        for j in range(3):
+            (x,) = layer(p["A"], jnp.asarray(bs[i, j]), p["C"], p["d"])
+            np.testing.assert_allclose(np.asarray(X[i, j]), np.asarray(x), atol=1e-12)
+            np.testing.assert_allclose(np.asarray(X2[i, j]), np.asarray(x), atol=1e-12)
+    # gradient through the vmapped explicit batch: A shared, summed over all six members
+    wx = jnp.asarray(ref["weights"]["x"])
+    gA = jax.grad(lambda A: jnp.sum(jax.vmap(layer, in_axes=(None, 0, None, None))(A, jnp.asarray(bs), p["C"], p["d"])[0] * wx))(p["A"])
+    want = sum(
+        np.asarray(jax.grad(lambda A: jnp.sum(layer(A, jnp.asarray(bs[i, j]), p["C"], p["d"])[0] * wx))(p["A"]))
+        for i in range(2)
+        for j in range(3)
+    )
+    np.testing.assert_allclose(np.asarray(gA), want, atol=1e-10)
+
+
+def test_unused_output_gets_no_cotangent():
+    native = CountingLayer(dopt.compile(DATA / "eq_least_squares.dopt"))
+    layer = dopt.jax.Layer(layer=native, outputs=["x", "dual:eq"])
+    ref = _reference_json("eq_least_squares")
+    params = [jnp.asarray(ref["params"][n]) for n in layer.parameter_names]
+    g = jax.grad(lambda A: jnp.sum(layer(A, *params[1:])[0] * jnp.asarray(ref["weights"]["x"])))(params[0])
+    assert native.backwards == [["x"]]
+    np.testing.assert_allclose(np.asarray(g), ref["grads"]["A"], rtol=1e-5, atol=1e-7)
+
+
+def test_float32_in_float32_out_and_pickle():
+    layer = dopt.jax.Layer("std:sparsemax", dims={"n": 6})
+    x = jnp.asarray(SPARSEMAX_X, dtype=jnp.float32)
+    (y,) = layer(x)
+    assert y.dtype == jnp.float32
+    np.testing.assert_allclose(np.asarray(y), sparsemax_np(SPARSEMAX_X), atol=1e-6)
+    g = jax.grad(lambda x: layer(x)[0][0])(x)
+    assert g.dtype == jnp.float32
+    np.testing.assert_allclose(np.asarray(g), [2 / 3, 0, -1 / 3, 0, -1 / 3, 0], atol=1e-6)
+    again = pickle.loads(pickle.dumps(layer))
+    np.testing.assert_array_equal(np.asarray(again(x)[0]), np.asarray(y))
