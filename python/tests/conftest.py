@@ -1,0 +1,45 @@
+
+
+# --- helper T (torch, jax suites) ----------------------------------------------------------
+
+
+class CountingLayer:
+    """A dopt.Layer that records its calls: `forwards` holds each forward's batch size
+    (None for a single call), `backwards` the sorted cotangent names of each backward, so a
+    test can see how many native calls a wrapper makes and with what. Everything else is
+    the wrapped layer's."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.forwards = []
+        self.backwards = []
+        self.from_raw = []
+
+    def forward(self, params=None, /, **kwargs):
+        sol = self.inner.forward(params, **kwargs)
+        self.forwards.append(sol.batch_size)
+        return sol
+
+    def backward(self, sol, cotangents=None, /, **kwargs):
+        self.backwards.append(sorted(cotangents or {}))
+        return self.inner.backward(sol, cotangents, **kwargs)
+
+    def solution_from_raw(self, params, x, s, z):
+        sol = self.inner.solution_from_raw(params, x, s, z)
+        self.from_raw.append(sol.batch_size)
+        return sol
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def sparsemax_np(x):
+    """Sparsemax by its closed form: max(x - tau, 0) with tau making the sum 1."""
+    import numpy as np
+
+    z = np.sort(x)[::-1]
+    cs = np.cumsum(z)
+    k = np.arange(1, len(x) + 1)
+    kk = k[1 + k * z > cs][-1]
+    tau = (cs[kk - 1] - 1) / kk
+    return np.maximum(x - tau, 0)
