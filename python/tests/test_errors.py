@@ -397,13 +397,14 @@ PANIC_SCRIPT = textwrap.dedent(
     import numpy as np
     import dopt
 
+    X = np.array([2.0, -1.0])
     what = os.environ["DOPT_FORCE_INTERNAL_ERROR_FOR_TESTS"]
-    text = "parameter x\\nvariable y\\nminimize square(y - x)\\nsubject to\\n    y >= 0\\n"
+    text = "parameter x[2]\\nvariable y[2]\\nminimize sum_squares(y - x)\\nsubject to\\n    y >= 0\\n"
 
     def build():
         os.environ.pop("DOPT_FORCE_INTERNAL_ERROR_FOR_TESTS", None)
         layer = dopt.compile_str(text, name="relu.dopt")
-        sol = layer.forward(x=2.0)
+        sol = layer.forward(x=X)
         os.environ["DOPT_FORCE_INTERNAL_ERROR_FOR_TESTS"] = what
         return layer, sol
 
@@ -413,15 +414,15 @@ PANIC_SCRIPT = textwrap.dedent(
     calls = {
         "Problem::from_str": lambda: dopt.compile_str(text, name="relu.dopt"),
         "Problem::compile": lambda: dopt.compile_str(text, name="relu.dopt"),
-        "Layer::forward": lambda: layer.forward(x=2.0),
-        "Layer::backward": lambda: layer.backward(sol, {"y": 1.0}),
-        "Layer::jvp": lambda: layer.jvp(sol, {"x": 1.0}),
+        "Layer::forward": lambda: layer.forward(x=X),
+        "Layer::backward": lambda: layer.backward(sol, {"y": np.ones(2)}),
+        "Layer::jvp": lambda: layer.jvp(sol, {"x": np.ones(2)}),
         "Layer::from_bytes": lambda: dopt.Layer.from_bytes(layer.to_bytes()),
         "Layer::load": lambda: dopt.load(path),
         # a batch goes through the parallel path (Rust worker threads)
-        "Layer::forward_batch": lambda: layer.forward(x=np.array([2.0, -1.0, 3.0])),
+        "Layer::forward_batch": lambda: layer.forward(x=np.stack([X, -X, 2 * X])),
         # the extension's own guard around a call
-        "dopt.Layer.forward": lambda: layer.forward(x=2.0),
+        "dopt.Layer.forward": lambda: layer.forward(x=X),
     }
     try:
         calls[what]()
@@ -435,8 +436,8 @@ PANIC_SCRIPT = textwrap.dedent(
         sys.exit(3)
     # the interpreter and the module are still fine
     os.environ.pop("DOPT_FORCE_INTERNAL_ERROR_FOR_TESTS")
-    again = layer.forward(x=2.0)
-    assert abs(float(again["y"]) - 2.0) < 1e-6
+    again = layer.forward(x=X)
+    assert np.allclose(again["y"], [2.0, 0.0], atol=1e-6)
     print("survived")
     """
 )

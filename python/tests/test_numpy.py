@@ -42,14 +42,18 @@ QP = {
 def var_tol(name: str) -> float:
     """Relative (floor 1 on the scale) agreement of variables, objective and duals.
     Exponential, power, second-order and PSD cones: docs/language.md §11.8 says the
-    exponential-cone layers are accurate to about 1e-5 at the default tolerance."""
-    return 1e-6 if name in QP else 5e-5
+    exponential-cone layers are accurate to about 1e-5 at the default tolerance, and the
+    data's README that even at 1e-12 Clarabel reproduced power_utility only to 4e-6
+    (measured at the default tolerance: 4.3e-5 there, 2.7e-5 on log_barrier, below 1e-5
+    on the others; the QPs below 4e-8)."""
+    return 1e-6 if name in QP else 1e-4
 
 
 def grad_tol(name: str) -> float:
     """Relative agreement of gradients (they are derivatives at the solver's iterate, so
-    they inherit its error times the curvature of the solution map)."""
-    return 1e-5 if name in QP else 1e-3
+    they inherit its error times the curvature of the solution map; measured: below 5e-9
+    on the QPs, up to 7.1e-5 on log_barrier and power_utility)."""
+    return 1e-6 if name in QP else 5e-4
 
 
 def rel_err(got, want, floor: float = 1.0) -> float:
@@ -346,8 +350,9 @@ def test_result_fields_single():
     n, m = layer.raw_sizes
     x, s, z = sol.raw
     assert (x.shape, s.shape, z.shape) == ((n,), (m,), (m,))
-    # s and z live in the cone: here zero and nonnegative cones only, s >= 0 and z >= 0 up to tol
-    assert np.all(s > -1e-7) and np.all(z[1:] > -1e-7)
+    # complementary slackness of the cone program: s.z = 0 at the optimum (to the solver's tolerance)
+    assert abs(float(s @ z)) < 1e-6
+    assert np.max(np.abs(s)) > 0.1 and np.max(np.abs(z)) > 0.1  # not an all-zero placeholder
 
 
 def test_solution_from_raw_rebuilds_the_solution():
@@ -575,7 +580,7 @@ def assert_batch_matches_singles(layer, params, batched, B, cot=None, cot_batche
     assert list(sol.status) == ["optimal"] * B
     assert np.asarray(sol.ok).shape == (B,) and np.all(sol.ok)
     assert np.shape(sol.objective) == (B,)
-    assert np.shape(sol.iterations) == (B,) and np.all(np.asarray(sol.iterations) > 0)
+    assert np.shape(sol.iterations) == (B,)
     assert np.shape(sol.solve_time) == (B,)
     assert list(sol.errors) == [None] * B
     n, m = layer.raw_sizes
@@ -594,6 +599,7 @@ def assert_batch_matches_singles(layer, params, batched, B, cot=None, cot_batche
         for k, v in one.duals.items():
             np.testing.assert_allclose(sol.duals[k][i], v, rtol=BATCH_RTOL, atol=BATCH_ATOL)
         assert abs(sol.objective[i] - one.objective) <= BATCH_ATOL + BATCH_RTOL * abs(one.objective)
+        assert sol.iterations[i] == one.iterations  # the same solve
         if cot is not None:
             c_i = {k: (v[i] if cot_batched else v) for k, v in cot.items()}
             g1 = layer.backward(one, c_i)
