@@ -42,6 +42,9 @@ def assert_param_error(ei, *needles, code="E0702"):
         assert n in msg, f"{n!r} not in the message:\n{msg}"
     if code is not None:
         assert e.code == code, msg
+    # every error carries its diagnostics, also those without a source location
+    assert isinstance(e.diagnostics, list) and len(e.diagnostics) >= 1, f"no diagnostics on:\n{msg}"
+    assert e.diagnostics[0]["code"] == e.code
     return msg
 
 
@@ -142,6 +145,24 @@ def test_attribute_violations(ball):
     assert list(sol.status) == ["optimal", "invalid"]
     assert "`r`" in sol.errors[1]
     assert np.all(np.isnan(sol["y"][1]))
+
+
+def test_a_name_given_twice_and_params_that_are_not_a_mapping(ball):
+    with pytest.raises(dopt.ParameterError) as ei:
+        ball.forward({"x": X4, "r": 1.0}, r=2.0)
+    assert_param_error(ei, "`r`", code=None)
+    with pytest.raises((dopt.ParameterError, TypeError)):
+        ball.forward([X4, 1.0])
+
+
+def test_a_solution_of_another_layer_is_refused(ball):
+    relu = dopt.compile(DATA / "relu_small.dopt")
+    sol = relu.forward(x=X4)
+    with pytest.raises((dopt.DoptError, ValueError)) as ei:
+        ball.backward(sol, {"y": np.ones(4)})
+    assert "layer" in str(ei.value)
+    with pytest.raises((dopt.DoptError, ValueError)):
+        ball.jvp(sol, {"x": np.ones(4)})
 
 
 def test_on_failure_value_is_checked(ball):

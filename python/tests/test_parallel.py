@@ -168,3 +168,16 @@ def test_two_threads_run_in_parallel():
         f"two threads took {best_two:.3f} s for 2x{k} calls vs {best_single:.3f} s for {k} calls "
         f"in one thread (ratio {ratio:.2f}; 2.0 = serialized by the GIL)"
     )
+
+
+def test_an_error_in_a_spawned_worker_comes_back_with_its_class_and_code():
+    layer, _ = reference("l2ball_projection")
+    ctx = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        fut = pool.submit(solve_and_differentiate, layer, {"x": np.ones(4), "r": np.array(-1.0)}, {})
+        with pytest.raises(dopt.ParameterError) as ei:
+            fut.result()
+    e = ei.value
+    assert e.code == "E0702"
+    assert "`r`" in str(e) and "nonneg" in str(e)
+    assert e.diagnostics and e.diagnostics[0]["code"] == "E0702"
