@@ -78,7 +78,7 @@ pub use ir::shape::Shape;
 pub use layer::{BatchPolicy, ConstraintInfo, DiffOptions, Gradients, Layer, Output, Signature};
 pub use problem::Problem;
 pub use sema::Dims;
-pub use solve::{Settings, Status};
+pub use solve::{RawSolution, Settings, Status};
 pub use values::{Values, values_from_json, values_to_json};
 
 /// The compiler's stages, for the integration tests, the benchmarks, the fuzz targets

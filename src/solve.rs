@@ -149,6 +149,12 @@ pub struct Data {
     pub b: Vec<f64>,
 }
 
+/// ½xᵀPx + qᵀx + r of the cone program with data `d`, at `x`.
+pub fn objective_at(cp: &ConeProgram, d: &Data, x: &[f64]) -> f64 {
+    let px: f64 = cp.p.sym_mul(&d.p, x).iter().zip(x).map(|(a, b)| a * b).sum();
+    0.5 * px + d.q.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + d.r
+}
+
 /// Apply the parameter map: `vec(P, q, r, A, b) = M · [θ; 1]`.
 pub fn data(cp: &ConeProgram, theta: &[f64]) -> Data {
     apply_map(cp, theta, 1.0)
@@ -407,9 +413,7 @@ fn raw_solution(
         _ => Status::NumericalError,
     };
     // The objective from the data (Clarabel's obj_val leaves out r).
-    let x = &sol.x;
-    let px: f64 = cp.p.sym_mul(&d.p, x).iter().zip(x).map(|(a, b)| a * b).sum();
-    let objective = 0.5 * px + d.q.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + d.r;
+    let objective = objective_at(cp, d, &sol.x);
     RawSolution {
         status,
         x: sol.x.clone(),

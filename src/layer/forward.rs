@@ -10,6 +10,9 @@ use crate::ir::shape::Shape;
 use crate::solve::{self, Settings, Status};
 use crate::values::Values;
 
+/// A name and a shape (see [`Layer::output_shapes`]).
+pub type Named = (String, Shape);
+
 /// What one call returns.
 ///
 /// The values are a solution when `status` is [`Status::Optimal`] (one of reduced
@@ -110,6 +113,77 @@ impl Layer {
         let raw = solve::solve_reusing(&self.cone, &d, settings, ws)
             .map_err(|e| Error::from(vec![Diagnostic::error(codes::SOLVER_SETUP, e)]))?;
         Ok(self.output(raw, theta))
+    }
+
+    /// Rebuild the [`Output`] of an optimal solve from the parameter values and the raw
+    /// cone-program solution `(x, s, z)` of [`Output::raw`], without solving: for callers
+    /// that carry the solution between the forward and the backward pass as plain arrays
+    /// (JAX's residuals). The result is marked optimal, so [`Layer::backward`] accepts it;
+    /// the caller vouches that it came from an optimal solve at these values.
+    ///
+    /// # Errors
+    /// The parameter errors of [`Layer::forward`], and E0702 when the lengths of `x`
+    /// (n) or `s`, `z` (m) are not the cone program's or an entry is not finite.
+    pub fn output_from_raw(
+        &self,
+        values: &Values,
+        x: Vec<f64>,
+        s: Vec<f64>,
+        z: Vec<f64>,
+    ) -> Result<Output, Error> {
+        frontend::guard("Layer::output_from_raw", || {
+            let theta = self.theta(values).map_err(Error::from)?;
+            let (n, m) = (self.cone.n, self.cone.m);
+            if x.len() != n || s.len() != m || z.len() != m {
+                return Err(Error::from(Diagnostic::error(
+                    codes::BAD_PARAMETER,
+                    format!(
+                        "a raw solution of this layer has x of length {n} and s, z of length {m}, not {}, {} and {}",
+                        x.len(),
+                        s.len(),
+                        z.len()
+                    ),
+                )));
+            }
+            if x.iter().chain(&s).chain(&z).any(|v| !v.is_finite()) {
+                return Err(Error::from(Diagnostic::error(
+                    codes::BAD_PARAMETER,
+                    "the raw solution has an entry that is not finite",
+                )));
+            }
+            let d = solve::data(&self.cone, &theta);
+            let objective = solve::objective_at(&self.cone, &d, &x);
+            let raw = solve::RawSolution {
+                status: Status::Optimal,
+                x,
+                s,
+                z,
+                objective,
+                solve_time: 0.0,
+                setup_time: 0.0,
+                iterations: 0,
+            };
+            Ok(self.output(raw, theta))
+        })
+    }
+
+    /// The names and shapes of what [`Layer::forward`] returns, before any call: the
+    /// output variables, then the duals of the named constraints (both in the order of
+    /// [`Output::variables`] and [`Output::duals`]).
+    pub fn output_shapes(&self) -> (Vec<Named>, Vec<Named>) {
+        let raw = solve::RawSolution {
+            status: Status::NumericalError,
+            x: vec![0.0; self.cone.n],
+            s: vec![0.0; self.cone.m],
+            z: vec![0.0; self.cone.m],
+            objective: 0.0,
+            solve_time: 0.0,
+            setup_time: 0.0,
+            iterations: 0,
+        };
+        let out = self.output(raw, vec![0.0; self.cone.nparams]);
+        let shapes = |v: &Values| v.iter().map(|(k, a)| (k.clone(), a.shape)).collect();
+        (shapes(&out.variables), shapes(&out.duals))
     }
 
     pub(super) fn output(&self, raw: solve::RawSolution, theta: Vec<f64>) -> Output {
