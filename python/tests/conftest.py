@@ -1,3 +1,47 @@
+"""Shared pytest helpers for the dopt Python suites.
+
+Fixtures are appended by each suite's author; none is rewritten by another.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import pytest
+
+# --- helper N (numpy, errors, parallel suites) -------------------------------------------
+
+DATA = Path(__file__).resolve().parent / "data"
+
+# The reference problems of ../shared/reference/problems/ (copied into data/), each a
+# .dopt file with cvxpy's answer beside it in a .json file.
+REFERENCE_NAMES = sorted(p.stem for p in DATA.glob("*.json"))
+
+
+@functools.lru_cache(maxsize=None)
+def _reference_json(name: str) -> dict:
+    return json.loads((DATA / f"{name}.json").read_text())
+
+
+@functools.lru_cache(maxsize=None)
+def _reference_layer(name: str):
+    import dopt
+
+    return dopt.compile(DATA / f"{name}.dopt")
+
+
+@pytest.fixture(scope="session")
+def reference_json():
+    """`reference_json(name)`: the parsed JSON of a reference problem (shared, do not mutate)."""
+    return _reference_json
+
+
+@pytest.fixture(scope="session")
+def reference_layer():
+    """`reference_layer(name)`: the compiled layer of a reference problem (compiled once)."""
+    return _reference_layer
 
 
 # --- helper T (torch, jax suites) ----------------------------------------------------------
