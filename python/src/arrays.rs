@@ -57,9 +57,11 @@ pub fn read(py: Python<'_>, what: &str, obj: &Bound<'_, PyAny>) -> PyResult<Arr>
             ));
         }
     }
+    // `asarray(order="C")` keeps 0-d arrays 0-d (`ascontiguousarray` makes them 1-d).
     let kwargs = PyDict::new(py);
     kwargs.set_item("dtype", np.getattr("float64")?)?;
-    let conv = np.call_method("ascontiguousarray", (arr,), Some(&kwargs))?;
+    kwargs.set_item("order", "C")?;
+    let conv = np.call_method("asarray", (arr,), Some(&kwargs))?;
     let a = conv.cast::<PyArrayDyn<f64>>()?;
     read_f64(a)?
         .ok_or_else(|| errors::parameter(py, format!("{what}: the array could not be made contiguous")))

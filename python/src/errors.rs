@@ -92,30 +92,50 @@ pub fn to_py(py: Python<'_>, e: &Error, status: Option<&str>) -> PyErr {
     }
 }
 
+/// An exception for an error found by the bindings themselves, with the fields of
+/// [`to_py`]: one diagnostic without a location.
+fn own(py: Python<'_>, class: &str, code: &str, message: &str, status: Option<&str>) -> PyErr {
+    let build = || -> PyResult<Vec<(&str, Bound<'_, PyAny>)>> {
+        let item = PyDict::new(py);
+        item.set_item("code", code)?;
+        item.set_item("message", message)?;
+        for k in ["file", "line", "column"] {
+            item.set_item(k, py.None())?;
+        }
+        Ok(vec![
+            ("code", pyo3::types::PyString::new(py, code).into_any()),
+            ("diagnostics", PyList::new(py, [item])?.into_any()),
+            ("status", status.into_pyobject(py)?.into_any()),
+        ])
+    };
+    match build() {
+        Ok(fields) => {
+            let first = message.lines().next().unwrap_or_default();
+            let rest = &message[first.len()..];
+            exception(py, class, &format!("error[{code}]: {first}{rest}"), &fields)
+        }
+        Err(e) => e,
+    }
+}
+
 /// A `ParameterError` (E0702) raised by the bindings themselves: shapes, batch axes,
 /// dtypes.
 pub fn parameter(py: Python<'_>, message: impl Into<String>) -> PyErr {
-    let message = message.into();
-    let code = pyo3::types::PyString::new(py, "E0702").into_any();
-    exception(py, "ParameterError", &format!("error[E0702]: {message}"), &[("code", code)])
+    own(py, "ParameterError", "E0702", &message.into(), None)
+}
+
+/// The message of a member whose solve ended with `status`.
+pub fn not_optimal(status: &str) -> String {
+    format!("the solve ended with status `{status}`, not `optimal`")
 }
 
 /// A `SolverError` for a solve that ended with `status`.
 pub fn solver(py: Python<'_>, prefix: &str, status: &str) -> PyErr {
     let message = format!(
-        "error[E0704]: {prefix}the solve ended with status `{status}`, not `optimal`\n  \
-         = help: pass on_failure=\"status\" to get the status instead of this exception"
+        "{prefix}{}\n  = help: pass on_failure=\"status\" to get the status instead of this exception",
+        not_optimal(status)
     );
-    let fields = (|| -> PyResult<Vec<(&str, Bound<'_, PyAny>)>> {
-        Ok(vec![
-            ("code", "E0704".into_pyobject(py)?.into_any()),
-            ("status", status.into_pyobject(py)?.into_any()),
-        ])
-    })();
-    match fields {
-        Ok(f) => exception(py, "SolverError", &message, &f),
-        Err(e) => e,
-    }
+    own(py, "SolverError", "E0704", &message, Some(status))
 }
 
 /// Run `f`, turning a Rust panic that escaped the core's own guards into an

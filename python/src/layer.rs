@@ -71,6 +71,12 @@ impl Info {
     fn attributes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
         PyTuple::new(py, &self.attributes)
     }
+    /// The name to use for this output in cotangents and in `Solution[...]`: the
+    /// variable's name, or `dual:LABEL` for a dual.
+    #[getter]
+    fn key(&self) -> String {
+        if self.kind == "dual" { format!("dual:{}", self.name) } else { self.name.clone() }
+    }
     /// `"parameter"`, `"variable"` or `"dual"`.
     #[getter]
     fn kind(&self) -> &str {
@@ -433,6 +439,55 @@ impl PyLayer {
         Ok((ctor, (slf.get().to_bytes(py),)))
     }
 
+    /// A copy of this layer with other solver settings or differentiation options;
+    /// what is not given stays as it is. `tol` sets Clarabel's gap and feasibility
+    /// tolerances (default 1e-8; the exponential and power cones are then about 1e-5
+    /// accurate, so use 1e-10 for finite differences), `max_iter` its iteration limit,
+    /// `smoothing` a CHKS smoothing μ > 0 of the projections in the backward pass
+    /// (averaged gradients at kinks; 0 turns it off).
+    #[pyo3(signature = (*, tol=None, max_iter=None, verbose=None, smoothing=None))]
+    fn with_settings(
+        &self,
+        py: Python<'_>,
+        tol: Option<f64>,
+        max_iter: Option<u32>,
+        verbose: Option<bool>,
+        smoothing: Option<f64>,
+    ) -> PyResult<PyLayer> {
+        if let Some(t) = tol
+            && !(t.is_finite() && t > 0.0)
+        {
+            return Err(errors::parameter(py, format!("tol must be a positive number, not {t}")));
+        }
+        if let Some(m) = smoothing
+            && !(m.is_finite() && m >= 0.0)
+        {
+            return Err(errors::parameter(py, format!("smoothing must be a number ≥ 0, not {m}")));
+        }
+        let mut settings = self.inner.settings;
+        if let Some(t) = tol {
+            settings.tol_gap_abs = t;
+            settings.tol_gap_rel = t;
+            settings.tol_feas = t;
+        }
+        if let Some(m) = max_iter {
+            settings.max_iter = m;
+        }
+        if let Some(v) = verbose {
+            settings.verbose = v;
+        }
+        let mut diff = self.inner.diff;
+        if let Some(m) = smoothing {
+            diff.smoothing = (m > 0.0).then_some(m);
+        }
+        let bytes = self.inner.to_bytes();
+        errors::guard(py, "dopt.Layer.with_settings", || {
+            Layer::from_bytes(&bytes)
+                .map(|l| PyLayer::new(l.with_settings(settings).with_diff_options(diff)))
+                .map_err(|e| errors::to_py(py, &e, None))
+        })
+    }
+
     /// Where the layer was compiled from (a path or `std:NAME`).
     #[getter]
     fn source(&self) -> String {
@@ -466,7 +521,7 @@ impl PyLayer {
     }
 
     /// What a call returns: the output variables, then the duals of the named
-    /// constraints (named `dual:LABEL`).
+    /// constraints (`kind == "dual"`, `name` the label, `key` = `dual:LABEL`).
     #[getter]
     fn outputs(&self) -> Vec<Info> {
         let sig = &self.inner.sig;
@@ -475,7 +530,7 @@ impl PyLayer {
             Info { name: name.clone(), shape: shape.clone(), attributes: attrs, kind: "variable" }
         });
         let duals = self.duals.iter().map(|(name, shape)| Info {
-            name: format!("dual:{name}"),
+            name: name.clone(),
             shape: shape.clone(),
             attributes: Vec::new(),
             kind: "dual",
@@ -810,10 +865,22 @@ impl PySolution {
     fn duals<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         self.outputs_dict(py, true)
     }
-    /// Per member, why its input was refused (`None` when it was not).
+    /// Per member of a batch, why it failed: its input was refused, or its solve is not
+    /// optimal (`None` for a member that is fine). Empty for a single call (which
+    /// raises, or has its `status`).
     #[getter]
     fn errors(&self) -> Vec<Option<String>> {
-        self.members.iter().map(|m| m.as_ref().err().map(|e| e.render().trim_end().to_string())).collect()
+        if self.batch.is_none() {
+            return Vec::new();
+        }
+        self.members
+            .iter()
+            .map(|m| match m {
+                Err(e) => Some(e.render().trim_end().to_string()),
+                Ok(o) if !o.status.is_optimal() => Some(errors::not_optimal(o.status.as_str())),
+                Ok(_) => None,
+            })
+            .collect()
     }
     /// The raw solution `(x, s, z)` of the cone program (for `Layer.solution_from_raw`);
     /// batched `(B, n)`, `(B, m)`, `(B, m)`.
