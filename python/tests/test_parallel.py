@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import copy
+import hashlib
 import json
 import multiprocessing
 import os
@@ -123,50 +124,67 @@ def step(layer, params, cot, k: int, out: list):
     out.append((sol, g))
 
 
+def timed(fn, *args) -> float:
+    t = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t
+
+
+def in_two_threads(fn, *args) -> float:
+    ts = [threading.Thread(target=fn, args=args) for _ in range(2)]
+    t = time.perf_counter()
+    for th in ts:
+        th.start()
+    for th in ts:
+        th.join()
+    return time.perf_counter() - t
+
+
+_BLOCK = os.urandom(1 << 22)
+
+
+def hash_blocks(k: int):
+    """The control: hashlib releases the GIL while it hashes a large buffer."""
+    for _ in range(k):
+        hashlib.sha256(_BLOCK).digest()
+
+
 def test_two_threads_run_in_parallel():
     if (os.cpu_count() or 1) < 2:
         pytest.skip("needs at least 2 CPU cores to observe two threads running at once")
     layer, params = medium_problem()
     cot = {"x": np.ones(120)}
-    # calibrate: enough calls that one run takes ~0.15 s
-    t0 = time.perf_counter()
-    step(layer, params, cot, 1, [])
-    one = time.perf_counter() - t0
-    k = max(2, int(0.15 / max(one, 1e-4)))
-
-    def single():
-        out = []
-        t = time.perf_counter()
-        step(layer, params, cot, k, out)
-        return time.perf_counter() - t, out
-
-    def two_threads():
-        out = []
-        ts = [threading.Thread(target=step, args=(layer, params, cot, k, out)) for _ in range(2)]
-        t = time.perf_counter()
-        for th in ts:
-            th.start()
-        for th in ts:
-            th.join()
-        return time.perf_counter() - t, out
-
-    best_single, best_two = float("inf"), float("inf")
-    ref = None
-    for _ in range(3):
-        t1, out1 = single()
-        t2, out2 = two_threads()
-        best_single, best_two = min(best_single, t1), min(best_two, t2)
-        ref = ref or out1[0]
-        assert len(out2) == 2
-        for sol, g in out2:  # the threads computed the same answers
-            np.testing.assert_allclose(sol["x"], ref[0]["x"], rtol=0, atol=1e-12)
-            np.testing.assert_allclose(g["A"], ref[1]["A"], rtol=0, atol=1e-12)
-        if best_two < 1.6 * best_single:
+    step(layer, params, cot, 1, [])  # warm up
+    # enough calls that one run takes ~0.2 s (a call is ~25-35 ms in a release build)
+    k = max(2, round(0.2 / timed(step, layer, params, cot, 1, [])))
+    kh = max(2, round(0.2 / timed(hash_blocks, 1)))
+    ref: list = []
+    step(layer, params, cot, 1, ref)
+    best, best_control = float("inf"), float("inf")
+    for _ in range(4):
+        out: list = []
+        single = timed(step, layer, params, cot, k, [])
+        two = in_two_threads(step, layer, params, cot, k, out)
+        best = min(best, two / single)
+        assert len(out) == 2
+        for sol, g in out:  # the threads computed the same answers
+            np.testing.assert_allclose(sol["x"], ref[0][0]["x"], rtol=0, atol=1e-12)
+            np.testing.assert_allclose(g["A"], ref[0][1]["A"], rtol=0, atol=1e-12)
+        best_control = min(best_control, in_two_threads(hash_blocks, kh) / timed(hash_blocks, kh))
+        if best < 1.6:
             break
-    ratio = best_two / best_single
-    assert ratio < 1.6, (
-        f"two threads took {best_two:.3f} s for 2x{k} calls vs {best_single:.3f} s for {k} calls "
-        f"in one thread (ratio {ratio:.2f}; 2.0 = serialized by the GIL)"
+    if best >= 1.6 and best_control >= 1.6:
+        pytest.skip(
+            f"the machine is too busy to run two threads at once: even the GIL-free sha256 control "
+            f"took {best_control:.2f}x (dopt {best:.2f}x) for two threads"
+        )
+    # 1.6x on a quiet machine (where the control is near 1.0x). When other processes load the
+    # cores, the control itself drifts up, and dopt is allowed the same drift plus 0.25; a
+    # layer that holds the GIL is serialized at >= 1.95x whatever the load, so it still fails.
+    limit = max(1.6, best_control + 0.25)
+    assert best < limit, (
+        f"two threads of {k} calls each took {best:.2f}x the time of {k} calls in one thread "
+        f"(best of 4; 2.0 = serialized by the GIL; the sha256 control reached {best_control:.2f}x)"
     )
 
 
