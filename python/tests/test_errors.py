@@ -389,9 +389,10 @@ def test_bad_dims_and_sources(tmp_path):
     with pytest.raises(dopt.ParameterError) as ei:
         dopt.compile("std:sparsemax", dims={"m": 3})  # not a dim of the file
     assert "`m`" in str(ei.value)
-    with pytest.raises(dopt.ParameterError) as ei:
-        dopt.compile("std:sparsemax", dims={"n": 0})
-    assert "`n`" in str(ei.value)
+    for bad in (0, -1, 2**40, 2.5, "5", None):
+        with pytest.raises(dopt.ParameterError) as ei:
+            dopt.compile("std:sparsemax", dims={"n": bad})
+        assert "`n`" in str(ei.value), bad
     with pytest.raises(dopt.LayerFileError) as ei:
         dopt.compile(tmp_path / "nope.dopt")
     assert ei.value.code == "E0901" and "nope.dopt" in str(ei.value)
