@@ -64,7 +64,7 @@ class Signature:
 
         available = {}
         for o in layer.outputs:
-            key = o.name if o.kind == "variable" else "dual:" + o.name
+            key = o.name if o.kind == "variable" or o.name.startswith("dual:") else "dual:" + o.name
             available[key] = tuple(o.shape)
         if outputs is None:
             outs = [o.name for o in layer.outputs if o.kind == "variable"]
