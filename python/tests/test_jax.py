@@ -202,3 +202,38 @@ def test_float32_in_float32_out_and_pickle():
     np.testing.assert_allclose(np.asarray(g), [2 / 3, 0, -1 / 3, 0, -1 / 3, 0], atol=1e-6)
     again = pickle.loads(pickle.dumps(layer))
     np.testing.assert_array_equal(np.asarray(again(x)[0]), np.asarray(y))
+
+
+X64_OFF = r"""
+import numpy as np, jax, jax.numpy as jnp, dopt.jax
+assert not jax.config.jax_enable_x64
+layer = dopt.jax.Layer("std:softmax", dims={"n": 4})
+x = jnp.asarray([-0.105, 1.361, 0.309, -0.702])
+(y,) = layer(x)
+w = jnp.asarray([0.0849, 0.608, -0.2173, 0.4536])
+g = jax.jit(jax.grad(lambda x: jnp.sum(layer(x)[0] * w)))(x)
+gv = jax.vmap(jax.grad(lambda x: jnp.sum(layer(x)[0] * w)))(jnp.stack([x, x + 0.5]))
+print(y.dtype, g.dtype, *np.asarray(y, dtype=float), *np.asarray(g, dtype=float), *np.asarray(gv[1] - gv[0], dtype=float))
+"""
+
+
+def test_without_x64():
+    """With jax_enable_x64 off (JAX's default) values and gradients are float32 and right
+    (softmax's closed form), under jit and vmap; this exercises the path where the raw
+    solution kept for the backward pass travels as float32 pairs. Runs in a fresh
+    interpreter, since this suite turns x64 on."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", X64_OFF], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    words = out.stdout.split()
+    assert words[:2] == ["float32", "float32"]
+    vals = np.array([float(v) for v in words[2:]])
+    x = np.array([-0.105, 1.361, 0.309, -0.702])
+    w = np.array([0.0849, 0.608, -0.2173, 0.4536])
+    y = np.exp(x) / np.exp(x).sum()
+    np.testing.assert_allclose(vals[:4], y, atol=3e-5)
+    np.testing.assert_allclose(vals[4:8], y * (w - y @ w), atol=1e-4)
+    # softmax is shift-invariant: the member at x + 0.5 has the same gradient
+    np.testing.assert_allclose(vals[8:], 0, atol=1e-4)
