@@ -17,6 +17,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
+from torch.autograd.function import once_differentiable
 
 from ._frontend import Signature, resolve_layer
 
@@ -75,6 +76,7 @@ class _Solve(torch.autograd.Function):
         return tuple(outs)
 
     @staticmethod
+    @once_differentiable
     def backward(ctx: Any, *grads: Any) -> tuple[Any, ...]:  # type: ignore[override]
         needs = ctx.needs_input_grad
         nothing = (None,) * len(needs)

@@ -237,3 +237,11 @@ def test_without_x64():
     np.testing.assert_allclose(vals[4:8], y * (w - y @ w), atol=1e-4)
     # softmax is shift-invariant: the member at x + 0.5 has the same gradient
     np.testing.assert_allclose(vals[8:], 0, atol=1e-4)
+
+
+def test_failed_solve_raises_with_the_status():
+    """csparsemax with sum(u) < 1 is infeasible: the callback's SolverError reaches the
+    caller (JAX wraps it in its runtime error, keeping dopt's message)."""
+    layer = dopt.jax.Layer("std:csparsemax", dims={"n": 4})
+    with pytest.raises(Exception, match="status `infeasible`"):
+        jax.block_until_ready(layer(jnp.ones(4), jnp.full(4, 0.1)))

@@ -373,6 +373,17 @@ def test_status_policy_on_infeasible_member():
         raising(X, U)
 
 
+def test_double_backward_is_refused():
+    """The backward pass is not itself differentiable (it runs in Rust): asking for a
+    second derivative raises instead of returning a silently wrong zero."""
+    layer = dopt.torch.Layer("std:sparsemax", dims={"n": 6})
+    x = t(SPARSEMAX_X)
+    (y,) = layer(x)
+    (g,) = torch.autograd.grad((y * y).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        g.sum().backward()
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 def test_cuda_round_trip():
     layer = dopt.torch.Layer("std:sparsemax", dims={"n": 6})
