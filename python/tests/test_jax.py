@@ -245,3 +245,14 @@ def test_failed_solve_raises_with_the_status():
     layer = dopt.jax.Layer("std:csparsemax", dims={"n": 4})
     with pytest.raises(Exception, match="status `infeasible`"):
         jax.block_until_ready(layer(jnp.ones(4), jnp.full(4, 0.1)))
+
+
+def test_jacrev_is_one_forward_and_one_batched_backward():
+    """jax.jacrev maps the VJP over the rows of the identity: one solve, then one backward
+    call with a batch of n cotangents over a solution rebuilt (broadcast) from the raw one."""
+    native = CountingLayer(dopt.compile("std:sparsemax", {"n": 6}))
+    layer = dopt.jax.Layer(layer=native)
+    jac = jax.jacrev(lambda x: layer(x)[0])(jnp.asarray(SPARSEMAX_X))
+    s = np.array([1, 0, 1, 0, 1, 0], dtype=float)
+    np.testing.assert_allclose(np.asarray(jac), np.diag(s) - np.outer(s, s) / 3, atol=1e-7)
+    assert native.forwards == [None] and native.from_raw == [6] and len(native.backwards) == 1
