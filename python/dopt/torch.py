@@ -24,6 +24,7 @@ from ._frontend import Signature, resolve_layer
 __all__ = ["Layer"]
 
 _F64 = torch.float64
+_CPU = torch.device("cpu")
 _POLICIES = ("raise", "status")
 
 
@@ -110,8 +111,6 @@ class _Solve(torch.autograd.Function):
             out.append(gt)
         return tuple(out)
 
-
-_CPU = torch.device("cpu")
 
 
 class Layer(torch.nn.Module):
