@@ -31,6 +31,7 @@ import os
 import re
 import statistics
 import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -247,6 +248,14 @@ def cvxpylayers_available() -> bool:
 # --- the measurement ------------------------------------------------------------------------
 
 
+def _numpy_step(layer: Any, params: dict[str, np.ndarray], dvars: dict[str, np.ndarray]) -> float:
+    """Seconds of one forward + backward through the numpy API (what the bindings add)."""
+    start = time.perf_counter()
+    sol = layer.forward(params, on_failure="status")
+    layer.backward(sol, dvars, on_failure="status")
+    return time.perf_counter() - start
+
+
 def _rotated(sides: list[Callable[[], None]], k: int) -> None:
     """Run the measurement closures, starting at a different one on each repetition."""
     for j in range(len(sides)):
@@ -281,6 +290,7 @@ def measure(
             log(f"{case.name}: cvxpylayers {cvx_note}")
 
     rust1: list[float] = []
+    numpy1: list[float] = []
     torch1: list[float] = []
     cvx1: list[float] = []
     rustb: list[float] = []
@@ -308,6 +318,7 @@ def measure(
             tin = torch_side.inputs(params, dvars)
             sides = [
                 lambda: rust1.append(_native.rust_step_time(case.layer, case.index, 1, 1, first=i)),
+                lambda: numpy1.append(_numpy_step(case.layer, params, dvars)),
                 lambda: torch1.append(torch_side.step(*tin)),
             ]
             if cvx is not None and k < cvx_reps:
@@ -341,6 +352,7 @@ def measure(
     row = {
         "name": case.name,
         "rust_b1": _median(rust1),
+        "numpy_b1": _median(numpy1),
         "torch_b1": _median(torch1),
         "rust_b": _median(rustb),
         "torch_b": _median(torchb),
@@ -351,8 +363,11 @@ def measure(
         "not_optimal": torch_side.not_optimal,
         "reps": reps,
         "batch_reps": batch_reps,
+        "cvx_reps": len(cvx1),
+        "cvx_batch_reps": len(cvxb),
     }
     row["ratio_b1"] = row["torch_b1"] / row["rust_b1"]
+    row["ratio_numpy_b1"] = row["numpy_b1"] / row["rust_b1"]
     row["ratio_b"] = row["torch_b"] / row["rust_b"]
     row["speedup_torch"] = row["torch_serial"] / row["torch_b"]
     row["speedup_rust"] = batch * row["rust_b1"] / row["rust_b"]
@@ -368,42 +383,49 @@ def table(rows: list[dict[str, Any]], batch: int) -> str:
     import torch
 
     b = batch
-    lines = [
-        f"| problem | Rust step b1 | torch step b1 | torch / Rust b1 | Rust step b{b} | torch step b{b} "
-        f"| torch / Rust b{b} | torch {b} serial | torch b{b} speed-up | Rust b{b} speed-up "
-        f"| cvxpylayers b1 | cvxpylayers b{b} |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    head = [
+        "problem", "Rust step b1", "numpy / Rust b1", "torch step b1", "torch / Rust b1",
+        f"Rust step b{b}", f"torch step b{b}", f"torch / Rust b{b}", f"torch {b} serial",
+        f"torch b{b} speed-up", f"Rust b{b} speed-up", "cvxpylayers b1", f"cvxpylayers b{b}",
+    ]  # fmt: skip
+    lines = ["| " + " | ".join(head) + " |", "|---" + "|---:" * (len(head) - 1) + "|"]
     for r in rows:
-        lines.append(
-            f"| {r['name']} | {_ms(r['rust_b1'], 3)} | {_ms(r['torch_b1'], 3)} | {r['ratio_b1']:.3f} "
-            f"| {_ms(r['rust_b'], 2)} | {_ms(r['torch_b'], 2)} | {r['ratio_b']:.3f} "
-            f"| {_ms(r['torch_serial'], 1)} | {r['speedup_torch']:.2f} | {r['speedup_rust']:.2f} "
-            f"| {_ms(r['cvx_b1'], 2)} | {_ms(r['cvx_b'], 1)} |"
-        )
+        cells = [
+            r["name"], _ms(r["rust_b1"], 3), f"{r['ratio_numpy_b1']:.3f}", _ms(r["torch_b1"], 3),
+            f"{r['ratio_b1']:.3f}", _ms(r["rust_b"], 2), _ms(r["torch_b"], 2), f"{r['ratio_b']:.3f}",
+            _ms(r["torch_serial"], 1), f"{r['speedup_torch']:.2f}", f"{r['speedup_rust']:.2f}",
+            _ms(r["cvx_b1"], 2), _ms(r["cvx_b"], 1),
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    r0 = rows[0] if rows else {"reps": 0, "batch_reps": 0, "cvx_reps": 0, "cvx_batch_reps": 0}
     notes = [
-        f"\nms, medians over calls on distinct members ({rows[0]['reps'] if rows else 0} single steps, "
-        f"{rows[0]['batch_reps'] if rows else 0} batches of {b} per side), measured alternately in one process "
-        f"on the same compiled layer. step = forward + backward. torch {b} serial: {b} single torch steps "
-        f"in a Python loop on the members of a batch; torch b{b} speed-up = torch {b} serial / torch step "
-        f"b{b}; Rust b{b} speed-up = {b} × Rust step b1 / Rust step b{b}. "
-        f"{os.cpu_count()} CPUs, torch {torch.__version__} ({torch.get_num_threads()} intra-op threads), "
-        f"dopt {_native.__version__}."
+        f"ms, medians over calls on distinct members ({r0['reps']} single steps and {r0['batch_reps']} "
+        f"batches of {b} per side), measured alternately in one process on the same compiled layer. "
+        "step = forward + backward; numpy = `layer.forward` + `layer.backward` called from Python (the "
+        f"bindings alone, no torch). torch {b} serial: {b} single torch steps in a Python loop on the "
+        f"members of one batch; torch b{b} speed-up = torch {b} serial / torch step b{b}; Rust b{b} "
+        f"speed-up = {b} × Rust step b1 / Rust step b{b}. {os.cpu_count()} CPUs, torch "
+        f"{torch.__version__.split('+')[0]} ({torch.get_num_threads()} intra-op threads), dopt "
+        f"{_native.__version__}."
     ]
     bad = [f"{r['name']}: {r['not_optimal']}" for r in rows if r["not_optimal"]]
     if bad:
-        notes.append(f"Torch steps with a member that did not end optimal (kept in the medians): {', '.join(bad)}.")
+        notes.append(
+            "Torch steps with a batch member that did not end optimal (kept in the medians; its "
+            f"gradient is zero): {', '.join(bad)}."
+        )
     if any(r["cvx_b1"] is not None for r in rows):
         import cvxpylayers
 
         notes.append(
             f"cvxpylayers {getattr(cvxpylayers, '__version__', '?')} (diffcp with Clarabel), checked to "
-            f"match dopt's solution within {CHECK_TOL:g} on one member first; medians of fewer calls."
+            f"match dopt's solution within {CHECK_TOL:g} on one member first; medians of "
+            f"{r0['cvx_reps']} single steps and {r0['cvx_batch_reps']} batches."
         )
     skipped = [f"{r['name']}: {r['cvx_note']}" for r in rows if r["cvx_note"]]
     if skipped:
         notes.append("cvxpylayers " + "; ".join(skipped) + ".")
-    return "\n".join(lines) + "\n" + " ".join(notes) + "\n"
+    return "\n".join(lines) + "\n\n" + textwrap.fill(" ".join(notes), width=92) + "\n"
 
 
 def write_doc(text: str, path: Path) -> None:

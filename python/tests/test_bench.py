@@ -28,7 +28,8 @@ def test_quick_run_prints_a_table_of_positive_finite_numbers(capsys):
     assert names[0] == "problem"
     assert "torch / Rust b1" in names and "torch / Rust b8" in names
     assert "torch b8 speed-up" in names and "cvxpylayers b8" in names
-    assert len(_cells(rule)) == len(names) == 12
+    assert len(_cells(rule)) == len(names) == 13
+    assert "numpy / Rust b1" in names
     cells = dict(zip(names, _cells(row)))
     assert cells["problem"] == "sparsemax n=100"
     assert lines[3] == ""  # one row only: --only picked one problem
