@@ -29,24 +29,27 @@ _POLICIES = ("raise", "status")
 
 
 class _Solve(torch.autograd.Function):
-    """forward(module, *params) -> outputs; backward through dopt's native backward pass."""
+    """forward(module, *params) -> outputs; backward through dopt's native backward pass.
+
+    Kept lean: a call costs a few dict and attribute operations beyond the native calls
+    (the step's Python overhead is a target of issue 10)."""
 
     @staticmethod
     def forward(ctx: Any, mod: "Layer", *inputs: Any) -> tuple[torch.Tensor, ...]:  # type: ignore[override]
         ctx.set_materialize_grads(False)
         sig = mod._sig
+        first = inputs[0]
+        if isinstance(first, torch.Tensor):
+            dtype, device = first.dtype, first.device
+        else:
+            dtype = device = None
         arrays = {}
-        dtype = None
-        device = None
         for name, t in zip(sig.param_names, inputs):
             if isinstance(t, torch.Tensor):
-                if dtype is None:
-                    dtype, device = t.dtype, t.device
-                else:
-                    if t.dtype is not dtype:
-                        dtype = torch.promote_types(dtype, t.dtype)
-                    if device.type == "cpu":
-                        device = t.device
+                if t.dtype is not dtype:
+                    dtype = t.dtype if dtype is None else torch.promote_types(dtype, t.dtype)
+                if device is None or (t.device != device and device.type == "cpu"):
+                    device = t.device
                 arrays[name] = t.numpy(force=True)
             else:
                 arrays[name] = t
@@ -58,59 +61,62 @@ class _Solve(torch.autograd.Function):
         sol = mod.layer.forward(arrays, on_failure=mod.on_failure)
         mod.__dict__["last_status"] = sol.status
 
-        convert = dtype is not _F64 or device.type != "cpu"
-        outs = []
-        for name in sig.output_names:
-            o = torch.from_numpy(sol[name])
-            if convert:
-                o = o.to(device=device, dtype=dtype)
-            outs.append(o)
-
-        needs = ctx.needs_input_grad
-        if any(needs):
+        if dtype is _F64 and device.type == "cpu":
+            outs = tuple([torch.from_numpy(sol[name]) for name in sig.output_names])
+        else:
+            outs = tuple([torch.from_numpy(sol[name]).to(device=device, dtype=dtype) for name in sig.output_names])
+        if True in ctx.needs_input_grad:
+            # inputs are kept as plain references (not saved tensors: nothing of theirs
+            # is read in the backward but dtype, device, shape)
             ctx.mod = mod
             ctx.sol = sol
-            ctx.meta = [
-                (t.dtype, t.device, t.shape, t.dim() > nd) if isinstance(t, torch.Tensor) else None
-                for t, nd in zip(inputs, sig.param_ndims)
-            ]
-        return tuple(outs)
+            ctx.inputs = inputs
+        return outs
 
     @staticmethod
-    @once_differentiable
     def backward(ctx: Any, *grads: Any) -> tuple[Any, ...]:  # type: ignore[override]
-        needs = ctx.needs_input_grad
-        nothing = (None,) * len(needs)
-        sol = getattr(ctx, "sol", None)
-        if sol is None:
-            return nothing
-        mod = ctx.mod
-        sig = mod._sig
-        cot = {}
-        for name, g in zip(sig.output_names, grads):
-            if g is not None:
-                cot[name] = g.numpy(force=True)
-        if not cot:
-            return nothing
-        res = mod.layer.backward(sol, cot, on_failure=mod.on_failure)
-        batched = sol.batch_size is not None
-        out: list[Any] = [None]
-        for name, need, meta in zip(sig.param_names, needs[1:], ctx.meta):
-            if not need or meta is None:
-                out.append(None)
-                continue
-            dtype, device, shape, was_batched = meta
-            g = res[name]
-            if batched and not was_batched:
-                g = np.asarray(g.sum(axis=0))
-            if g.shape != shape:
-                g = g.reshape(shape)
-            gt = torch.from_numpy(g)
-            if dtype is not _F64 or device.type != "cpu":
-                gt = gt.to(device=device, dtype=dtype)
-            out.append(gt)
-        return tuple(out)
+        if torch.is_grad_enabled():
+            # create_graph=True: the gradient is not differentiable again (it comes from
+            # Rust); make a second derivative raise instead of being a silent zero
+            return _once(ctx, *grads)
+        return _backward(ctx, grads)
 
+
+def _backward(ctx: Any, grads: tuple) -> tuple[Any, ...]:
+    needs = ctx.needs_input_grad
+    sol = getattr(ctx, "sol", None)
+    if sol is None:
+        return (None,) * len(needs)
+    mod = ctx.mod
+    sig = mod._sig
+    cot = {}
+    for name, g in zip(sig.output_names, grads):
+        if g is not None:
+            cot[name] = g.numpy(force=True)
+    if not cot:
+        return (None,) * len(needs)
+    res = mod.layer.backward(sol, cot, on_failure=mod.on_failure)
+    batched = sol.batch_size is not None
+    out: list[Any] = [None]
+    for name, need, t, nd in zip(sig.param_names, needs[1:], ctx.inputs, sig.param_ndims):
+        if not need:
+            out.append(None)
+            continue
+        g = res[name]
+        if batched and t.dim() == nd:
+            g = np.asarray(g.sum(axis=0))  # a shared input: the sum over the batch
+        if g.shape != t.shape:
+            g = g.reshape(t.shape)
+        gt = torch.from_numpy(g)
+        if t.dtype is not _F64 or t.device.type != "cpu":
+            gt = gt.to(device=t.device, dtype=t.dtype)
+        out.append(gt)
+    return tuple(out)
+
+
+@once_differentiable
+def _once(ctx: Any, *grads: Any) -> tuple[Any, ...]:
+    return _backward(ctx, grads)
 
 
 class Layer(torch.nn.Module):
