@@ -378,7 +378,14 @@ def _ms(v: float | None, digits: int) -> str:
     return "–" if v is None else f"{v * 1e3:.{digits}f}"
 
 
-def table(rows: list[dict[str, Any]], batch: int) -> str:
+def _load() -> str:
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:  # not every platform has it
+        return "n/a"
+
+
+def table(rows: list[dict[str, Any]], batch: int, load: tuple[str, str] | None = None) -> str:
     """The markdown table of `rows` (times in ms) with its footnote."""
     import torch
 
@@ -407,6 +414,7 @@ def table(rows: list[dict[str, Any]], batch: int) -> str:
         f"speed-up = {b} × Rust step b1 / Rust step b{b}. {os.cpu_count()} CPUs, torch "
         f"{torch.__version__.split('+')[0]} ({torch.get_num_threads()} intra-op threads), dopt "
         f"{_native.__version__}."
+        + (f" 1-minute load average {load[0]} before the run, {load[1]} after." if load else "")
     ]
     bad = [f"{r['name']}: {r['not_optimal']}" for r in rows if r["not_optimal"]]
     if bad:
@@ -493,8 +501,9 @@ def main(argv: Sequence[str] | None = None) -> str:
     if reps < 1 or batch_reps < 1 or a.batch < 2:
         ap.error("--reps and --batch-reps must be at least 1, --batch at least 2")
     cvx = False if a.no_cvxpylayers else None
+    before = _load()
     rows = run(a.only, reps, a.batch, batch_reps, cvx, log=lambda s: print(s, file=sys.stderr, flush=True))
-    text = table(rows, a.batch)
+    text = table(rows, a.batch, (before, _load()))
     print(text, end="")
     if a.write:
         path = a.doc or _default_doc()
