@@ -21,6 +21,13 @@ def resolve_layer(source: Any, dims: Any, layer: Any) -> Any:
     if isinstance(source, (str, os.PathLike)):
         if isinstance(source, str) and "\n" in source:
             return _native.Layer.compile_str(source, dims)
+        if _is_layer_file(source):
+            if dims:
+                raise ValueError(
+                    f"`dims` apply when compiling; {os.fspath(source)!r} is a compiled layer file "
+                    "(its dims are fixed): compile the .dopt source with the new dims"
+                )
+            return _native.Layer.load(source)
         return _native.Layer.compile(source, dims)
     if dims:
         raise ValueError(
@@ -28,6 +35,21 @@ def resolve_layer(source: Any, dims: Any, layer: Any) -> Any:
             f"(dims {dict(source.dims)}): compile the source again with the new dims"
         )
     return source
+
+
+def _is_layer_file(path: str | os.PathLike) -> bool:
+    """Does the file start with the layer-file magic (what `dopt compile` and Layer.save
+    write)? Anything else (a missing file too) goes to the compiler, which reports it."""
+    if isinstance(path, str) and path.startswith("std:"):
+        return False
+    try:
+        with open(path, "rb") as f:
+            return f.read(8) == _MAGIC
+    except OSError:
+        return False
+
+
+_MAGIC = b"DOPTLAYR"
 
 
 class Signature:

@@ -212,18 +212,20 @@ def test_float32_in_float32_out():
     assert y64.dtype == F64
 
 
-def test_sources_parameter_order_and_compiled_layer():
+def test_sources_parameter_order_and_compiled_layer(tmp_path):
     text = (DATA / "eq_least_squares.dopt").read_text()
+    dopt.compile(DATA / "eq_least_squares.dopt").save(tmp_path / "eq.layer")
     ref = _reference_json("eq_least_squares")
     by_path = dopt.torch.Layer(DATA / "eq_least_squares.dopt")
     by_text = dopt.torch.Layer(text)
     compiled = dopt.torch.Layer(dopt.compile(DATA / "eq_least_squares.dopt"))
+    from_file = dopt.torch.Layer(str(tmp_path / "eq.layer"))  # a layer file is loaded
     reordered = dopt.torch.Layer(layer=compiled.layer, parameters=["d", "C", "b", "A"])
     assert by_path.parameter_names == ("A", "b", "C", "d")
     assert reordered.parameter_names == ("d", "C", "b", "A")
     p = {k: torch.tensor(v, dtype=F64) for k, v in ref["params"].items()}
     want = np.asarray(ref["variables"]["x"])
-    for lay in (by_path, by_text, compiled):
+    for lay in (by_path, by_text, compiled, from_file):
         np.testing.assert_allclose(lay(p["A"], p["b"], p["C"], p["d"])[0].numpy(), want, atol=1e-6)
     np.testing.assert_allclose(reordered(p["d"], p["C"], p["b"], p["A"])[0].numpy(), want, atol=1e-6)
     with pytest.raises(ValueError, match="unknown parameter 'e'"):
@@ -232,6 +234,8 @@ def test_sources_parameter_order_and_compiled_layer():
         dopt.torch.Layer(text, parameters=["A", "b", "C"])
     with pytest.raises(ValueError, match="unknown output 'dual:nope'"):
         dopt.torch.Layer(text, outputs=["x", "dual:nope"])
+    with pytest.raises(ValueError, match="compiled layer file"):
+        dopt.torch.Layer(tmp_path / "eq.layer", dims={"n": 5})
     with pytest.raises(TypeError, match="takes 4 parameter tensors"):
         by_path(p["A"], p["b"])
 
