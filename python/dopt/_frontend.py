@@ -104,3 +104,27 @@ class Signature:
             raise ValueError("a layer needs at least one output")
         self.output_names = tuple(outs)
         self.output_shapes = tuple(available[n] for n in outs)
+
+    def check_count(self, params: Sequence[Any], what: str) -> None:
+        """A call passes one positional argument per parameter."""
+        if len(params) != len(self.param_names):
+            raise TypeError(
+                f"this layer takes {len(self.param_names)} parameter {what} "
+                f"({', '.join(self.param_names)}), got {len(params)}"
+            )
+
+
+class Named:
+    """The parameter and output names of a wrapped layer (its `_sig`)."""
+
+    _sig: Signature
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        """The parameter names, in the order of the call's positional arguments."""
+        return self._sig.param_names
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """The names of the returned outputs, in order."""
+        return self._sig.output_names

@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
-from ._frontend import Signature, resolve_layer
+from ._frontend import Named, Signature, resolve_layer
 
 __all__ = ["Layer"]
 
@@ -71,7 +71,7 @@ class _Batch:
         return a.reshape(self.vshape + self.user + member)
 
 
-class Layer:
+class Layer(Named):
     """A dopt layer as a JAX function: ``layer(*params) -> tuple of arrays``.
 
     ``Layer(source, dims=None, parameters=None, outputs=None, *, layer=None)``: ``source``
@@ -122,16 +122,6 @@ class Layer:
         self._sig = Signature(self.layer, state["parameters"], state["outputs"])
         self._build()
 
-    @property
-    def parameter_names(self) -> tuple[str, ...]:
-        """The parameter names, in the order of the call's positional arguments."""
-        return self._sig.param_names
-
-    @property
-    def output_names(self) -> tuple[str, ...]:
-        """The names of the returned outputs, in order."""
-        return self._sig.output_names
-
     def __repr__(self) -> str:
         return (
             f"dopt.jax.Layer(source={self.layer.source!r}, parameters={list(self._sig.param_names)}, "
@@ -141,11 +131,7 @@ class Layer:
     def __call__(self, *params: Any) -> tuple[jax.Array, ...]:
         """Solve for the parameters (positional, in ``parameter_names`` order); returns one
         array per output (``output_names``)."""
-        names = self._sig.param_names
-        if len(params) != len(names):
-            raise TypeError(
-                f"this layer takes {len(names)} parameter arrays ({', '.join(names)}), got {len(params)}"
-            )
+        self._sig.check_count(params, "arrays")
         arrays = []
         for p in params:
             a = jnp.asarray(p)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch.autograd.function import once_differentiable
 
-from ._frontend import Signature, resolve_layer
+from ._frontend import Named, Signature, resolve_layer
 
 __all__ = ["Layer"]
 
@@ -119,7 +119,7 @@ def _once(ctx: Any, *grads: Any) -> tuple[Any, ...]:
     return _backward(ctx, grads)
 
 
-class Layer(torch.nn.Module):
+class Layer(Named, torch.nn.Module):
     """A dopt layer as a ``torch.nn.Module``.
 
     ``Layer(source, dims=None, parameters=None, outputs=None, *, on_failure="raise", layer=None)``
@@ -180,24 +180,10 @@ class Layer(torch.nn.Module):
         self.on_failure = on_failure
         self.last_status: str | list[str] | None = None
 
-    @property
-    def parameter_names(self) -> tuple[str, ...]:
-        """The parameter names, in the order of the call's positional arguments."""
-        return self._sig.param_names
-
-    @property
-    def output_names(self) -> tuple[str, ...]:
-        """The names of the returned outputs, in order."""
-        return self._sig.output_names
-
     def forward(self, *params: Any) -> tuple[torch.Tensor, ...]:
         """Solve for the parameter tensors (positional, in ``parameter_names`` order) and
         return one tensor per output (``output_names``)."""
-        if len(params) != len(self._sig.param_names):
-            raise TypeError(
-                f"this layer takes {len(self._sig.param_names)} parameter tensors "
-                f"({', '.join(self._sig.param_names)}), got {len(params)}"
-            )
+        self._sig.check_count(params, "tensors")
         return _Solve.apply(self, *params)
 
     def extra_repr(self) -> str:
