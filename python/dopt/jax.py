@@ -25,6 +25,7 @@ import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
 from ._frontend import Named, Signature, resolve_layer
+from .errors import ParameterError
 
 __all__ = ["Layer"]
 
@@ -69,6 +70,20 @@ class _Batch:
     def take(self, a: np.ndarray, member: tuple[int, ...]) -> np.ndarray:
         """A native result (N, *member) (or member alone) in the callback's result shape."""
         return a.reshape(self.vshape + self.user + member)
+
+
+def _shape(shape: Sequence[Any]) -> str:
+    """A shape as the native messages write it: (3,), (B, 4), ()."""
+    inner = ", ".join(str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def _param_error(message: str) -> ParameterError:
+    return ParameterError(
+        f"error[E0702]: {message}",
+        code="E0702",
+        diagnostics=[{"code": "E0702", "message": message, "file": None, "line": None, "column": None}],
+    )
 
 
 class Layer(Named):
@@ -143,21 +158,30 @@ class Layer(Named):
     # --- trace-time planning (user view of the shapes) ---
 
     def _plan(self, params: Sequence[Any]) -> tuple[tuple[bool, ...], tuple[int, ...], Any]:
+        """At trace time: which parameters carry a batch axis, the batch (``()`` or
+        ``(B,)``) and the output dtype. Shape errors are raised here, with the parameter's
+        name, rather than from inside a callback (where JAX would wrap them)."""
         sig = self._sig
         flags = []
         size = None
-        for name, p, nd in zip(sig.param_names, params, sig.param_ndims):
-            if p.ndim == nd + 1:
-                flags.append(True)
-                if size is None:
-                    size = p.shape[0]
-                elif p.shape[0] != size:
-                    raise ValueError(
-                        f"parameter {name!r} has a batch axis of {p.shape[0]}, another parameter one of {size}"
-                    )
-            else:
+        first = None
+        for name, p, shape in zip(sig.param_names, params, sig.param_shapes):
+            if tuple(p.shape) == shape:
                 flags.append(False)
-                # wrong ranks are reported by the native call with the parameter's name
+                continue
+            if p.ndim != len(shape) + 1 or tuple(p.shape[1:]) != shape:
+                raise _param_error(
+                    f"parameter `{name}` has shape {_shape(p.shape)}; expected {_shape(shape)} "
+                    f"(or {_shape(('B',) + shape)} for a batch)"
+                )
+            flags.append(True)
+            if size is None:
+                size, first = p.shape[0], name
+            elif p.shape[0] != size:
+                raise _param_error(
+                    f"parameter `{name}` has a batch axis of size {p.shape[0]} but `{first}` has one "
+                    f"of size {size}: batched parameters must agree on the batch size"
+                )
         user = (size,) if size is not None else ()
         dtype = jnp.result_type(*params)
         return tuple(flags), user, dtype

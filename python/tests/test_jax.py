@@ -256,3 +256,12 @@ def test_jacrev_is_one_forward_and_one_batched_backward():
     s = np.array([1, 0, 1, 0, 1, 0], dtype=float)
     np.testing.assert_allclose(np.asarray(jac), np.diag(s) - np.outer(s, s) / 3, atol=1e-7)
     assert native.forwards == [None] and native.from_raw == [6] and len(native.backwards) == 1
+
+
+def test_shape_errors_are_raised_at_trace_time_with_the_name():
+    layer = dopt.jax.Layer(DATA / "l2ball_projection.dopt")
+    with pytest.raises(dopt.ParameterError, match=r"parameter `x` has shape \(3,\); expected \(4,\) \(or \(B, 4\) for a batch\)") as e:
+        jax.jit(layer)(jnp.ones(3), 1.0)
+    assert e.value.code == "E0702"
+    with pytest.raises(dopt.ParameterError, match="`r` has a batch axis of size 3 but `x` has one of size 2"):
+        layer(jnp.ones((2, 4)), jnp.ones(3))
