@@ -44,7 +44,7 @@ __all__ += errors.__all__
 def compile(source: str | os.PathLike[str], dims: Mapping[str, int] | None = None) -> Layer:
     """Compile a problem into a :class:`Layer`.
 
-    ``source`` is a path to a ``.dopt`` file, ``std:NAME`` for a problem of the standard
+    ``source`` is a path to a ``.dopt`` file (or to a layer file, which is loaded), ``std:NAME`` for a problem of the standard
     library, or the text of a problem (anything with a newline in it; see
     :func:`compile_str`). ``dims`` gives the values of the problem's ``dim``s.
     Raises a :class:`CompileError` subclass with the file, line and column.

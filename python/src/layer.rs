@@ -40,6 +40,19 @@ fn dims_of(py: Python<'_>, dims: Option<&Bound<'_, PyDict>>) -> PyResult<Dims> {
     Ok(d)
 }
 
+/// Whether `path` names a layer file (possibly a damaged one), as the command line
+/// decides: such a file is loaded, not parsed.
+fn is_layer_file(path: &str) -> bool {
+    use std::io::Read;
+    if path.starts_with("std:") {
+        return false;
+    }
+    let Ok(f) = std::fs::File::open(path) else { return false };
+    let mut head = Vec::with_capacity(64);
+    let _ = f.take(64).read_to_end(&mut head);
+    dopt::internals::layer::looks_like_layer_file(&head)
+}
+
 fn path_string(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<String> {
     let os = py.import("os")?;
     os.call_method1("fspath", (path,))?.extract()
@@ -366,7 +379,8 @@ fn prefixed(e: &Error, prefix: &str) -> Error {
 
 #[pymethods]
 impl PyLayer {
-    /// Compile a problem from a `.dopt` file or `std:NAME`, with the values of its dims.
+    /// Compile a problem from a `.dopt` file or `std:NAME`, with the values of its dims
+    /// (a layer file is loaded instead, as by `load`).
     ///
     /// Raises a `dopt.CompileError` subclass (with the file, line and column) when the
     /// problem is not valid, not DCP or not DPP.
@@ -378,6 +392,17 @@ impl PyLayer {
         dims: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<PyLayer> {
         let path = path_string(py, source)?;
+        if is_layer_file(&path) {
+            if dims.is_some_and(|d| !d.is_empty()) {
+                return Err(errors::parameter(
+                    py,
+                    format!(
+                        "`{path}` is a compiled layer: its dims were fixed when it was compiled (give no dims)"
+                    ),
+                ));
+            }
+            return PyLayer::load(py, source);
+        }
         let dims = dims_of(py, dims)?;
         errors::guard(py, "dopt.compile", || {
             py.detach(|| Problem::from_file(&path).and_then(|p| p.compile(&dims)))
