@@ -188,6 +188,63 @@ def test_two_threads_run_in_parallel():
     )
 
 
+def longest_pause_during(call) -> tuple[float, float]:
+    """Run `call` in another thread while this one spins a pure-Python loop; return the
+    longest pause of the loop and the call's duration. A call that holds the GIL stops the
+    loop for (nearly) all of its duration; one that releases it only for the operating
+    system's scheduling slices (a few ms, even on a loaded machine)."""
+    done = threading.Event()
+    span: list = []
+
+    def run():
+        t = time.perf_counter()
+        call()
+        span.append(time.perf_counter() - t)
+        done.set()
+
+    th = threading.Thread(target=run)
+    last = time.perf_counter()
+    pause = 0.0
+    th.start()
+    while not done.is_set():
+        now = time.perf_counter()
+        pause = max(pause, now - last)
+        last = now
+    th.join()
+    return pause, span[0]
+
+
+def test_native_calls_release_the_gil():
+    """The same property as the timing test, measured in a way that does not depend on a
+    second free core: this thread keeps running Python while a layer call runs in another."""
+    layer, params = medium_problem()
+    B = 8
+    batch = dict(params, b=params["b"] + np.arange(B)[:, None] * 0.01)
+    sol1 = layer.forward(params)
+    solb = layer.forward(batch)
+    calls = {
+        "forward": lambda: layer.forward(params),
+        "forward (batch of 4)": lambda: layer.forward(dict(params, lam=np.array([0.5, 0.6, 0.7, 0.8]))),
+        "backward (batch of 8)": lambda: layer.backward(solb, {"x": np.ones((B, 120))}),
+        "jvp (batch of 8)": lambda: layer.jvp(solb, {"b": np.ones(200)}),
+        "backward": lambda: layer.backward(sol1, {"x": np.ones(120)}),
+    }
+    # the detector itself: sorting a list holds the GIL for the whole call
+    pause, span = longest_pause_during(lambda: sorted(range(3_000_000), reverse=True))
+    assert pause > 0.5 * span, f"the loop did not notice a GIL-holding call ({pause:.4f} s of {span:.4f} s)"
+    for what, call in calls.items():
+        ratios = []
+        for _ in range(3):
+            pause, span = longest_pause_during(call)
+            ratios.append(pause / span)
+            if pause < 0.5 * span:
+                break
+        assert min(ratios) < 0.5, (
+            f"{what}: a Python thread stood still for {min(ratios):.0%} of the call (best of 3): "
+            "the call holds the GIL"
+        )
+
+
 def test_an_error_in_a_spawned_worker_comes_back_with_its_class_and_code():
     layer, _ = reference("l2ball_projection")
     ctx = multiprocessing.get_context("spawn")
