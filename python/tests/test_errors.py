@@ -171,6 +171,21 @@ def test_on_failure_value_is_checked(ball):
     assert "on_failure" in str(ei.value) or "ignore" in str(ei.value)
 
 
+def test_bad_settings(ball):
+    for kw, name in (
+        ({"tol": -1.0}, "tol"),
+        ({"tol": 0.0}, "tol"),
+        ({"tol": float("nan")}, "tol"),
+        ({"tol": float("inf")}, "tol"),
+        ({"smoothing": -1.0}, "smoothing"),
+        ({"smoothing": float("nan")}, "smoothing"),
+        ({"max_iter": -3}, "max_iter"),
+    ):
+        with pytest.raises(dopt.ParameterError) as ei:
+            ball.with_settings(**kw)
+        assert name in str(ei.value), kw
+
+
 # --------------------------------------------------------------------------------------
 # Cotangents and directions
 # --------------------------------------------------------------------------------------

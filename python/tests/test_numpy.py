@@ -313,6 +313,69 @@ def test_pickle_in_process():
 
 
 # --------------------------------------------------------------------------------------
+# Solver settings: with_settings returns a tuned copy
+# --------------------------------------------------------------------------------------
+
+EXP_POW = ["entropy_max", "log_barrier", "power_utility", "softmax_small"]
+
+
+@pytest.mark.parametrize("name", EXP_POW)
+def test_tighter_tolerance_reaches_the_reference(name):
+    # the exponential and power cones are ~1e-5 accurate at the default tolerance (see
+    # var_tol); at 1e-12 they come within 1e-6 of cvxpy, gradients included
+    j = ref_json(name)
+    tight = ref_layer(name).with_settings(tol=1e-12)
+    sol = tight.forward(j["params"])
+    assert sol.status == "optimal"
+    for k, want in j["variables"].items():
+        assert rel_err(sol.variables[k], want) < 1e-6, f"{name}: {k}"
+    assert abs(sol.objective - j["objective"]) < 1e-6 * max(1.0, abs(j["objective"]))
+    g = tight.backward(sol, j["weights"])
+    for k, want in j["grads"].items():
+        assert rel_err(g[k], want, floor=1e-12) < 1e-6, f"{name}: d/d{k}"
+
+
+def test_with_settings_is_a_copy_and_travels_with_the_layer():
+    j = ref_json("softmax_small")
+    layer = ref_layer("softmax_small")
+    before = layer.to_bytes()
+    tight = layer.with_settings(tol=1e-12)
+    assert layer.to_bytes() == before  # the original keeps its settings
+    assert tight.to_bytes() != before  # the settings are part of the layer file
+    y_default = layer.forward(j["params"])["y"]
+    y_tight = tight.forward(j["params"])["y"]
+    assert rel_err(y_tight, j["variables"]["y"]) < rel_err(y_default, j["variables"]["y"])
+    again = pickle.loads(pickle.dumps(tight))
+    np.testing.assert_array_equal(again.forward(j["params"])["y"], y_tight)
+    assert dopt.Layer.from_bytes(tight.to_bytes()).forward(j["params"]).iterations == tight.forward(j["params"]).iterations
+    # a solution of one layer is not differentiated by another
+    with pytest.raises(dopt.DoptError):
+        layer.backward(tight.forward(j["params"]), {"y": np.ones(4)})
+
+
+def test_max_iterations_is_a_status():
+    layer = ref_layer("l2ball_projection").with_settings(max_iter=1)
+    x = np.array([3.0, 1.0, -2.0, 0.5])
+    with pytest.raises(dopt.SolverError) as ei:
+        layer.forward(x=x, r=1.0)
+    assert ei.value.status == "max_iterations"
+    sol = layer.forward(x=x, r=1.0, on_failure="status")
+    assert sol.status == "max_iterations" and not sol.ok
+    with pytest.raises(dopt.SolverError):
+        layer.backward(sol, {"y": np.ones(4)})
+
+
+def test_smoothing_averages_the_gradient_at_a_kink():
+    # ReLU as a projection at x = (1, 0, -1): the middle entry sits on the kink. With CHKS
+    # smoothing the KKT system couples dz = -ds there: 2 dy - dz = 2 dx gives dy = 2/3 dx.
+    text = "parameter x[3]\nvariable y[3]\nminimize sum_squares(y - x)\nsubject to\n    y >= 0\n"
+    layer = dopt.compile_str(text).with_settings(tol=1e-10, smoothing=1e-3)
+    sol = layer.forward(x=np.array([1.0, 0.0, -1.0]))
+    g = layer.backward(sol, {"y": np.ones(3)})["x"]
+    np.testing.assert_allclose(g, [1.0, 2.0 / 3.0, 0.0], atol=1e-3)
+
+
+# --------------------------------------------------------------------------------------
 # forward: dict / keyword arguments, result fields
 # --------------------------------------------------------------------------------------
 
