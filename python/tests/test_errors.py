@@ -210,6 +210,15 @@ def test_bad_cotangents(ball):
     assert_param_error(ei, "y", code=None)
 
 
+def test_unknown_output_of_a_solution(ball):
+    sol = ball.forward(x=X4, r=1.0)
+    with pytest.raises(KeyError) as ei:
+        sol["z"]
+    assert "z" in str(ei.value) and "y" in str(ei.value)
+    with pytest.raises(KeyError):
+        sol["dual:nope"]
+
+
 def test_bad_directions(ball):
     sol = ball.forward(x=X4, r=1.0)
     with pytest.raises(dopt.ParameterError) as ei:

@@ -434,6 +434,24 @@ def test_solution_from_raw_rebuilds_the_solution():
         np.testing.assert_allclose(g2[k], g1[k], rtol=1e-12, atol=1e-12)
 
 
+def test_solution_from_raw_of_a_batch():
+    layer = ref_layer("l2ball_projection")
+    params = {"x": np.array([[3.0, 0.0, 4.0, 0.0], [0.1, 0.2, 0.0, 0.1]]), "r": 1.0}
+    sol = layer.forward(params)
+    x, s, z = sol.raw
+    again = layer.solution_from_raw(params, x, s, z)
+    assert again.batch_size == 2 and list(again.status) == ["optimal", "optimal"]
+    np.testing.assert_allclose(again["y"], sol["y"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(again["y"][0], [0.6, 0.0, 0.8, 0.0], atol=1e-6)
+    cot = {"y": np.array([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]])}
+    g1, g2 = layer.backward(sol, cot), layer.backward(again, cot)
+    for k in g1:
+        np.testing.assert_allclose(g2[k], g1[k], rtol=1e-12, atol=1e-12)
+    # d y0 / d x on the sphere: (r/|x|)(e0 - xh0 xh) with xh = (0.6, 0, 0.8, 0), |x| = 5
+    np.testing.assert_allclose(g1["x"][0], 0.2 * (np.array([1.0, 0, 0, 0]) - 0.6 * np.array([0.6, 0, 0.8, 0])), atol=1e-5)
+    np.testing.assert_allclose(g1["x"][1], [0.0, 1.0, 0.0, 0.0], atol=1e-5)  # inside: identity
+
+
 # --------------------------------------------------------------------------------------
 # backward and jvp: adjoint to each other, and equal to finite differences
 # --------------------------------------------------------------------------------------
@@ -525,9 +543,12 @@ def test_objective_cotangent_is_the_envelope_gradient():
     sol = layer.forward(x=X5)
     g = layer.backward(sol, {"objective": 1.0})
     np.testing.assert_allclose(g["x"], 2 * (X5 - Y5), atol=1e-6)
-    # missing cotangents are zero
+    # missing cotangents are zero, and so are missing directions
     g0 = layer.backward(sol, {})
     np.testing.assert_array_equal(g0["x"], np.zeros(5))
+    dv, dd = layer.jvp(sol, {})
+    np.testing.assert_array_equal(dv["y"], np.zeros(5))
+    np.testing.assert_array_equal(dd["simplex"], 0.0)
 
 
 # --------------------------------------------------------------------------------------
