@@ -188,6 +188,39 @@ def test_two_threads_run_in_parallel():
     )
 
 
+def test_many_threads_on_one_layer_get_their_own_answers():
+    # the layer keeps a pool of solver workspaces: concurrent calls with different inputs
+    # must not see each other's data
+    n = 12
+    layer = dopt.compile("std:sparsemax", dims={"n": n})
+    rng = np.random.default_rng(4)
+    inputs = [rng.normal(size=n) for _ in range(4)]
+    first = [layer.forward(x=x)["y"] for x in inputs]
+    for x, y in zip(inputs, first):  # against the closed form: y = max(x - tau, 0), sum(y) = 1
+        tau = x[y > 1e-6].mean() - 1.0 / (y > 1e-6).sum()
+        np.testing.assert_allclose(y, np.maximum(x - tau, 0), atol=1e-6)
+    errors: list = []
+
+    def worker(i: int):
+        try:
+            for r in range(15):
+                k = (i + r) % len(inputs)
+                sol = layer.forward(x=inputs[k])
+                np.testing.assert_allclose(sol["y"], first[k], rtol=0, atol=1e-12)
+                g = layer.backward(sol, {"y": np.eye(n)[k]})
+                s = (first[k] > 1e-6).astype(float)
+                np.testing.assert_allclose(g["x"], s * (np.eye(n)[k] - s[k] / s.sum()), atol=1e-6)
+        except Exception as e:  # reported by the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors[0]
+
+
 def longest_pause_during(call) -> tuple[float, float]:
     """Run `call` in another thread while this one spins a pure-Python loop; return the
     longest pause of the loop and the call's duration. A call that holds the GIL stops the
