@@ -160,31 +160,30 @@ def test_two_threads_run_in_parallel():
     kh = max(2, round(0.2 / timed(hash_blocks, 1)))
     ref: list = []
     step(layer, params, cot, 1, ref)
-    best, best_control = float("inf"), float("inf")
-    for _ in range(4):
+    rounds = []  # (dopt ratio, control ratio), measured back to back
+    for _ in range(5):
         out: list = []
         single = timed(step, layer, params, cot, k, [])
         two = in_two_threads(step, layer, params, cot, k, out)
-        best = min(best, two / single)
         assert len(out) == 2
         for sol, g in out:  # the threads computed the same answers
             np.testing.assert_allclose(sol["x"], ref[0][0]["x"], rtol=0, atol=1e-12)
             np.testing.assert_allclose(g["A"], ref[0][1]["A"], rtol=0, atol=1e-12)
-        best_control = min(best_control, in_two_threads(hash_blocks, kh) / timed(hash_blocks, kh))
-        if best < 1.6:
-            break
-    if best >= 1.6 and best_control >= 1.6:
-        pytest.skip(
-            f"the machine is too busy to run two threads at once: even the GIL-free sha256 control "
-            f"took {best_control:.2f}x (dopt {best:.2f}x) for two threads"
-        )
-    # 1.6x on a quiet machine (where the control is near 1.0x). When other processes load the
-    # cores, the control itself drifts up, and dopt is allowed the same drift plus 0.25; a
-    # layer that holds the GIL is serialized at >= 1.95x whatever the load, so it still fails.
-    limit = max(1.6, best_control + 0.25)
-    assert best < limit, (
-        f"two threads of {k} calls each took {best:.2f}x the time of {k} calls in one thread "
-        f"(best of 4; 2.0 = serialized by the GIL; the sha256 control reached {best_control:.2f}x)"
+        control = in_two_threads(hash_blocks, kh) / timed(hash_blocks, kh)
+        rounds.append((two / single, control))
+        if two / single < 1.6:
+            return  # clearly parallel
+    # Not below 1.6x: other processes may be holding the cores. Rounds where the GIL-free
+    # control did run two threads at once (< 1.4x) must show dopt within 0.45 of it (a layer
+    # that holds the GIL is serialized at >= 1.95x, so at least 0.55 above such a control);
+    # with no such round the machine cannot show parallelism at all.
+    free = [(d, c) for d, c in rounds if c < 1.4]
+    text = ", ".join(f"{d:.2f}x (control {c:.2f}x)" for d, c in rounds)
+    if not free:
+        pytest.skip(f"the machine is too busy to run two threads at once, even the GIL-free control: {text}")
+    assert min(d - c for d, c in free) < 0.45, (
+        f"two threads of {k} calls each vs {k} calls in one thread took {text} "
+        "(2.0x = serialized by the GIL; the control is hashlib's sha256, which releases it)"
     )
 
 
