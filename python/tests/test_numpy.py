@@ -311,13 +311,6 @@ def test_save_load_round_trip(tmp_path):
     assert isinstance(layer.to_bytes(), bytes)
 
 
-def test_pickle_in_process():
-    layer = ref_layer("sparsemax_small")
-    again = pickle.loads(pickle.dumps(layer))
-    assert again.to_bytes() == layer.to_bytes()
-    np.testing.assert_allclose(again.forward(x=X5)["y"], layer.forward(x=X5)["y"], rtol=0, atol=1e-12)
-
-
 # --------------------------------------------------------------------------------------
 # Solver settings: with_settings returns a tuned copy
 # --------------------------------------------------------------------------------------
