@@ -5,6 +5,7 @@ compile errors carry their code and location; a Rust panic becomes dopt.Internal
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -385,6 +386,56 @@ def test_compile_errors_from_text(text, cls, code, marker, line):
     assert isinstance(d, list) and len(d) >= 1
     assert d[0]["code"] == code and d[0]["line"] == line and d[0]["column"] == column
     assert d[0]["file"] == "bad.dopt" and d[0]["message"]
+
+
+# The shared reference's invalid files: a realistic mistake each, with the expected kind,
+# the line of the mistake and the one change that fixes it in the header.
+INVALID = sorted((DATA / "invalid").glob("*.dopt"))
+KIND_CLASS = {
+    "syntax": "ParseError",
+    "shape": "ShapeError",
+    "unknown-name": "NameResolutionError",
+    "not-dcp": "DCPError",
+    "not-dpp": "DPPError",
+}
+
+
+def apply_fix(text: str) -> str:
+    """The file with its `# fix:` header applied to the code lines."""
+    fix = next(line for line in text.splitlines() if line.startswith("# fix:"))
+    pairs = re.findall(r"`([^`]+)` -> `([^`]+)`", fix)
+    head = [line for line in text.splitlines(keepends=True) if line.startswith("#")]
+    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
+    for old, new in pairs:
+        if old in body:
+            body = body.replace(old, new)
+        else:  # "`a / b` -> `c / d`": two lines changed at once
+            for o, n in zip(old.split(" / "), new.split(" / ")):
+                assert o in body, o
+                body = body.replace(o, n)
+    return "".join(head) + body
+
+
+def test_all_invalid_reference_files_are_here():
+    assert len(INVALID) == 12
+
+
+@pytest.mark.parametrize("path", INVALID, ids=[p.stem for p in INVALID])
+def test_invalid_reference_files(path):
+    text = path.read_text()
+    kind = text.splitlines()[0].removeprefix("# expect:").strip()
+    mistake = next(line for line in text.splitlines() if line.startswith("# mistake:"))
+    lines = [int(n) for n in re.findall(r"line (\d+)", mistake)]
+    with pytest.raises(dopt.CompileError) as ei:
+        dopt.compile(path)
+    e = ei.value
+    assert type(e).__name__ == KIND_CLASS[kind], str(e)
+    assert e.file == str(path)
+    assert e.line in lines, f"reported on line {e.line}, the mistake is on {lines}:\n{e}"
+    assert f"{path}:{e.line}:{e.column}" in str(e)
+    # the fix named in the header makes it a valid layer
+    layer = dopt.compile_str(apply_fix(text), name=path.name)
+    assert len(layer.parameters) >= 1
 
 
 def test_compile_error_from_a_file_names_the_file(tmp_path):
