@@ -849,6 +849,21 @@ def test_float32_inputs_are_converted():
     np.testing.assert_allclose(g["x"], [1.0, 0.0, 1.0, 0.0], atol=1e-6)
 
 
+def test_byte_order_read_only_and_zero_stride_inputs():
+    layer = ref_layer("relu_small")
+    x = np.array([1.0, -2.0, 3.0, -1.0])
+    want = layer.forward(x=x)["y"]
+    read_only = x.copy()
+    read_only.flags.writeable = False
+    for given in (x.astype(">f8"), read_only, x.astype(np.float16), x.astype(">i4")):
+        same_solve(layer.forward(x=given)["y"], want)
+    # a broadcast view has zero strides
+    same_solve(layer.forward(x=np.broadcast_to(np.array([1.5]), (4,)))["y"], layer.forward(x=np.full(4, 1.5))["y"])
+    sol = layer.forward(x=x)
+    g = layer.backward(sol, {"y": np.array([1, 2, 3, 4], dtype=">f4")})
+    np.testing.assert_allclose(g["x"], [1.0, 0.0, 3.0, 0.0], atol=1e-6)
+
+
 def test_non_contiguous_inputs_are_converted():
     j = ref_json("ridge")
     layer = ref_layer("ridge")
