@@ -385,7 +385,7 @@ def _load() -> str:
         return "n/a"
 
 
-def table(rows: list[dict[str, Any]], batch: int, load: tuple[str, str] | None = None) -> str:
+def table(rows: list[dict[str, Any]], batch: int, load: Sequence[str] = ()) -> str:
     """The markdown table of `rows` (times in ms) with its footnote."""
     import torch
 
@@ -414,7 +414,7 @@ def table(rows: list[dict[str, Any]], batch: int, load: tuple[str, str] | None =
         f"speed-up = {b} × Rust step b1 / Rust step b{b}. {os.cpu_count()} CPUs, torch "
         f"{torch.__version__.split('+')[0]} ({torch.get_num_threads()} intra-op threads), dopt "
         f"{_native.__version__}."
-        + (f" 1-minute load average {load[0]} before the run, {load[1]} after." if load else "")
+        + (f" 1-minute load average before each problem and at the end: {', '.join(load)}." if load else "")
     ]
     bad = [f"{r['name']}: {r['not_optimal']}" for r in rows if r["not_optimal"]]
     if bad:
@@ -501,9 +501,15 @@ def main(argv: Sequence[str] | None = None) -> str:
     if reps < 1 or batch_reps < 1 or a.batch < 2:
         ap.error("--reps and --batch-reps must be at least 1, --batch at least 2")
     cvx = False if a.no_cvxpylayers else None
-    before = _load()
-    rows = run(a.only, reps, a.batch, batch_reps, cvx, log=lambda s: print(s, file=sys.stderr, flush=True))
-    text = table(rows, a.batch, (before, _load()))
+    loads: list[str] = []
+
+    def log(s: str) -> None:
+        if s.startswith("measuring "):
+            loads.append(_load())
+        print(s, file=sys.stderr, flush=True)
+
+    rows = run(a.only, reps, a.batch, batch_reps, cvx, log=log)
+    text = table(rows, a.batch, loads + [_load()])
     print(text, end="")
     if a.write:
         path = a.doc or _default_doc()
