@@ -73,3 +73,63 @@ fn agrees_with_cvxpy_on_every_case() {
     assert!(checked >= 120, "only {checked} cases read");
     assert!(failures.is_empty(), "{} of {checked} cases disagree:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// Agreement with cvxpy's verdicts on the atoms of issue 11
+/// (`tests/data/atoms/verdicts.json`, written by `make_reference.py` beside it), where a
+/// case's `dopt` object, if any, states dopt's intended verdict where it differs from
+/// cvxpy's on purpose (its `note` says why).
+#[test]
+fn agrees_with_cvxpy_on_the_issue_11_atoms() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/atoms/verdicts.json"))
+            .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let decls = json["decls"].as_str().unwrap();
+    let mut failures = Vec::new();
+    let cases = json["cases"].as_array().unwrap();
+    assert!(cases.len() >= 50, "only {} cases", cases.len());
+    for case in cases {
+        let expr = case["expr"].as_str().unwrap();
+        let mut want = case["cvxpy"].clone();
+        if let Some(over) = case.get("dopt") {
+            for (k, v) in over.as_object().unwrap() {
+                want[k] = v.clone();
+            }
+        }
+        assert!(want.get("error").is_none() || case.get("dopt").is_some(), "{expr}: cvxpy rejects it");
+        let src = SourceFile::new("case.dopt", format!("{decls}\nlet e = {expr}\n"));
+        let p = frontend::check(&src, &Dims::new()).unwrap_or_else(|f| panic!("{expr}:\n{}", f.render()));
+        let (_, id) = p.lets.iter().find(|(n, _)| n == "e").unwrap();
+        let dcp = analyze(&p, Mode::Dcp, &HashSet::new());
+        let dpp = analyze(&p, Mode::Dpp, &HashSet::new());
+        let shape: Vec<usize> = p.node(*id).shape.dims().to_vec();
+        let want_shape: Vec<usize> = match case["shape"].as_array() {
+            Some(s) => s.iter().map(|d| d.as_u64().unwrap() as usize).collect(),
+            None => shape.clone(), // cvxpy rejects it: no shape to compare
+        };
+        let got = (
+            dcp.curvature(*id).cvxpy().to_string(),
+            dcp.sign(*id).cvxpy().to_string(),
+            dcp.curvature(*id).is_known(),
+            dpp.curvature(*id).is_known(),
+            shape,
+        );
+        let exp = (
+            want["curvature"].as_str().unwrap().to_string(),
+            want["sign"].as_str().unwrap().to_string(),
+            want["is_dcp"].as_bool().unwrap(),
+            want["is_dpp"].as_bool().unwrap(),
+            want_shape,
+        );
+        if got != exp {
+            failures.push(format!("{expr}: got {got:?}, want {exp:?}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases disagree:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
