@@ -41,6 +41,10 @@ const ALIASES: &[(&str, &str)] = &[
     ("ln", "`log(x)`"),
     ("sq", "`square(x)`"),
     ("relu", "`pos(x)` (or the layer `std:relu`)"),
+    // Near the names of newer atoms, so that the spelling alone would mislead.
+    ("var", "`sum_squares(x - mean(x)) / n` (cvxpy's `var`, the variance, with n entries)"),
+    ("std", "`norm2(x - mean(x)) / s` with s = √n (cvxpy's `std`, the standard deviation)"),
+    ("cummin", "`-cummax(-x)` (the running minimum)"),
 ];
 
 impl<'a> Checker<'a> {
