@@ -100,21 +100,27 @@ impl Atom for Tv {
             let d = x.linear_map(n.saturating_sub(1), &map);
             return Ok(super::sum_entries(&super::abs_epigraph(c, &d)));
         }
+        // Every difference in one linear map of all the matrices (stacked), laid out
+        // position by position: (right, down) of the first matrix, of the second, ….
         let (m, n) = shapes[0].rows_cols();
-        let mut total = super::filled(1, 0.0);
-        for (right, down, here) in positions(m, n) {
-            let diffs: Vec<Affine> = args
-                .iter()
-                .flat_map(|a| {
-                    let d = |k: usize| a.linear_map(1, &[(0, k, 1.0), (0, here, -1.0)]);
-                    [d(right), d(down)]
-                })
-                .collect();
-            let t = c.var(1);
-            c.soc(t.clone(), Affine::concat(diffs));
-            total = total.add(t);
+        let (size, width) = (m * n, 2 * args.len());
+        let at: Vec<(usize, usize, usize)> = positions(m, n).collect();
+        let mut map = Vec::with_capacity(at.len() * width * 2);
+        for (p, &(right, down, here)) in at.iter().enumerate() {
+            for a in 0..args.len() {
+                let (row, off) = (p * width + 2 * a, a * size);
+                map.extend([(row, off + right, 1.0), (row, off + here, -1.0)]);
+                map.extend([(row + 1, off + down, 1.0), (row + 1, off + here, -1.0)]);
+            }
         }
-        Ok(total)
+        // Compact once, so that taking each position's rows is linear in their size.
+        let diffs = Affine::concat(args.to_vec()).linear_map(at.len() * width, &map).compact();
+        let t = c.var(at.len());
+        for p in 0..at.len() {
+            let rows: Vec<usize> = (p * width..(p + 1) * width).collect();
+            c.soc(t.gather(&[p]), diffs.gather(&rows));
+        }
+        Ok(super::sum_entries(&t))
     }
 }
 
