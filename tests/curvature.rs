@@ -133,3 +133,23 @@ fn agrees_with_cvxpy_on_the_issue_11_atoms() {
         failures.join("\n")
     );
 }
+
+/// The rejections of the issue-11 atoms say what to change: products name their
+/// factors, `xexp` asks for a nonnegative argument, `dotsort` for constant weights.
+#[test]
+fn issue_11_atoms_explain_their_rejections() {
+    let reject = |text: &str| {
+        let src = SourceFile::new("e.dopt", text);
+        frontend::analyze(&src, &Dims::new()).err().unwrap_or_else(|| panic!("accepted: {text}")).render()
+    };
+    let e = reject("variable x[3]\nminimize sum(xexp(x))\n");
+    assert!(e.contains("E0508") && e.contains("xexp(pos(x))") && e.contains("e.dopt:2:14"), "{e}");
+    let e = reject("variable x[3]\nvariable y[2]\nminimize dotsort(x, y)\n");
+    assert!(e.contains("weights (second argument) must be a constant"), "{e}");
+    let e = reject("variable x[3]\nparameter p\nparameter w[2]\nminimize dotsort(p * x, w)\n");
+    assert!(e.contains("E0604") && e.contains("free of parameters"), "{e}");
+    let e = reject("variable x[3]\nvariable y[3]\nminimize sum(convolve(x, y))\n");
+    assert!(e.contains("multiplies two non-constant expressions"), "{e}");
+    let e = reject("variable x[2]\nparameter p\nparameter a[2]\nminimize sum_squares(outer(a, p * x))\n");
+    assert!(e.contains("E0601") && e.contains("`outer(a, p * x)` multiplies two factors"), "{e}");
+}
