@@ -1231,6 +1231,40 @@ fn the_checks_catch_misstated_facts() {
                 ..Misstated::new("kron")
             },
         ),
+        // The atoms of issue 11.
+        (
+            "xexp declared concave",
+            Misstated { curvature: Some(AtomCurvature::Concave), ..Misstated::new("xexp") },
+        ),
+        (
+            "harmonic_mean declared convex",
+            Misstated { curvature: Some(AtomCurvature::Convex), ..Misstated::new("harmonic_mean") },
+        ),
+        ("tv declared affine", Misstated { curvature: Some(AtomCurvature::Affine), ..Misstated::new("tv") }),
+        ("log1p declared nonnegative", Misstated { sign: Some(Sign::Nonneg), ..Misstated::new("log1p") }),
+        ("cvar declared nonnegative", Misstated { sign: Some(Sign::Nonneg), ..Misstated::new("cvar") }),
+        (
+            "cummax declared decreasing",
+            Misstated { mono: Some(|_, _, _| Mono::Decreasing), ..Misstated::new("cummax") },
+        ),
+        (
+            "inv_prod declared increasing",
+            Misstated { mono: Some(|_, _, _| Mono::Increasing), ..Misstated::new("inv_prod") },
+        ),
+        (
+            "dotsort increasing in x whatever the weights",
+            Misstated {
+                mono: Some(|_, _, i| if i == 0 { Mono::Increasing } else { Mono::None }),
+                ..Misstated::new("dotsort")
+            },
+        ),
+        (
+            "upper_tri keeping the whole diagonal",
+            Misstated {
+                shape: Some(|a, r| r.map(|_| Shape::vector(a[0].size() / 2 + 1))),
+                ..Misstated::new("upper_tri")
+            },
+        ),
         // Bad calls accepted.
         (
             "trace of any shape",
