@@ -247,7 +247,7 @@ fn broadcast_pairs(x: &'static [Region], y: &'static [Region]) -> Vec<Call> {
     pairs.iter().map(|(a, b, r)| call(&[a, b], &[], &[x, y], r)).collect()
 }
 
-/// `sum` and `mean`: everything, or one axis (numpy's shapes).
+/// `sum`, `mean` and `ptp`: everything, or one axis (numpy's shapes).
 fn axis_reduction() -> Vec<Call> {
     let s = Some;
     vec![
@@ -527,7 +527,7 @@ fn specs() -> Vec<Spec> {
             ],
             vec![bad(&[&[]], &[]), bad(&[&[2, 3], &[3, 2]], &[]), bad(&[&[3], &[3]], &[])],
         ),
-        spec("ptp", reduction(&[], REAL), vec![]),
+        spec("ptp", axis_reduction(), axis_reduction_bad()),
         spec(
             "inv_prod",
             vec![call(&[&[4]], &[], &[POS], &[]), call(&[&[]], &[], &[POS], &[])],

@@ -876,7 +876,7 @@ fn vocabulary_cases() -> Vec<Case> {
              minimize sum_squares(x - c) + sum_squares(Y) + sum_squares(z) \
              + sum_squares(mean(Y, axis=1) - x) + square(mean(x) - 0.3) + sum_squares(outer(x, a) - B) \
              + vdot(a, z) + scalar_product(k, x[0:2]) + sum_squares(convolve(k, x) - 1) \
-             + sum_squares(conv(k, z) + a[0]) + sum_squares(upper_tri(Y) - c)\n",
+             + sum_squares(conv(k, z) + a[0]) + sum_squares(upper_tri(Y) - c) + 0.1 * sum(ptp(Y, axis=0))\n",
             vec![
                 ("c", vect(&[0.4, -1.1, 0.7])),
                 ("a", vect(&[0.8, -0.3])),

@@ -14,24 +14,14 @@ use crate::ir::shape::Shape;
 
 pub(crate) struct Cummax;
 
-/// The lanes (row-major entry indices, in order) the maximum runs along.
+/// The lanes the maximum runs along (`axis_lanes`, with cummax's help on a bad axis).
 fn lanes(x: Shape, axis: Option<f64>) -> Result<Vec<Vec<usize>>, ShapeError> {
-    if x.is_scalar() {
-        return Ok(vec![vec![0]]);
-    }
-    let ax = super::axis("cummax", axis.unwrap_or(0.0), x.ndim()).map_err(|e| {
+    super::axis_lanes("cummax", x, axis.unwrap_or(0.0)).map_err(|e| {
         e.help(if x.is_matrix() {
             "axis 0 runs down the columns, axis 1 along the rows"
         } else {
             "a vector has only axis 0 (or -1)"
         })
-    })?;
-    // A vector is one column.
-    let (m, n) = x.rows_cols();
-    Ok(if ax == 0 {
-        (0..n).map(|j| (0..m).map(|i| i * n + j).collect()).collect()
-    } else {
-        (0..m).map(|i| (0..n).map(|j| i * n + j).collect()).collect()
     })
 }
 

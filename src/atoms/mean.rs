@@ -33,8 +33,7 @@ impl Atom for Mean {
         }
     }
     fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        count(args[0], statics[0])?;
-        Sum.shape(args, statics)
+        super::axis_reduction_shape("mean", args[0], statics[0])
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Affine

@@ -435,6 +435,39 @@ pub fn axis(name: &str, value: f64, ndim: usize) -> Result<usize, ShapeError> {
     Ok(if a < 0 { (a + nd) as usize } else { a as usize })
 }
 
+/// The shape of a reduction with numpy's optional `axis` (`sum`, `mean`, `ptp`): no
+/// axis → a scalar; a vector over axis 0 → a scalar; X[m, n] over axis 0 → \[n\], over
+/// axis 1 → \[m\].
+pub fn axis_reduction_shape(name: &str, x: Shape, axis: Option<f64>) -> Result<Shape, ShapeError> {
+    let Some(a) = axis else { return Ok(Shape::SCALAR) };
+    let ax = self::axis(name, a, x.ndim())?;
+    Ok(match (x.ndim(), ax) {
+        (1, _) => Shape::SCALAR,
+        (_, 0) => Shape::vector(x.dims()[1]),
+        _ => Shape::vector(x.dims()[0]),
+    })
+}
+
+/// The lanes (row-major entry indices, in order) along `axis` of x, with numpy's
+/// meaning: axis 0 runs down each column (a vector is one column), axis 1 along each
+/// row. A scalar is one lane of one entry.
+pub fn axis_lanes(
+    name: &str,
+    x: Shape,
+    axis: f64,
+) -> Result<std::vec::Vec<std::vec::Vec<usize>>, ShapeError> {
+    if x.is_scalar() {
+        return Ok(vec![vec![0]]);
+    }
+    let ax = self::axis(name, axis, x.ndim())?;
+    let (m, n) = x.rows_cols();
+    Ok(if ax == 0 {
+        (0..n).map(|j| (0..m).map(|i| i * n + j).collect()).collect()
+    } else {
+        (0..m).map(|i| (0..n).map(|j| i * n + j).collect()).collect()
+    })
+}
+
 /// Apply a scalar function to every entry.
 pub fn map(a: &Array, f: impl Fn(f64) -> f64) -> Array {
     Array { shape: a.shape, data: a.data.iter().map(|v| f(*v)).collect() }

@@ -165,7 +165,7 @@ constant M[2, 3] = {mat_text(M_CM)}
 parameter s nonneg
 variable x[5]
 variable Y[2, 3]
-minimize sum_squares(x - c) + s * sum(cummax(x)) + 0.4 * ptp(x) + sum_squares(Y - M) + 0.3 * sum(cummax(Y, axis=1)) + 0.2 * ptp(Y)
+minimize sum_squares(x - c) + s * sum(cummax(x)) + 0.4 * ptp(x) + sum_squares(Y - M) + 0.3 * sum(cummax(Y, axis=1)) + 0.2 * ptp(Y) + 0.15 * sum(ptp(Y, axis=0)) + 0.1 * sum(ptp(Y, 1))
 """,
     {"s": 0.3},
 )
@@ -178,6 +178,8 @@ def _(p):
         + cp.sum_squares(Y - M_CM)
         + 0.3 * cp.sum(cp.cummax(Y, axis=1))
         + 0.2 * cp.ptp(Y)
+        + 0.15 * cp.sum(cp.ptp(Y, axis=0))
+        + 0.1 * cp.sum(cp.ptp(Y, axis=1))
     )
     return cp.Problem(cp.Minimize(obj)), {"x": x, "Y": Y}
 
@@ -348,6 +350,9 @@ EXPRESSIONS = [
     ("ptp(x)", "cp.ptp(x)", None),
     ("ptp(Z)", "cp.ptp(Z)", None),
     ("ptp(square(x))", "cp.ptp(cp.square(x))", None),
+    ("ptp(Z, 0)", "cp.ptp(Z, axis=0)", None),
+    ("ptp(Z, axis=1)", "cp.ptp(Z, axis=1)", None),
+    ("ptp(x, 0)", "cp.ptp(x, axis=0)", None),
     ("outer(x, c)", "cp.outer(x, c)", None),
     ("outer(a, x)", "cp.outer(a, x)", None),
     ("outer(c, u)", "cp.outer(c, u)", None),
