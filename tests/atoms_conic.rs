@@ -35,6 +35,9 @@ enum Sense {
 enum Kind {
     /// A variable pinned to the value (with a parameter mixed in, in the DPP run).
     Var,
+    /// As `Var`, with the variable and the parameter declared `nonneg` (for atoms
+    /// that are DCP only on a nonnegative argument, such as `xexp`).
+    VarNonneg,
     /// A variable pinned to the value, never mixed with parameters (arguments that
     /// DPP needs parameter-free).
     VarOnly,
@@ -119,7 +122,8 @@ fn tolerance(c: &Case) -> f64 {
     let norm_pow = c.atom == "norm" && !matches!(c.statics[0], Some(p) if p == 1.0 || p == 2.0);
     match c.atom {
         "exp" | "log" | "entr" | "logistic" | "kl_div" | "rel_entr" | "log_sum_exp" | "geo_mean"
-        | "lambda_max" | "lambda_min" | "log_det" | "sigma_max" | "norm_nuc" => 1e-5,
+        | "lambda_max" | "lambda_min" | "log_det" | "sigma_max" | "norm_nuc" | "log1p" | "xexp"
+        | "inv_prod" | "harmonic_mean" => 1e-5,
         _ if power_cone || norm_pow => 1e-5,
         _ => 1e-6,
     }
@@ -141,14 +145,16 @@ fn run(c: &Case, mode: Mode) -> Result<(f64, bool), String> {
         let sh = shape_text(a.shape);
         text += &format!("constant c{i}{sh} = {}\n", value_text(a));
         let expr = match kind {
-            Kind::Var | Kind::VarOnly => {
-                text += &format!("variable y{i}{sh}\n");
+            Kind::Var | Kind::VarOnly | Kind::VarNonneg => {
+                let attr = if *kind == Kind::VarNonneg { " nonneg" } else { "" };
+                let mixed = *kind != Kind::VarOnly;
+                text += &format!("variable y{i}{sh}{attr}\n");
                 cons.push(format!("y{i} == c{i}"));
-                if dpp && *kind == Kind::Var {
-                    text += &format!("parameter q{i}{sh}\n");
+                if dpp && mixed {
+                    text += &format!("parameter q{i}{sh}{attr}\n");
                     values.insert(format!("q{i}"), a.clone());
                     format!("(y{i} + q{i}) / 2")
-                } else if mode == Mode::Offset && *kind == Kind::Var {
+                } else if mode == Mode::Offset && mixed {
                     format!("(y{i} + c{i}) / 2")
                 } else {
                     format!("y{i}")
@@ -388,6 +394,55 @@ fn cases() -> Vec<Case> {
         case("sigma_max", Convex, vec![v(m32.clone())], &[]),
         case("norm_nuc", Convex, vec![v(m23.clone())], &[]),
         case("norm_nuc", Convex, vec![v(m33.clone())], &[]),
+        // ---- new in issue 11
+        case("mean", Affine, vec![v(m23.clone())], &[None]),
+        case("mean", Affine, vec![v(m23.clone())], &[n(0.0)]),
+        case("mean", Affine, vec![v(m32.clone())], &[n(1.0)]),
+        case("mean", Affine, vec![v(v4.clone())], &[n(0.0)]),
+        case("outer", Affine, vec![(ConstOrParam, v3.clone()), (VarOnly, v4.clone())], &[]),
+        case("outer", Affine, vec![(VarOnly, arr(&[2], &[1.0, -2.0])), (ConstOrParam, s(1.5))], &[]),
+        case("vdot", Affine, vec![(ConstOrParam, m23.clone()), (VarOnly, p23.clone())], &[]),
+        case("scalar_product", Affine, vec![(VarOnly, v4.clone()), (ConstOrParam, v4.clone())], &[]),
+        case("upper_tri", Affine, vec![v(m33.clone())], &[]),
+        case("upper_tri", Affine, vec![v(pd2.clone())], &[]),
+        case("convolve", Affine, vec![(ConstOrParam, v3.clone()), (VarOnly, v4.clone())], &[]),
+        case("convolve", Affine, vec![(VarOnly, v3.clone()), (ConstOrParam, s(-2.0))], &[]),
+        case("conv", Affine, vec![(ConstOrParam, arr(&[2], &[0.5, 1.0])), (VarOnly, v3.clone())], &[]),
+        case("log1p", Concave, vec![v(arr(&[4], &[-0.5, 0.0, 2.0, 0.25]))], &[]),
+        case("xexp", Convex, vec![(VarNonneg, arr(&[4], &[0.0, 0.5, 1.0, 2.0]))], &[]),
+        case("xexp", Convex, vec![(VarNonneg, p23.clone())], &[]),
+        case("cummax", Convex, vec![v(v4.clone())], &[n(0.0)]),
+        case("cummax", Convex, vec![v(m23.clone())], &[n(0.0)]),
+        case("cummax", Convex, vec![v(m32.clone())], &[n(1.0)]),
+        case("tv", Convex, vec![v(v4.clone())], &[]),
+        case("tv", Convex, vec![v(arr(&[3, 1], &[1.0, -1.0, 0.5]))], &[]),
+        case("tv", Convex, vec![v(m33.clone())], &[]),
+        case("tv", Convex, vec![v(m23.clone()), v(p23.clone())], &[]),
+        case("ptp", Convex, vec![v(v4.clone())], &[None]),
+        case("ptp", Convex, vec![v(m23.clone())], &[None]),
+        case("ptp", Convex, vec![v(m23.clone())], &[n(0.0)]),
+        case("ptp", Convex, vec![v(m32.clone())], &[n(1.0)]),
+        case("ptp", Convex, vec![v(v3.clone())], &[n(0.0)]),
+        case("inv_prod", Convex, vec![v(p3.clone())], &[]),
+        case("inv_prod", Convex, vec![v(s(0.8))], &[]),
+        case("harmonic_mean", Concave, vec![v(p3.clone())], &[]),
+        case("harmonic_mean", Concave, vec![v(p23.clone())], &[]),
+        case(
+            "dotsort",
+            Convex,
+            vec![(VarOnly, v4.clone()), (ConstOrParam, arr(&[3], &[2.0, -1.0, 0.5]))],
+            &[],
+        ),
+        case("dotsort", Convex, vec![(VarOnly, m23.clone()), (Const, arr(&[2], &[1.0, 1.0]))], &[]),
+        case(
+            "dotsort",
+            Convex,
+            vec![(VarOnly, v3.clone()), (ConstOrParam, arr(&[3], &[-1.0, -0.5, -2.0]))],
+            &[],
+        ),
+        case("cvar", Convex, vec![v(arr(&[5], &[1.0, 5.0, 2.0, 4.0, 3.0]))], &[n(0.5)]),
+        case("cvar", Convex, vec![v(v4.clone())], &[n(0.8)]),
+        case("cvar", Convex, vec![v(v4.clone())], &[n(0.0)]),
     ];
     // A 1×1 matrix through every matrix atom.
     for (atom, sense) in

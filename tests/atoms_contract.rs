@@ -57,6 +57,8 @@ enum Region {
     Zero,
     /// Entries in [0.1, 2].
     Pos,
+    /// Entries in [-0.9, 0], about a fifth of them exactly 0 (inside `log1p`'s domain).
+    NonposAboveMinusOne,
     /// Symmetric positive semidefinite (sometimes singular), entries of both signs.
     Psd,
     /// Symmetric positive semidefinite with nonnegative entries.
@@ -71,6 +73,8 @@ use Region::*;
 const REAL: &[Region] = &[Mixed, Nonneg, Nonpos, Zero];
 const NONNEG: &[Region] = &[Nonneg, Pos, Zero];
 const POS: &[Region] = &[Pos];
+/// x > −1 (`log1p`), entries of either sign.
+const ABOVE_MINUS_ONE: &[Region] = &[Nonneg, NonposAboveMinusOne, Zero, Pos];
 /// For square-matrix arguments (the semidefinite regions are skipped for others).
 const MATRIX: &[Region] = &[Mixed, Nonneg, Nonpos, Zero, Psd, PsdNonneg, Nsd];
 /// For atoms defined on symmetric matrices only (`lambda_max`, `lambda_min`).
@@ -84,7 +88,7 @@ impl Region {
     fn sign(self) -> Sign {
         match self {
             Nonneg | Pos | PsdNonneg => Sign::Nonneg,
-            Nonpos => Sign::Nonpos,
+            Nonpos | NonposAboveMinusOne => Sign::Nonpos,
             Zero => Sign::Zero,
             Mixed | Psd | Nsd | Pd => Sign::Unknown,
         }
@@ -93,7 +97,7 @@ impl Region {
     fn attrs(self) -> Attrs {
         Attrs {
             nonneg: matches!(self, Nonneg | Pos | PsdNonneg | Zero),
-            nonpos: matches!(self, Nonpos | Zero),
+            nonpos: matches!(self, Nonpos | NonposAboveMinusOne | Zero),
             symmetric: self.needs_square(),
             psd: matches!(self, Psd | PsdNonneg | Pd),
             nsd: self == Nsd,
@@ -106,9 +110,10 @@ fn sample(rng: &mut Rng, region: Region, dims: &[usize]) -> Array {
     let n = shape.size();
     let entry = |rng: &mut Rng| match region {
         Mixed => rng.uniform(-2.0, 2.0),
-        Nonneg | Nonpos => {
-            let v = if rng.unit() < 0.2 { 0.0 } else { rng.uniform(0.0, 2.0) };
-            if region == Nonpos { -v } else { v }
+        Nonneg | Nonpos | NonposAboveMinusOne => {
+            let top = if region == NonposAboveMinusOne { 0.9 } else { 2.0 };
+            let v = if rng.unit() < 0.2 { 0.0 } else { rng.uniform(0.0, top) };
+            if region == Nonneg { v } else { -v }
         }
         Zero => 0.0,
         Pos => rng.uniform(0.1, 2.0),
@@ -154,7 +159,9 @@ fn direction(rng: &mut Rng, region: Region, a: &Array) -> Array {
             (0..n).map(|_| if rng.unit() < 0.3 { 0.0 } else { scale * rng.unit() }).collect()
         }
         // Toward zero, at most up to it.
-        Nonpos => a.data.iter().map(|v| if rng.unit() < 0.2 { -v } else { -v * rng.unit() }).collect(),
+        Nonpos | NonposAboveMinusOne => {
+            a.data.iter().map(|v| if rng.unit() < 0.2 { -v } else { -v * rng.unit() }).collect()
+        }
         Zero => vec![0.0; n],
         // A nonnegative diagonal keeps a semidefinite (definite) matrix so; for a
         // negative semidefinite one it may not exceed −λmax.
@@ -240,25 +247,31 @@ fn broadcast_pairs(x: &'static [Region], y: &'static [Region]) -> Vec<Call> {
     pairs.iter().map(|(a, b, r)| call(&[a, b], &[], &[x, y], r)).collect()
 }
 
+/// `sum`, `mean` and `ptp`: everything, or one axis (numpy's shapes).
+fn axis_reduction() -> Vec<Call> {
+    let s = Some;
+    vec![
+        call(&[&[2, 3]], &[None], &[REAL], &[]),
+        call(&[&[2, 3]], &[s(0.0)], &[REAL], &[3]),
+        call(&[&[2, 3]], &[s(1.0)], &[REAL], &[2]),
+        call(&[&[2, 3]], &[s(-1.0)], &[REAL], &[2]),
+        call(&[&[4]], &[None], &[REAL], &[]),
+        call(&[&[4]], &[s(0.0)], &[REAL], &[]),
+        call(&[&[]], &[None], &[REAL], &[]),
+    ]
+}
+
+fn axis_reduction_bad() -> Vec<Bad> {
+    vec![bad(&[&[2, 3]], &[Some(2.0)]), bad(&[&[2, 3]], &[Some(-3.0)]), bad(&[&[]], &[Some(0.0)])]
+}
+
 fn specs() -> Vec<Spec> {
     let s = Some;
     // Shapes as numpy has them: `[]` a scalar, `[n]` a vector, `[m, n]` a matrix. The
     // last argument of `call` is the shape numpy gives the result.
     let mut v = vec![
         // ----- affine
-        spec(
-            "sum",
-            vec![
-                call(&[&[2, 3]], &[None], &[REAL], &[]),
-                call(&[&[2, 3]], &[s(0.0)], &[REAL], &[3]),
-                call(&[&[2, 3]], &[s(1.0)], &[REAL], &[2]),
-                call(&[&[2, 3]], &[s(-1.0)], &[REAL], &[2]),
-                call(&[&[4]], &[None], &[REAL], &[]),
-                call(&[&[4]], &[s(0.0)], &[REAL], &[]),
-                call(&[&[]], &[None], &[REAL], &[]),
-            ],
-            vec![bad(&[&[2, 3]], &[s(2.0)]), bad(&[&[2, 3]], &[s(-3.0)]), bad(&[&[]], &[s(0.0)])],
-        ),
+        spec("sum", axis_reduction(), axis_reduction_bad()),
         spec(
             "trace",
             vec![call(&[&[3, 3]], &[], &[MATRIX], &[]), call(&[&[1, 1]], &[], &[REAL], &[])],
@@ -362,6 +375,60 @@ fn specs() -> Vec<Spec> {
             bad: vec![],
             vary: vec![vec![0], vec![1], vec![0, 1]],
         },
+        spec("mean", axis_reduction(), axis_reduction_bad()),
+        Spec {
+            name: "outer",
+            calls: vec![
+                call(&[&[2], &[3]], &[], &[REAL, REAL], &[2, 3]),
+                call(&[&[], &[3]], &[], &[REAL, REAL], &[1, 3]),
+                call(&[&[3], &[]], &[], &[REAL, REAL], &[3, 1]),
+            ],
+            bad: vec![bad(&[&[2, 2], &[2]], &[]), bad(&[&[2], &[1, 3]], &[])],
+            vary: vec![vec![0], vec![1], vec![0, 1]],
+        },
+        Spec {
+            name: "vdot",
+            calls: vec![
+                call(&[&[3], &[3]], &[], &[REAL, REAL], &[]),
+                call(&[&[2, 3], &[2, 3]], &[], &[REAL, REAL], &[]),
+                call(&[&[], &[]], &[], &[REAL, REAL], &[]),
+            ],
+            bad: vec![bad(&[&[2, 3], &[6]], &[]), bad(&[&[3], &[4]], &[])],
+            vary: vec![vec![0], vec![1], vec![0, 1]],
+        },
+        Spec {
+            name: "scalar_product",
+            calls: vec![
+                call(&[&[3], &[3]], &[], &[REAL, REAL], &[]),
+                call(&[&[2, 2], &[2, 2]], &[], &[REAL, REAL], &[]),
+            ],
+            bad: vec![bad(&[&[2, 3], &[3, 2]], &[])],
+            vary: vec![vec![0], vec![1], vec![0, 1]],
+        },
+        spec(
+            "upper_tri",
+            vec![call(&[&[3, 3]], &[], &[MATRIX], &[3]), call(&[&[2, 2]], &[], &[REAL], &[1])],
+            vec![bad(&[&[2, 3]], &[]), bad(&[&[1, 1]], &[]), bad(&[&[3]], &[]), bad(&[&[]], &[])],
+        ),
+        Spec {
+            name: "convolve",
+            calls: vec![
+                call(&[&[3], &[4]], &[], &[REAL, REAL], &[6]),
+                call(&[&[], &[3]], &[], &[REAL, REAL], &[3]),
+                call(&[&[2], &[]], &[], &[REAL, REAL], &[2]),
+            ],
+            bad: vec![bad(&[&[2, 2], &[3]], &[]), bad(&[&[3], &[3, 1]], &[])],
+            vary: vec![vec![0], vec![1], vec![0, 1]],
+        },
+        Spec {
+            name: "conv",
+            calls: vec![
+                call(&[&[2], &[4]], &[], &[REAL, REAL], &[5]),
+                call(&[&[], &[]], &[], &[REAL, REAL], &[1]),
+            ],
+            bad: vec![bad(&[&[2, 2], &[3]], &[])],
+            vary: vec![vec![0], vec![1], vec![0, 1]],
+        },
         // ----- elementwise
         spec("abs", unary(&[], REAL), vec![]),
         spec("pos", unary(&[], REAL), vec![]),
@@ -379,6 +446,19 @@ fn specs() -> Vec<Spec> {
         spec("rel_entr", broadcast_pairs(NONNEG, POS), vec![bad(&[&[2, 3], &[2]], &[])]),
         spec("maximum", Vec::new(), vec![bad(&[&[3], &[2]], &[]), bad(&[&[2, 3], &[3], &[2]], &[])]),
         spec("minimum", Vec::new(), vec![bad(&[&[3], &[2]], &[]), bad(&[&[2, 3], &[3], &[2]], &[])]),
+        spec("log1p", unary(&[], ABOVE_MINUS_ONE), vec![]),
+        spec("xexp", unary(&[], NONNEG), vec![]),
+        spec(
+            "cummax",
+            vec![
+                call(&[&[2, 3]], &[s(0.0)], &[REAL], &[2, 3]),
+                call(&[&[2, 3]], &[s(1.0)], &[REAL], &[2, 3]),
+                call(&[&[4]], &[s(0.0)], &[REAL], &[4]),
+                call(&[&[4]], &[s(-1.0)], &[REAL], &[4]),
+                call(&[&[]], &[s(0.0)], &[REAL], &[]),
+            ],
+            vec![bad(&[&[4]], &[s(1.0)]), bad(&[&[2, 3]], &[s(2.0)])],
+        ),
         // ----- reductions to a scalar
         spec("norm1", reduction(&[], REAL), vec![]),
         spec("norm2", reduction(&[], REAL), vec![]),
@@ -436,6 +516,49 @@ fn specs() -> Vec<Spec> {
             vec![bad(&[&[2, 3]], &[])],
         ),
         spec("norm_fro", reduction(&[], REAL), vec![]),
+        spec(
+            "tv",
+            vec![
+                call(&[&[4]], &[], &[REAL], &[]),
+                call(&[&[3, 1]], &[], &[REAL], &[]),
+                call(&[&[2, 3]], &[], &[REAL], &[]),
+                call(&[&[3, 3], &[3, 3]], &[], &[REAL, REAL], &[]),
+                call(&[&[1, 3]], &[], &[REAL], &[]),
+            ],
+            vec![bad(&[&[]], &[]), bad(&[&[2, 3], &[3, 2]], &[]), bad(&[&[3], &[3]], &[])],
+        ),
+        spec("ptp", axis_reduction(), axis_reduction_bad()),
+        spec(
+            "inv_prod",
+            vec![call(&[&[4]], &[], &[POS], &[]), call(&[&[]], &[], &[POS], &[])],
+            vec![bad(&[&[2, 3]], &[])],
+        ),
+        spec("harmonic_mean", reduction(&[], NONNEG), vec![]),
+        Spec {
+            name: "dotsort",
+            calls: vec![
+                call(&[&[4], &[2]], &[], &[REAL, REAL], &[]),
+                call(&[&[2, 3], &[3]], &[], &[REAL, REAL], &[]),
+                call(&[&[3], &[3]], &[], &[REAL, REAL], &[]),
+                call(&[&[], &[]], &[], &[REAL, REAL], &[]),
+            ],
+            bad: vec![bad(&[&[3], &[4]], &[]), bad(&[&[], &[2]], &[])],
+            // w is a constant (or a parameter): the facts are about x.
+            vary: vec![vec![0]],
+        },
+        spec(
+            "cvar",
+            [(0.5, 5), (0.6, 5), (0.0, 5), (0.95, 5), (0.3, 1)]
+                .iter()
+                .map(|&(b, m)| call(&[&[m]], &[s(b)], &[REAL], &[]))
+                .collect(),
+            vec![
+                bad(&[&[5]], &[s(1.0)]),
+                bad(&[&[5]], &[s(-0.5)]),
+                bad(&[&[2, 2]], &[s(0.5)]),
+                bad(&[&[]], &[s(0.5)]),
+            ],
+        ),
         // ----- matrix
         spec(
             "lambda_max",
@@ -1106,6 +1229,40 @@ fn the_checks_catch_misstated_facts() {
             Misstated {
                 shape: Some(|a, r| r.map(|_| Shape::vector(a[0].size() + a[1].size()))),
                 ..Misstated::new("kron")
+            },
+        ),
+        // The atoms of issue 11.
+        (
+            "xexp declared concave",
+            Misstated { curvature: Some(AtomCurvature::Concave), ..Misstated::new("xexp") },
+        ),
+        (
+            "harmonic_mean declared convex",
+            Misstated { curvature: Some(AtomCurvature::Convex), ..Misstated::new("harmonic_mean") },
+        ),
+        ("tv declared affine", Misstated { curvature: Some(AtomCurvature::Affine), ..Misstated::new("tv") }),
+        ("log1p declared nonnegative", Misstated { sign: Some(Sign::Nonneg), ..Misstated::new("log1p") }),
+        ("cvar declared nonnegative", Misstated { sign: Some(Sign::Nonneg), ..Misstated::new("cvar") }),
+        (
+            "cummax declared decreasing",
+            Misstated { mono: Some(|_, _, _| Mono::Decreasing), ..Misstated::new("cummax") },
+        ),
+        (
+            "inv_prod declared increasing",
+            Misstated { mono: Some(|_, _, _| Mono::Increasing), ..Misstated::new("inv_prod") },
+        ),
+        (
+            "dotsort increasing in x whatever the weights",
+            Misstated {
+                mono: Some(|_, _, i| if i == 0 { Mono::Increasing } else { Mono::None }),
+                ..Misstated::new("dotsort")
+            },
+        ),
+        (
+            "upper_tri keeping the whole diagonal",
+            Misstated {
+                shape: Some(|a, r| r.map(|_| Shape::vector(a[0].size() / 2 + 1))),
+                ..Misstated::new("upper_tri")
             },
         ),
         // Bad calls accepted.

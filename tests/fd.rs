@@ -863,10 +863,100 @@ fn semidefinite_cone_atoms() {
     run_all(psd_cases(), 6);
 }
 
+// ---------------------------------------------------------------------------------
+// The atoms of issue 11 (cvxpy's vocabulary), one family per case.
+
+fn vocabulary_cases() -> Vec<Case> {
+    use K::*;
+    vec![
+        case(
+            "mean_outer_vdot_convolve_upper_tri",
+            "parameter c[3]\nparameter a[2]\nparameter k[2]\nparameter B[3, 2]\n\
+             variable x[3]\nvariable Y[3, 3]\nvariable z[2]\n\
+             minimize sum_squares(x - c) + sum_squares(Y) + sum_squares(z) \
+             + sum_squares(mean(Y, axis=1) - x) + square(mean(x) - 0.3) + sum_squares(outer(x, a) - B) \
+             + vdot(a, z) + scalar_product(k, x[0:2]) + sum_squares(convolve(k, x) - 1) \
+             + sum_squares(conv(k, z) + a[0]) + sum_squares(upper_tri(Y) - c) + 0.1 * sum(ptp(Y, axis=0))\n",
+            vec![
+                ("c", vect(&[0.4, -1.1, 0.7])),
+                ("a", vect(&[0.8, -0.3])),
+                ("k", vect(&[0.5, 1.2])),
+                ("B", mat(3, 2, &[0.3, -0.2, 1.0, 0.4, -0.6, 0.9])),
+            ],
+            &[],
+        ),
+        case(
+            "cummax_ptp_tv1",
+            "parameter c[4]\nvariable x[4]\n\
+             minimize sum_squares(x - c) + 0.3 * sum(cummax(x)) + 0.4 * ptp(x) + 0.25 * tv(x)\n",
+            vec![("c", vect(&[1.3, -0.4, 0.9, 2.1]))],
+            &[Nonneg],
+        ),
+        case(
+            "cvar_dotsort",
+            "parameter c[5]\nparameter w[3]\nvariable x[5]\n\
+             minimize sum_squares(x - c) + cvar(x, 0.5) + dotsort(x, w)\n",
+            vec![("c", vect(&[1.4, -0.3, 0.6, -1.2, 0.1])), ("w", vect(&[0.7, -0.2, 0.35]))],
+            &[Nonneg],
+        ),
+        case(
+            "tv2_channels",
+            "parameter C[3, 3]\nparameter D[3, 3]\nvariable X[3, 3]\nvariable Y[3, 3]\n\
+             minimize sum_squares(X - C) + sum_squares(Y - D) + 0.2 * tv(X) + 0.1 * tv(X, Y)\n",
+            vec![
+                ("C", mat(3, 3, &[0.5, 1.2, -0.3, 0.9, 2.0, 0.4, -0.7, 0.1, 1.5])),
+                ("D", mat(3, 3, &[1.1, -0.5, 0.2, 0.3, 0.8, -1.0, 0.6, 1.4, -0.2])),
+            ],
+            &[Soc],
+        ),
+        case(
+            "harmonic_mean_maximize",
+            "parameter c[3] nonneg\nvariable x[3]\n\
+             maximize harmonic_mean(x) - c @ x - 0.1 * sum_squares(x)\n",
+            vec![("c", vect(&[0.1, 0.25, 0.15]))],
+            &[Soc],
+        )
+        .objective(),
+        case(
+            "log1p",
+            "parameter d[3]\nvariable y[3]\nminimize d @ y - sum(log1p(y)) + 0.1 * sum_squares(y)\n",
+            vec![("d", vect(&[0.5, 2.0, 1.2]))],
+            &[Exp],
+        )
+        .objective(),
+        case(
+            "xexp",
+            "parameter c[3]\nvariable x[3] nonneg\nminimize sum(xexp(x)) - c @ x\n",
+            vec![("c", vect(&[2.0, 3.5, 1.5]))],
+            &[Exp],
+        ),
+        case(
+            "inv_prod",
+            "parameter c[3]\nvariable x[3]\nminimize inv_prod(x) + c @ x\n",
+            vec![("c", vect(&[1.0, 2.0, 0.5]))],
+            &[Pow],
+        )
+        .objective(),
+    ]
+}
+
+#[test]
+fn vocabulary_atoms() {
+    run_all(vocabulary_cases(), 7);
+}
+
 /// Every registered atom appears (called) in some case.
 #[test]
 fn every_atom_is_covered() {
-    let groups = [nonnegative_cases(), affine_cases(), soc_cases(), exp_cases(), pow_cases(), psd_cases()];
+    let groups = [
+        nonnegative_cases(),
+        affine_cases(),
+        soc_cases(),
+        exp_cases(),
+        pow_cases(),
+        psd_cases(),
+        vocabulary_cases(),
+    ];
     let text: String = groups.iter().flatten().map(|c| c.src).collect();
     let called = |name: &str| {
         text.match_indices(&format!("{name}("))

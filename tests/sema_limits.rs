@@ -246,3 +246,23 @@ fn the_check_summary_lists_each_constraint_statement_once() {
          last (line 8): affine <= constant\nDCP: yes; DPP: yes\n"
     );
 }
+
+/// Unknown cvxpy spellings next to the names of newer atoms get their rewrite, not the
+/// near spelling (`var` is not `cvar`, `cummin` is not `cummax`); misspelled new atoms
+/// get their own name.
+#[test]
+fn cvxpy_names_near_new_atoms_get_their_rewrite() {
+    let help = |call: &str| {
+        let text = format!("variable x[3]\nminimize sum({call})\n");
+        let d = check(&text, &Dims::new()).unwrap_err();
+        assert_eq!(d[0].code, codes::UNKNOWN_FUNCTION, "{call}");
+        d[0].help.join("\n")
+    };
+    assert!(help("var(x)").contains("sum_squares(x - mean(x)) / n"), "{}", help("var(x)"));
+    assert!(help("std(x)").contains("norm2(x - mean(x))"), "{}", help("std(x)"));
+    assert!(help("cummin(x)").contains("-cummax(-x)"), "{}", help("cummin(x)"));
+    assert_eq!(help("cum_max(x)"), "did you mean `cummax`?");
+    assert_eq!(help("log_1p(x)"), "did you mean `log1p`?");
+    assert_eq!(help("harmonicmean(x)"), "did you mean `harmonic_mean`?");
+    assert_eq!(help("upper_triangle(x)"), "did you mean `upper_tri`?");
+}

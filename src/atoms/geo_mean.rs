@@ -20,14 +20,7 @@ impl Atom for GeoMean {
         Signature { args: &["x"], variadic: false, statics: &[] }
     }
     fn shape(&self, args: &[Shape], _statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        let x = args[0];
-        if x.is_matrix() {
-            Err(ShapeError::new(format!("`geo_mean` needs a vector argument, got shape {x}"))
-                .at(0)
-                .help("use geo_mean(vec(X))"))
-        } else {
-            Ok(Shape::SCALAR)
-        }
+        super::vector_to_scalar("geo_mean", args[0])
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Concave

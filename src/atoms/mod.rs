@@ -217,6 +217,54 @@ impl AtomId {
     }
 }
 
+/// An atom that is another one under cvxpy's second name (`conv` for `convolve`,
+/// `scalar_product` for `vdot`): every fact, value and form is the other atom's; only
+/// the name, and so the shape rule's messages (`$shape(name, args)`), differ.
+macro_rules! renamed_atom {
+    ($ty:ident, $name:literal, $inner:path, $shape:path) => {
+        pub(crate) struct $ty;
+
+        impl super::Atom for $ty {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn signature(&self) -> super::Signature {
+                $inner.signature()
+            }
+            fn shape(&self, args: &[Shape], _statics: &[Option<f64>]) -> Result<Shape, super::ShapeError> {
+                $shape($name, args)
+            }
+            fn curvature(&self, args: &[super::ArgInfo], statics: &[Option<f64>]) -> super::AtomCurvature {
+                $inner.curvature(args, statics)
+            }
+            fn sign(&self, args: &[super::ArgInfo], statics: &[Option<f64>]) -> super::Sign {
+                $inner.sign(args, statics)
+            }
+            fn monotonicity(
+                &self,
+                i: usize,
+                args: &[super::ArgInfo],
+                statics: &[Option<f64>],
+            ) -> super::Mono {
+                $inner.monotonicity(i, args, statics)
+            }
+            fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
+                $inner.eval(args, statics)
+            }
+            fn canonicalize(
+                &self,
+                c: &mut super::ConeBuilder,
+                args: &[super::Affine],
+                shapes: &[Shape],
+                statics: &[Option<f64>],
+                out: Shape,
+            ) -> Result<super::Affine, String> {
+                $inner.canonicalize(c, args, shapes, statics, out)
+            }
+        }
+    };
+}
+
 macro_rules! atoms {
     ($($module:ident => $ty:ident),* $(,)?) => {
         $(pub mod $module;)*
@@ -240,6 +288,13 @@ atoms! {
     diff => Diff,
     multiply => Multiply,
     kron => Kron,
+    mean => Mean,
+    outer => Outer,
+    vdot => Vdot,
+    scalar_product => ScalarProduct,
+    upper_tri => UpperTri,
+    convolve => Convolve,
+    conv => Conv,
     // elementwise
     abs => Abs,
     pos => Pos,
@@ -257,6 +312,9 @@ atoms! {
     rel_entr => RelEntr,
     maximum => Maximum,
     minimum => Minimum,
+    log1p => Log1p,
+    xexp => Xexp,
+    cummax => Cummax,
     // reductions to a scalar
     norm1 => Norm1,
     norm2 => Norm2,
@@ -272,6 +330,12 @@ atoms! {
     sum_smallest => SumSmallest,
     geo_mean => GeoMean,
     norm_fro => NormFro,
+    tv => Tv,
+    ptp => Ptp,
+    inv_prod => InvProd,
+    harmonic_mean => HarmonicMean,
+    dotsort => Dotsort,
+    cvar => Cvar,
     // matrix
     lambda_max => LambdaMax,
     lambda_min => LambdaMin,
@@ -311,6 +375,17 @@ pub fn broadcast_args(name: &str, args: &[Shape]) -> Result<Shape, ShapeError> {
 /// Reductions to a scalar accept any shape.
 pub fn scalar(_args: &[Shape]) -> Result<Shape, ShapeError> {
     Ok(Shape::SCALAR)
+}
+
+/// A reduction of a scalar or vector (not a matrix) argument to a scalar.
+pub fn vector_to_scalar(name: &str, x: Shape) -> Result<Shape, ShapeError> {
+    if x.is_matrix() {
+        Err(ShapeError::new(format!("`{name}` needs a vector argument, got shape {x}"))
+            .at(0)
+            .help(format!("use {name}(vec(X))")))
+    } else {
+        Ok(Shape::SCALAR)
+    }
 }
 
 /// Require a square matrix argument.
@@ -358,6 +433,39 @@ pub fn axis(name: &str, value: f64, ndim: usize) -> Result<usize, ShapeError> {
             }));
     }
     Ok(if a < 0 { (a + nd) as usize } else { a as usize })
+}
+
+/// The shape of a reduction with numpy's optional `axis` (`sum`, `mean`, `ptp`): no
+/// axis → a scalar; a vector over axis 0 → a scalar; X[m, n] over axis 0 → \[n\], over
+/// axis 1 → \[m\].
+pub fn axis_reduction_shape(name: &str, x: Shape, axis: Option<f64>) -> Result<Shape, ShapeError> {
+    let Some(a) = axis else { return Ok(Shape::SCALAR) };
+    let ax = self::axis(name, a, x.ndim())?;
+    Ok(match (x.ndim(), ax) {
+        (1, _) => Shape::SCALAR,
+        (_, 0) => Shape::vector(x.dims()[1]),
+        _ => Shape::vector(x.dims()[0]),
+    })
+}
+
+/// The lanes (row-major entry indices, in order) along `axis` of x, with numpy's
+/// meaning: axis 0 runs down each column (a vector is one column), axis 1 along each
+/// row. A scalar is one lane of one entry.
+pub fn axis_lanes(
+    name: &str,
+    x: Shape,
+    axis: f64,
+) -> Result<std::vec::Vec<std::vec::Vec<usize>>, ShapeError> {
+    if x.is_scalar() {
+        return Ok(vec![vec![0]]);
+    }
+    let ax = self::axis(name, axis, x.ndim())?;
+    let (m, n) = x.rows_cols();
+    Ok(if ax == 0 {
+        (0..n).map(|j| (0..m).map(|i| i * n + j).collect()).collect()
+    } else {
+        (0..m).map(|i| (0..n).map(|j| i * n + j).collect()).collect()
+    })
 }
 
 /// Apply a scalar function to every entry.

@@ -25,18 +25,7 @@ impl Atom for Sum {
         }
     }
     fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        let x = args[0];
-        match statics[0] {
-            None => Ok(Shape::SCALAR),
-            Some(a) => {
-                let ax = super::axis("sum", a, x.ndim())?;
-                Ok(match (x.ndim(), ax) {
-                    (1, _) => Shape::SCALAR,
-                    (_, 0) => Shape::vector(x.dims()[1]),
-                    _ => Shape::vector(x.dims()[0]),
-                })
-            }
-        }
+        super::axis_reduction_shape("sum", args[0], statics[0])
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Affine

@@ -256,7 +256,7 @@ impl Reporter<'_> {
         let infos: Vec<ArgInfo> = args.iter().map(|x| f.info(p, *x)).collect();
         let intrinsic = a.curvature(&infos, statics);
         // Products spelled as atoms.
-        if matches!(name, "multiply" | "kron") {
+        if matches!(name, "multiply" | "kron" | "outer" | "vdot" | "scalar_product" | "convolve" | "conv") {
             return self.product(f, id, args[0], args[1]);
         }
         // DPP: a parameter where the data must be parameter-free.
@@ -291,6 +291,21 @@ impl Reporter<'_> {
             if name == "quad_form" {
                 d = d.secondary(p.node(args[1]).span, "not known to be positive or negative semidefinite").help(
                     "P must be a constant PSD (convex) or NSD (concave) matrix, or a parameter declared `psd`/`nsd`",
+                );
+            } else if name == "xexp" {
+                d = d
+                    .secondary(
+                        p.node(args[0]).span,
+                        format!("not known to be nonnegative ({})", f.sign(args[0])),
+                    )
+                    .note("x·eˣ is convex only for x ≥ 0 (its domain, as in cvxpy)")
+                    .help(format!(
+                        "declare the variable `nonneg`, or write `xexp(pos({}))`",
+                        self.text(args[0])
+                    ));
+            } else if name == "dotsort" {
+                d = d.secondary(p.node(args[1]).span, self.describe(f, args[1])).help(
+                    "the weights (second argument) must be a constant, or a parameter while the first argument is free of parameters",
                 );
             }
             return d;

@@ -31,11 +31,9 @@ const ALIASES: &[(&str, &str)] = &[
     ("pnorm", "`norm(x, p)`"),
     ("matmul", "the `@` operator"),
     ("transpose", "`x.T`"),
-    ("mean", "`sum(x) / n`"),
     ("mixed_norm", "a `sum` of norms"),
     ("lambda_sum_largest", "`lambda_max` (for k = 1)"),
     ("inv", "`inv_pos(x)` (elementwise 1/x for x > 0)"),
-    ("xexp", "`rel_entr` or `entr` for entropy terms"),
     ("logsumexp", "`log_sum_exp(x)`"),
     ("dot", "`x @ y`"),
     ("max_elemwise", "`maximum(a, b)`"),
@@ -43,6 +41,10 @@ const ALIASES: &[(&str, &str)] = &[
     ("ln", "`log(x)`"),
     ("sq", "`square(x)`"),
     ("relu", "`pos(x)` (or the layer `std:relu`)"),
+    // Near the names of newer atoms, so that the spelling alone would mislead.
+    ("var", "`sum_squares(x - mean(x)) / n` (cvxpy's `var`, the variance, with n entries)"),
+    ("std", "`norm2(x - mean(x)) / s` with s = √n (cvxpy's `std`, the standard deviation)"),
+    ("cummin", "`-cummax(-x)` (the running minimum)"),
 ];
 
 impl<'a> Checker<'a> {

@@ -1,0 +1,453 @@
+"""Reference values for the atoms added by issue 11, computed with cvxpy 1.9.3.
+
+Writes, next to this script:
+- solves.json: small problems, each written both in .dopt (the `dopt` field, read by
+  tests/atoms_reference.rs) and in cvxpy (below), with cvxpy's optimal objective and
+  variables at the given parameter values (Clarabel at tolerance 1e-10);
+- verdicts.json: cvxpy's curvature, sign, DCP and DPP verdicts and shapes of
+  expressions that use the new atoms, in the layout of ../reference/curvature.json
+  (read by tests/curvature.rs).
+
+Run with a Python that has cvxpy 1.9.3 and Clarabel:  python make_reference.py
+The tests read only the JSON files; cvxpy is not needed to run them.
+"""
+
+import json
+import os
+import warnings
+
+import cvxpy as cp
+import numpy as np
+
+assert cp.__version__ == "1.9.3", cp.__version__
+warnings.simplefilter("ignore")  # cp.conv's deprecation notice
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOL = dict(tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10, max_iter=500)
+
+
+def tolist(v):
+    v = np.asarray(v, dtype=float)
+    return float(v) if v.ndim == 0 else v.tolist()
+
+
+# ---------------------------------------------------------------------------------
+# Solves: (name, dopt text, parameter values, cvxpy builder). A builder gets the
+# parameter values and returns (problem, {dopt variable name: cvxpy variable}).
+
+CASES = []
+
+
+def case(name, dopt, params):
+    def wrap(build):
+        CASES.append((name, dopt, params, build))
+        return build
+
+    return wrap
+
+
+X_SVM = np.array([[1.0, 2.0], [2.0, 0.5], [-1.0, -1.5], [-2.0, 0.3], [0.5, 1.2], [-0.4, -2.0]])
+Y_SVM = np.array([1.0, 1.0, -1.0, -1.0, 1.0, -1.0])
+
+
+def mat_text(a):
+    a = np.asarray(a)
+    if a.ndim == 1:
+        return "[" + ", ".join(repr(float(v)) for v in a) + "]"
+    return "[" + ", ".join(mat_text(r) for r in a) + "]"
+
+
+@case(
+    "svm_mean",
+    f"""# soft-margin SVM with the mean hinge loss, as a cvxpy user writes it
+constant X[6, 2] = {mat_text(X_SVM)}
+constant y[6] = {mat_text(Y_SVM)}
+parameter lam nonneg
+parameter r[2]
+variable w[2]
+variable b
+variable Z[3, 2]
+minimize mean(pos(1 - multiply(y, X @ w + b))) + lam * sum_squares(w) + 0.1 * square(b) + sum_squares(mean(Z, axis=0) - r) + 0.5 * sum_squares(Z) + square(mean(Z) - 1)
+""",
+    {"lam": 0.3, "r": [0.5, -0.2]},
+)
+def _(p):
+    w, b, Z = cp.Variable(2), cp.Variable(), cp.Variable((3, 2))
+    obj = (
+        cp.mean(cp.pos(1 - cp.multiply(Y_SVM, X_SVM @ w + b)))
+        + p["lam"] * cp.sum_squares(w)
+        + 0.1 * cp.square(b)
+        + cp.sum_squares(cp.mean(Z, axis=0) - np.array(p["r"]))
+        + 0.5 * cp.sum_squares(Z)
+        + cp.square(cp.mean(Z) - 1)
+    )
+    return cp.Problem(cp.Minimize(obj)), {"w": w, "b": b, "Z": Z}
+
+
+C_TV1 = [0.1, 1.2, 0.9, 1.1, 3.0, 2.8, 0.2]
+
+
+@case(
+    "tv_denoise_1d",
+    f"""# total-variation denoising of a signal
+constant c[7] = {mat_text(C_TV1)}
+parameter lam nonneg
+variable x[7]
+minimize sum_squares(x - c) + lam * tv(x)
+""",
+    {"lam": 0.35},
+)
+def _(p):
+    x = cp.Variable(7)
+    return cp.Problem(cp.Minimize(cp.sum_squares(x - np.array(C_TV1)) + p["lam"] * cp.tv(x))), {"x": x}
+
+
+IMG = np.array([[0.2, 0.4, 1.5, 1.4], [0.1, 0.3, 1.6, 1.2], [0.9, 1.1, 0.2, 0.1]])
+IMG2 = np.array([[1.0, 0.8, 0.1, 0.0], [1.2, 0.9, 0.3, -0.2], [0.4, 0.2, 0.9, 1.1]])
+
+
+@case(
+    "tv_denoise_2d",
+    f"""# isotropic total-variation denoising of an image, and of a two-channel image
+constant C[3, 4] = {mat_text(IMG)}
+constant D[3, 4] = {mat_text(IMG2)}
+parameter lam nonneg
+variable X[3, 4]
+variable U[3, 4]
+variable V[3, 4]
+minimize sum_squares(X - C) + lam * tv(X) + sum_squares(U - C) + sum_squares(V - D) + lam * tv(U, V)
+""",
+    {"lam": 0.4},
+)
+def _(p):
+    X, U, V = cp.Variable((3, 4)), cp.Variable((3, 4)), cp.Variable((3, 4))
+    obj = (
+        cp.sum_squares(X - IMG)
+        + p["lam"] * cp.tv(X)
+        + cp.sum_squares(U - IMG)
+        + cp.sum_squares(V - IMG2)
+        + p["lam"] * cp.tv(U, V)
+    )
+    return cp.Problem(cp.Minimize(obj)), {"X": X, "U": U, "V": V}
+
+
+@case(
+    "log1p_xexp",
+    """# log1p utility and the xexp penalty
+parameter d[3] nonneg
+parameter c[3]
+variable y[3]
+variable x[3] nonneg
+maximize sum(log1p(y)) - d @ y - 0.1 * sum_squares(y) - sum(xexp(x)) + c @ x
+""",
+    {"d": [0.5, 2.0, 1.2], "c": [2.0, 3.5, 1.5]},
+)
+def _(p):
+    y, x = cp.Variable(3), cp.Variable(3, nonneg=True)
+    obj = (
+        cp.sum(cp.log1p(y))
+        - np.array(p["d"]) @ y
+        - 0.1 * cp.sum_squares(y)
+        - cp.sum(cp.xexp(x))
+        + np.array(p["c"]) @ x
+    )
+    return cp.Problem(cp.Maximize(obj)), {"y": y, "x": x}
+
+
+C_CM = [1.3, -0.4, 0.9, 2.1, 0.5]
+M_CM = np.array([[0.5, -1.0, 2.0], [1.5, 0.2, -0.3]])
+
+
+@case(
+    "cummax_ptp",
+    f"""# running-maximum and range penalties
+constant c[5] = {mat_text(C_CM)}
+constant M[2, 3] = {mat_text(M_CM)}
+parameter s nonneg
+variable x[5]
+variable Y[2, 3]
+minimize sum_squares(x - c) + s * sum(cummax(x)) + 0.4 * ptp(x) + sum_squares(Y - M) + 0.3 * sum(cummax(Y, axis=1)) + 0.2 * ptp(Y) + 0.15 * sum(ptp(Y, axis=0)) + 0.1 * sum(ptp(Y, 1))
+""",
+    {"s": 0.3},
+)
+def _(p):
+    x, Y = cp.Variable(5), cp.Variable((2, 3))
+    obj = (
+        cp.sum_squares(x - np.array(C_CM))
+        + p["s"] * cp.sum(cp.cummax(x))
+        + 0.4 * cp.ptp(x)
+        + cp.sum_squares(Y - M_CM)
+        + 0.3 * cp.sum(cp.cummax(Y, axis=1))
+        + 0.2 * cp.ptp(Y)
+        + 0.15 * cp.sum(cp.ptp(Y, axis=0))
+        + 0.1 * cp.sum(cp.ptp(Y, axis=1))
+    )
+    return cp.Problem(cp.Minimize(obj)), {"x": x, "Y": Y}
+
+
+SIG = [0.5, 1.7, 2.4, 1.1, -0.3]
+B_OUT = np.array([[0.3, -0.2], [1.0, 0.4], [-0.6, 0.9]])
+C_UT = np.array([[2.0, 0.5, -0.4], [0.1, 1.0, 0.8], [0.3, -0.7, 1.5]])
+
+
+@case(
+    "deconvolution_outer_upper_tri",
+    f"""# deconvolution with a parameter kernel, a rank-one fit and triangle bounds
+constant sig[5] = {mat_text(SIG)}
+constant B[3, 2] = {mat_text(B_OUT)}
+constant C[3, 3] = {mat_text(C_UT)}
+constant k[3] = [1.0, 0.5, 0.25]
+parameter a[2]
+parameter g[3]
+variable x[3]
+variable z[3]
+variable u[3]
+variable Y[3, 3]
+minimize sum_squares(convolve(k, x) - sig) + 0.1 * sum_squares(x) + sum_squares(conv(k, z) - sig) + sum_squares(z) + sum_squares(outer(u, a) - B) + 0.2 * sum_squares(u) + vdot(g, u) + scalar_product(g, z) + sum_squares(Y - C)
+subject to
+    upper_tri(Y) >= 0.2
+""",
+    {"a": [0.8, -0.3], "g": [0.3, -0.5, 0.2]},
+)
+def _(p):
+    x, z, u, Y = cp.Variable(3), cp.Variable(3), cp.Variable(3), cp.Variable((3, 3))
+    k = np.array([1.0, 0.5, 0.25])
+    sig = np.array(SIG)
+    g = np.array(p["g"])
+    obj = (
+        cp.sum_squares(cp.convolve(k, x) - sig)
+        + 0.1 * cp.sum_squares(x)
+        + cp.sum_squares(cp.conv(k, z) - sig)
+        + cp.sum_squares(z)
+        + cp.sum_squares(cp.outer(u, np.array(p["a"])) - B_OUT)
+        + 0.2 * cp.sum_squares(u)
+        + cp.vdot(g, u)
+        + cp.scalar_product(g, z)
+        + cp.sum_squares(Y - C_UT)
+    )
+    return cp.Problem(cp.Minimize(obj), [cp.upper_tri(Y) >= 0.2]), {"x": x, "z": z, "u": u, "Y": Y}
+
+
+@case(
+    "inv_prod_harmonic_mean",
+    """# a reciprocal-product barrier and a harmonic-mean utility
+parameter c[3] nonneg
+parameter e[3] nonneg
+variable x[3]
+variable y[3]
+minimize inv_prod(x) + c @ x - harmonic_mean(y) + e @ y + 0.1 * sum_squares(y)
+""",
+    {"c": [1.0, 2.0, 0.5], "e": [0.1, 0.25, 0.15]},
+)
+def _(p):
+    x, y = cp.Variable(3), cp.Variable(3)
+    obj = (
+        cp.inv_prod(x)
+        + np.array(p["c"]) @ x
+        - cp.harmonic_mean(y)
+        + np.array(p["e"]) @ y
+        + 0.1 * cp.sum_squares(y)
+    )
+    return cp.Problem(cp.Minimize(obj)), {"x": x, "y": y}
+
+
+C_RISK = [1.4, -0.3, 0.6, -1.2, 0.1, 0.8]
+
+
+@case(
+    "cvar_dotsort",
+    f"""# tail-risk penalties: CVaR and an ordered weighted sum
+constant c[6] = {mat_text(C_RISK)}
+parameter w[3]
+variable x[6]
+variable y[6]
+minimize sum_squares(x - c) + cvar(x, 0.6) + sum_squares(y - c) + dotsort(y, w)
+""",
+    {"w": [0.7, -0.2, 0.35]},
+)
+def _(p):
+    x, y = cp.Variable(6), cp.Variable(6)
+    c = np.array(C_RISK)
+    obj = cp.sum_squares(x - c) + cp.cvar(x, 0.6) + cp.sum_squares(y - c) + cp.dotsort(y, np.array(p["w"]))
+    return cp.Problem(cp.Minimize(obj)), {"x": x, "y": y}
+
+
+def solves():
+    out = []
+    for name, dopt, params, build in CASES:
+        prob, variables = build(params)
+        assert prob.is_dcp(), name
+        prob.solve(solver=cp.CLARABEL, **TOL)
+        assert prob.status == cp.OPTIMAL, (name, prob.status)
+        out.append(
+            {
+                "name": name,
+                "dopt": dopt,
+                "params": params,
+                "objective": float(prob.value),
+                "variables": {k: tolist(v.value) for k, v in variables.items()},
+            }
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------
+# Verdicts: cvxpy's facts about expressions over shared declarations.
+
+DECLS = """dim n = 3
+variable x[n]
+variable y[n]
+variable u[n] nonneg
+variable X[n, n]
+variable Z[2, 3]
+parameter p
+parameter a[n]
+parameter wn[2] nonneg
+constant c[n] = [1.0, 2.0, 3.0]
+constant k[2] = [0.5, -1.0]
+"""
+
+
+def env():
+    return {
+        "x": cp.Variable(3),
+        "y": cp.Variable(3),
+        "u": cp.Variable(3, nonneg=True),
+        "X": cp.Variable((3, 3)),
+        "Z": cp.Variable((2, 3)),
+        "p": cp.Parameter(),
+        "a": cp.Parameter(3),
+        "wn": cp.Parameter(2, nonneg=True),
+        "c": np.array([1.0, 2.0, 3.0]),
+        "k": np.array([0.5, -1.0]),
+    }
+
+
+# (dopt expression, the same in cvxpy, note). The cvxpy side is evaluated over env().
+EXPRESSIONS = [
+    ("mean(x)", "cp.mean(x)", None),
+    ("mean(Z, 0)", "cp.mean(Z, axis=0)", None),
+    ("mean(Z, axis=1)", "cp.mean(Z, axis=1)", None),
+    ("mean(u)", "cp.mean(u)", None),
+    ("mean(-square(x))", "cp.mean(-cp.square(x))", None),
+    ("log1p(x)", "cp.log1p(x)", None),
+    ("log1p(u)", "cp.log1p(u)", None),
+    ("log1p(-square(x))", "cp.log1p(-cp.square(x))", None),
+    ("log1p(square(x))", "cp.log1p(cp.square(x))", None),
+    ("xexp(u)", "cp.xexp(u)", None),
+    ("xexp(x)", "cp.xexp(x)", None),
+    ("xexp(square(x))", "cp.xexp(cp.square(x))", None),
+    ("tv(x)", "cp.tv(x)", None),
+    ("tv(X)", "cp.tv(X)", None),
+    ("tv(Z)", "cp.tv(Z)", None),
+    ("tv(X, X.T)", "cp.tv(X, X.T)", None),
+    ("tv(square(x))", "cp.tv(cp.square(x))", None),
+    ("tv(p * x)", "cp.tv(p * x)", None),
+    ("cummax(x)", "cp.cummax(x)", None),
+    ("cummax(Z, 1)", "cp.cummax(Z, axis=1)", None),
+    ("cummax(square(x))", "cp.cummax(cp.square(x))", None),
+    ("cummax(-square(x))", "cp.cummax(-cp.square(x))", None),
+    ("cummax(u)", "cp.cummax(u)", None),
+    ("ptp(x)", "cp.ptp(x)", None),
+    ("ptp(Z)", "cp.ptp(Z)", None),
+    ("ptp(square(x))", "cp.ptp(cp.square(x))", None),
+    ("ptp(Z, 0)", "cp.ptp(Z, axis=0)", None),
+    ("ptp(Z, axis=1)", "cp.ptp(Z, axis=1)", None),
+    ("ptp(x, 0)", "cp.ptp(x, axis=0)", None),
+    ("outer(x, c)", "cp.outer(x, c)", None),
+    ("outer(a, x)", "cp.outer(a, x)", None),
+    ("outer(c, u)", "cp.outer(c, u)", None),
+    ("outer(x, y)", "cp.outer(x, y)", None),
+    ("outer(p * a, x)", "cp.outer(p * a, x)", None),
+    ("vdot(x, c)", "cp.vdot(x, c)", None),
+    ("vdot(a, x)", "cp.vdot(a, x)", None),
+    ("vdot(x, y)", "cp.vdot(x, y)", None),
+    ("scalar_product(c, u)", "cp.scalar_product(c, u)", None),
+    ("upper_tri(X)", "cp.vec(cp.upper_tri(X))", "cvxpy's upper_tri is a column [3, 1]; dopt's is a vector [3] (compared after cp.vec)"),
+    ("upper_tri(-X)", "cp.vec(cp.upper_tri(-X))", "cvxpy's upper_tri is a column; compared after cp.vec"),
+    ("convolve(k, x)", "cp.convolve(k, x)", None),
+    ("convolve(c, u)", "cp.convolve(c, u)", None),
+    ("convolve(x, k)", "cp.convolve(x, k)", "cvxpy needs a constant first argument (it raises); dopt accepts either order"),
+    ("convolve(wn, x)", "cp.convolve(wn, x)", "cvxpy's DPP rule wants a parameter-free kernel; dopt accepts a parameter kernel (as multiply)"),
+    ("conv(k, x)", "cp.conv(k, x)", None),
+    ("inv_prod(u)", "cp.inv_prod(u)", None),
+    ("inv_prod(x)", "cp.inv_prod(x)", None),
+    ("inv_prod(sqrt(u))", "cp.inv_prod(cp.sqrt(u))", None),
+    ("inv_prod(square(x))", "cp.inv_prod(cp.square(x))", None),
+    ("harmonic_mean(u)", "cp.harmonic_mean(u)", None),
+    ("harmonic_mean(sqrt(u))", "cp.harmonic_mean(cp.sqrt(u))", None),
+    ("harmonic_mean(square(x))", "cp.harmonic_mean(cp.square(x))", None),
+    ("dotsort(x, k)", "cp.dotsort(x, k)", None),
+    ("dotsort(u, wn)", "cp.dotsort(u, wn)", None),
+    ("dotsort(-square(x), -c)", "cp.dotsort(-cp.square(x), -c)", None),
+    ("dotsort(square(x), k)", "cp.dotsort(cp.square(x), k)", None),
+    (
+        "dotsort(p * x, wn)",
+        "cp.dotsort(p * x, wn)",
+        "cvxpy's is_dpp() says True, but solving such a problem fails in cvxpy's coefficient "
+        "extractor (an AssertionError: the products w_i * (p * x)_j are not affine in the "
+        "parameters); dopt asks x to be free of parameters when w is a parameter",
+    ),
+    ("cvar(x, 0.5)", "cp.cvar(x, 0.5)", None),
+    ("cvar(square(x), 0.9)", "cp.cvar(cp.square(x), 0.9)", None),
+    ("cvar(-square(x), 0.5)", "cp.cvar(-cp.square(x), 0.5)", None),
+    ("cvar(u, 0.2)", "cp.cvar(u, 0.2)", None),
+]
+
+# Where dopt is meant to differ from cvxpy (see the notes): dopt's own verdict.
+DOPT_DIFFERS = {
+    "convolve(x, k)": {"curvature": "AFFINE", "sign": "UNKNOWN", "is_dcp": True, "is_dpp": True},
+    "convolve(wn, x)": {"is_dpp": True},
+    "dotsort(p * x, wn)": {"is_dpp": False},
+}
+
+
+def verdicts():
+    cases = []
+    for dopt, py, note in EXPRESSIONS:
+        e = env()
+        try:
+            ex = eval(py, {"cp": cp, "np": np}, e)
+            v = {
+                "curvature": ex.curvature,
+                "sign": ex.sign,
+                "is_dcp": bool(ex.is_dcp()),
+                "is_dpp": bool(ex.is_dcp(dpp=True)),
+            }
+            shape = list(ex.shape)
+        except ValueError as err:
+            v = {"error": str(err)}
+            shape = None
+        case = {"expr": dopt, "cvxpy": v, "shape": shape}
+        if dopt in DOPT_DIFFERS:
+            case["dopt"] = DOPT_DIFFERS[dopt]
+        if note:
+            case["note"] = note
+        cases.append(case)
+    return cases
+
+
+def main():
+    s = solves()
+    with open(os.path.join(HERE, "solves.json"), "w") as f:
+        json.dump({"generator": "make_reference.py, cvxpy " + cp.__version__ + ", Clarabel at 1e-10", "cases": s}, f, indent=1)
+        f.write("\n")
+    v = verdicts()
+    with open(os.path.join(HERE, "verdicts.json"), "w") as f:
+        json.dump(
+            {
+                "description": "cvxpy " + cp.__version__ + " verdicts for expressions with the atoms of issue 11, "
+                "in the layout of ../reference/curvature.json. `dopt` (where present) is dopt's intended "
+                "verdict where it differs from cvxpy's on purpose (see `note`); `error` means cvxpy "
+                "rejects the expression.",
+                "decls": DECLS,
+                "cases": v,
+            },
+            f,
+            indent=1,
+        )
+        f.write("\n")
+    print(f"{len(s)} solves, {len(v)} verdicts")
+
+
+if __name__ == "__main__":
+    main()
