@@ -475,10 +475,20 @@ impl PyLayer {
         &self,
         py: Python<'_>,
         tol: Option<f64>,
-        max_iter: Option<u32>,
+        max_iter: Option<i64>,
         verbose: Option<bool>,
         smoothing: Option<f64>,
     ) -> PyResult<PyLayer> {
+        let max_iter = match max_iter.map(u32::try_from) {
+            Some(Ok(m)) if m > 0 => Some(m),
+            Some(_) => {
+                return Err(errors::parameter(
+                    py,
+                    format!("max_iter must be a positive integer, not {}", max_iter.unwrap_or_default()),
+                ));
+            }
+            None => None,
+        };
         if let Some(t) = tol
             && !(t.is_finite() && t > 0.0)
         {
