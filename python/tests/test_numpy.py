@@ -282,6 +282,19 @@ def test_compile_path_with_dims():
     np.testing.assert_allclose(layer.forward(x=x)["y"], np.maximum(x, 0), atol=1e-7)
 
 
+def test_compile_accepts_a_layer_file(tmp_path):
+    layer = dopt.compile("std:sparsemax", dims={"n": 5})
+    p = tmp_path / "s5.layer"
+    layer.save(p)
+    again = dopt.compile(p)  # the first bytes say it is a layer file, as on the command line
+    assert again.to_bytes() == layer.to_bytes()
+    assert again.dims == {"n": 5}
+    np.testing.assert_allclose(again.forward(x=X5)["y"], Y5, atol=1e-7)
+    with pytest.raises(dopt.ParameterError) as ei:  # its dims are fixed
+        dopt.compile(p, dims={"n": 6})
+    assert "s5.layer" in str(ei.value)
+
+
 def test_save_load_round_trip(tmp_path):
     layer = ref_layer("tracking_mpc")
     j = ref_json("tracking_mpc")
