@@ -200,10 +200,15 @@ def test_reference_signature(name):
     for o in duals:
         if o.name in j.get("duals", {}):
             assert tuple(o.shape) == np.shape(j["duals"][o.name])
+    assert all(p.kind == "parameter" for p in params)
     n, m = layer.raw_sizes
     sol = layer.forward(j["params"])
     x, s, z = sol.raw
     assert x.shape == (n,) and s.shape == (m,) and z.shape == (m,)
+    # Info.key is what cotangents and Solution[...] take
+    for o in outs:
+        assert o.key == (o.name if o.kind == "variable" else "dual:" + o.name)
+        assert sol[o.key].shape == tuple(o.shape)
 
 
 def test_tracking_mpc_outputs_shapes():
