@@ -79,7 +79,7 @@ class Layer:
     def load(path: str | os.PathLike[str]) -> Layer:
         """Load a layer file."""
     @staticmethod
-    def from_bytes(data: bytes) -> Layer:
+    def from_bytes(data: bytes | bytearray | memoryview) -> Layer:
         """A layer from the bytes of a layer file."""
     def to_bytes(self) -> bytes:
         """The bytes of the layer file."""

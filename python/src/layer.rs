@@ -31,9 +31,19 @@ fn dims_of(py: Python<'_>, dims: Option<&Bound<'_, PyDict>>) -> PyResult<Dims> {
         for (k, v) in dims.iter() {
             let name: String =
                 k.extract().map_err(|_| errors::parameter(py, "dims: the names must be strings"))?;
-            let value: i64 = v
-                .extract()
-                .map_err(|_| errors::parameter(py, format!("dims: `{name}` must be an integer, not {v}")))?;
+            // `True` is an int to Python; a dim given as a bool or a string is a mistake.
+            let value: Option<i64> =
+                if v.is_instance_of::<pyo3::types::PyBool>() { None } else { v.extract().ok() };
+            let Some(value) = value else {
+                return Err(errors::parameter(
+                    py,
+                    format!(
+                        "dims: `{name}` must be an integer, not {} ({})",
+                        v.repr()?,
+                        v.get_type().name()?
+                    ),
+                ));
+            };
             d.set(&name, value);
         }
     }
@@ -439,9 +449,29 @@ impl PyLayer {
 
     /// A layer from the bytes of a layer file (`Layer.to_bytes`).
     #[staticmethod]
-    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<PyLayer> {
+    fn from_bytes(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<PyLayer> {
+        // bytes, bytearray, memoryview or anything else with the buffer protocol.
+        let data: Vec<u8> = match data.cast::<PyBytes>() {
+            Ok(b) => b.as_bytes().to_vec(),
+            Err(_) => {
+                let type_name = data.get_type().name()?.to_string();
+                // Through memoryview: only objects with the buffer protocol (bytes(3)
+                // would be three zero bytes).
+                let converted = py
+                    .import("builtins")
+                    .and_then(|b| b.getattr("memoryview"))
+                    .and_then(|m| m.call1((data,)))
+                    .and_then(|view| view.call_method0("tobytes"));
+                match converted.as_ref().map(|b| b.cast::<PyBytes>()) {
+                    Ok(Ok(b)) => b.as_bytes().to_vec(),
+                    _ => {
+                        return Err(errors::parameter(py, format!("from_bytes takes bytes, not {type_name}")));
+                    }
+                }
+            }
+        };
         errors::guard(py, "dopt.Layer.from_bytes", || {
-            py.detach(|| Layer::from_bytes(data)).map(PyLayer::new).map_err(|e| errors::to_py(py, &e, None))
+            py.detach(|| Layer::from_bytes(&data)).map(PyLayer::new).map_err(|e| errors::to_py(py, &e, None))
         })
     }
 

@@ -564,3 +564,25 @@ def test_forced_internal_error_is_an_exception(what, tmp_path):
     assert "survived" in r.stdout
     # the caught panic is not printed either
     assert "panicked" not in r.stderr, r.stderr
+
+
+def test_dims_must_be_integers_not_strings_or_bools():
+    for value, shown in (("5", "'5' (str)"), (True, "True (bool)"), (2.5, "2.5 (float)")):
+        with pytest.raises(dopt.ParameterError) as ei:
+            dopt.compile("std:sparsemax", dims={"n": value})
+        assert f"`n` must be an integer, not {shown}" in str(ei.value)
+    assert dopt.compile("std:sparsemax", dims={"n": np.int64(3)}).parameters[0].shape == (3,)
+
+
+def test_from_bytes_takes_any_buffer_but_nothing_else():
+    layer = dopt.compile("std:sparsemax", dims={"n": 3})
+    data = layer.to_bytes()
+    x = np.array([0.5, 0.2, -1.0])
+    want = layer.forward(x=x)["y"]
+    for buffer in (bytearray(data), memoryview(data), np.frombuffer(data, dtype=np.uint8)):
+        again = dopt.Layer.from_bytes(buffer)
+        np.testing.assert_allclose(again.forward(x=x)["y"], want, atol=1e-9)
+    for bad in (3, "text", None):
+        with pytest.raises(dopt.ParameterError) as ei:
+            dopt.Layer.from_bytes(bad)
+        assert "from_bytes takes bytes" in str(ei.value)
