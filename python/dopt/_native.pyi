@@ -10,6 +10,8 @@ ArrayLike = npt.ArrayLike
 OnFailure = Literal["raise", "status"]
 
 __version__: str
+build_opt_level: str
+"""The optimization level the extension was compiled at ("3" for a release build)."""
 
 class Info:
     """A name, a shape and attributes: one parameter or output of a layer."""

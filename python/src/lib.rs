@@ -121,5 +121,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rust_step_time, m)?)?;
     m.add_function(wrap_pyfunction!(std_names, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // "3" for `--release`, "1" for the pyci profile of the test suite, "0" for a debug build.
+    m.add("build_opt_level", env!("DOPT_OPT_LEVEL"))?;
     Ok(())
 }
