@@ -413,7 +413,7 @@ def table(rows: list[dict[str, Any]], batch: int, load: Sequence[str] = ()) -> s
         f"members of one batch; torch b{b} speed-up = torch {b} serial / torch step b{b}; Rust b{b} "
         f"speed-up = {b} × Rust step b1 / Rust step b{b}. {os.cpu_count()} CPUs, torch "
         f"{torch.__version__.split('+')[0]} ({torch.get_num_threads()} intra-op threads), dopt "
-        f"{_native.__version__}."
+        f"{_native.__version__} (extension built at opt-level {getattr(_native, 'build_opt_level', '?')})."
         + (f" 1-minute load average before each problem and at the end: {', '.join(load)}." if load else "")
     ]
     bad = [f"{r['name']}: {r['not_optimal']}" for r in rows if r["not_optimal"]]
