@@ -438,6 +438,8 @@ def table(rows: list[dict[str, Any]], batch: int, load: Sequence[str] = ()) -> s
 
 def write_doc(text: str, path: Path) -> None:
     """Replace what lies between the bench markers of `path` with `text`."""
+    if not path.is_file():
+        raise SystemExit(f"{path} does not exist: --write edits docs/performance.md of a checkout (see --doc)")
     doc = path.read_text()
     a, z = doc.find(BEGIN), doc.find(END)
     if a < 0 or z < a:
