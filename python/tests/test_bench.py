@@ -70,6 +70,8 @@ def test_write_replaces_only_the_text_between_the_markers(tmp_path):
     bare.write_text("no markers\n")
     with pytest.raises(SystemExit, match="markers"):
         bench.write_doc("x", bare)
+    with pytest.raises(SystemExit, match="--doc"):
+        bench.write_doc("x", tmp_path / "missing.md")
 
 
 def test_the_repository_performance_doc_has_the_markers():
