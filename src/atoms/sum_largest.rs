@@ -20,16 +20,22 @@ impl Atom for SumLargest {
         Signature {
             args: &["x"],
             variadic: false,
-            statics: const { &[StaticParam::required("k", StaticKind::Int)] },
+            statics: const {
+                &[StaticParam::required("k", StaticKind::Int), super::AXIS_KEEPDIMS[0], super::AXIS_KEEPDIMS[1]]
+            },
         }
     }
     fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
         let x = args[0];
+        let rest = axis_keepdims(statics);
+        let out = super::reduction_shape("sum_largest", x, &rest)?;
+        // The number of entries each result entry sums the largest of.
+        let n = x.size() / out.size().max(1);
+        let what = if rest[0].is_some() { "along the axis" } else { "of x" };
         match statics[0] {
-            Some(k) if (1.0..=x.size() as f64).contains(&k) => Ok(Shape::SCALAR),
+            Some(k) if (1.0..=n as f64).contains(&k) => Ok(out),
             k => Err(ShapeError::new(format!(
-                "`sum_largest` needs 1 <= k <= {} (the number of entries of x, shape {x}), got k = {}",
-                x.size(),
+                "`sum_largest` needs 1 <= k <= {n} (the number of entries {what}, shape {x}), got k = {}",
                 k.map_or_else(|| "nothing".to_string(), |k| k.to_string())
             ))),
         }
@@ -47,26 +53,34 @@ impl Atom for SumLargest {
     fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
         self.shape(&[args[0].shape], statics).map_err(|e| e.message)?;
         let k = statics[0].unwrap_or(1.0) as usize;
-        let mut x = args[0].data.clone();
-        x.sort_by(|a, b| b.total_cmp(a));
-        Ok(Array::scalar(x[..k].iter().sum()))
+        super::eval_lanes("sum_largest", args[0], &axis_keepdims(statics), |x| {
+            let mut x = x.data.clone();
+            x.sort_by(|a, b| b.total_cmp(a));
+            Ok(x[..k].iter().sum())
+        })
     }
     fn canonicalize(
         &self,
         c: &mut ConeBuilder,
         args: &[Affine],
-        _shapes: &[Shape],
+        shapes: &[Shape],
         statics: &[Option<f64>],
         _out: Shape,
     ) -> Result<Affine, String> {
-        let x = &args[0];
-        let n = x.size;
         let k = statics[0].unwrap_or(1.0);
-        let (q, z) = (c.var(1), c.var(n));
-        c.nonneg(z.clone());
-        c.nonneg(super::sub(z.clone().add(super::repeat(&q, n)), x.clone()));
-        Ok(q.scale(k).add(super::sum_entries(&z)))
+        super::canonicalize_lanes(c, "sum_largest", &args[0], shapes[0], &axis_keepdims(statics), |c, x, _| {
+            let n = x.size;
+            let (q, z) = (c.var(1), c.var(n));
+            c.nonneg(z.clone());
+            c.nonneg(super::sub(z.clone().add(super::repeat(&q, n)), x.clone()));
+            Ok(q.scale(k).add(super::sum_entries(&z)))
+        })
     }
+}
+
+/// `axis` and `keepdims` after k (absent when `sum_smallest` passes its own k only).
+fn axis_keepdims(statics: &[Option<f64>]) -> [Option<f64>; 2] {
+    [super::static_at(statics, 1), super::static_at(statics, 2)]
 }
 
 #[cfg(test)]

@@ -108,6 +108,10 @@ impl<'a> Checker<'a> {
     pub(crate) fn lower(&mut self, e: &'a ast::Expr, scope: &Scope<'a>) -> R<NodeId> {
         match &e.kind {
             ExprKind::Number(v) => self.const_node(Array::scalar(*v), e.span),
+            ExprKind::Str(t) => {
+                let d = misplaced_string(t, e.span, "a value");
+                Err(self.fail(d, scope))
+            }
             ExprKind::Paren(x) | ExprKind::Unary(UnOp::Plus, x) => self.lower(x, scope),
             ExprKind::Unary(UnOp::Neg, x) => {
                 // Fold the sign of a literal so that `-1` is the constant -1 (and no
@@ -560,6 +564,28 @@ impl<'a> Checker<'a> {
         let given_statics: Vec<&ast::Expr> = statics.iter().flatten().copied().collect();
         for (spec, v) in sig.statics.iter().zip(statics) {
             let value = match v {
+                // A flag takes Python's spelling as well as 1 and 0.
+                Some(x) if spec.kind == StaticKind::Bool && flag_literal(x).is_some() => flag_literal(x),
+                Some(ast::Expr { kind: ExprKind::Str(t), span, .. }) => {
+                    match spec.words.iter().find(|(w, _)| w == t) {
+                        Some(&(_, v)) => Some(v),
+                        None if spec.words.is_empty() => {
+                            let d = misplaced_string(t, *span, &format!("`{}` of `{name}`", spec.name));
+                            return Err(self.fail(d, scope));
+                        }
+                        None => {
+                            let words: Vec<String> =
+                                spec.words.iter().map(|(w, _)| format!("\"{w}\"")).collect();
+                            let d = Diagnostic::error(
+                                codes::MISPLACED_STRING,
+                                format!("`{}` of `{name}` cannot be \"{t}\"", spec.name),
+                            )
+                            .primary(*span, "not one of the choices")
+                            .help(format!("write a number or one of {}", words.join(", ")));
+                            return Err(self.fail(d, scope));
+                        }
+                    }
+                }
                 Some(x) => {
                     let before = self.diags.len();
                     let Ok(num) = self.eval_num(x, scope) else {
@@ -579,6 +605,15 @@ impl<'a> Checker<'a> {
                             format!("`{}` of `{name}` must be an integer, got {num}", spec.name),
                         )
                         .primary(x.span, "not an integer");
+                        return Err(self.fail(d, scope));
+                    }
+                    if spec.kind == StaticKind::Bool && num != 0.0 && num != 1.0 {
+                        let d = Diagnostic::error(
+                            codes::NOT_INTEGER,
+                            format!("`{}` of `{name}` is a flag, got {num}", spec.name),
+                        )
+                        .primary(x.span, "not True or False")
+                        .help(format!("write {}=True or {}=False", spec.name, spec.name));
                         return Err(self.fail(d, scope));
                     }
                     Some(num)
@@ -617,6 +652,23 @@ impl<'a> Checker<'a> {
                 Err(self.fail(d, scope))
             }
         }
+    }
+}
+
+/// A string literal where no choice is named by one (E0306).
+pub(crate) fn misplaced_string(text: &str, span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(codes::MISPLACED_STRING, format!("a string (\"{text}\") cannot be {what}"))
+        .primary(span, "string here")
+        .help("strings only name a choice of an atom argument, as in norm(X, \"fro\"); write a number or an expression")
+}
+
+/// `True`/`true` → 1, `False`/`false` → 0: the value of a flag argument written as a
+/// name (dopt has no booleans otherwise).
+fn flag_literal(x: &ast::Expr) -> Option<f64> {
+    match &x.kind {
+        ast::ExprKind::Name(n) if n == "True" || n == "true" => Some(1.0),
+        ast::ExprKind::Name(n) if n == "False" || n == "false" => Some(0.0),
+        _ => None,
     }
 }
 
