@@ -389,6 +389,14 @@ fn cases() -> Vec<Case> {
         case("geo_mean", Concave, vec![v(arr(&[2], &[2.0, 8.0]))], &[]),
         case("geo_mean", Concave, vec![v(p3.clone())], &[]),
         case("geo_mean", Concave, vec![v(arr(&[5], &[1.0, 2.0, 0.5, 3.0, 1.5]))], &[]),
+        case("geo_mean", Concave, vec![v(p3.clone()), (Const, arr(&[3], &[1.0, 2.0, 0.5]))], &[]),
+        case(
+            "geo_mean",
+            Concave,
+            vec![v(arr(&[4], &[1.0, 2.0, 0.5, 3.0])), (Const, arr(&[4], &[0.3, 0.0, 0.7, 1.0]))],
+            &[],
+        ),
+        case("geo_mean", Concave, vec![v(p3.clone()), (Const, arr(&[3], &[0.0, 5.0, 0.0]))], &[]),
         case("norm_fro", Convex, vec![v(m23.clone())], &[]),
         case("norm_fro", Convex, vec![v(v3.clone())], &[]),
         // ---- matrix

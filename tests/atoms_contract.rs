@@ -545,11 +545,19 @@ fn specs() -> Vec<Spec> {
             Vec::new(),
             vec![bad(&[&[3]], &[s(4.0)]), bad(&[&[3]], &[s(0.0)]), bad(&[&[3]], &[None])],
         ),
-        spec(
-            "geo_mean",
-            vec![call(&[&[4]], &[], &[NONNEG], &[]), call(&[&[]], &[], &[NONNEG], &[])],
-            vec![bad(&[&[2, 3]], &[])],
-        ),
+        Spec {
+            name: "geo_mean",
+            calls: vec![
+                call(&[&[4]], &[], &[NONNEG], &[]),
+                call(&[&[]], &[], &[NONNEG], &[]),
+                // Weighted: p a constant ≥ 0 of x's length (held fixed).
+                call(&[&[4], &[4]], &[], &[NONNEG, POS], &[]),
+                call(&[&[3], &[3]], &[], &[NONNEG, POS], &[]),
+                call(&[&[], &[]], &[], &[NONNEG, POS], &[]),
+            ],
+            bad: vec![bad(&[&[2, 3]], &[]), bad(&[&[3], &[2]], &[]), bad(&[&[3], &[1, 3]], &[])],
+            vary: vec![vec![0]],
+        },
         spec("norm_fro", reduction(&[], REAL), vec![]),
         spec(
             "tv",
