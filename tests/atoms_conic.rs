@@ -462,6 +462,10 @@ fn cases() -> Vec<Case> {
         case("min", Concave, vec![v(m23.clone())], &[None, n(1.0)]),
         case("sum_largest", Convex, vec![v(m23.clone())], &[n(2.0), n(1.0)]),
         case("sum_largest", Convex, vec![v(m32.clone())], &[n(2.0), n(0.0), n(1.0)]),
+        case("sum_smallest", Concave, vec![v(m23.clone())], &[n(2.0), n(1.0)]),
+        case("sum_smallest", Concave, vec![v(m32.clone())], &[n(3.0), n(0.0), n(1.0)]),
+        case("ptp", Convex, vec![v(m23.clone())], &[n(1.0), n(1.0)]),
+        case("ptp", Convex, vec![v(m32.clone())], &[None, n(1.0)]),
         // ---- norm: the default p, p along an axis, and cvxpy's matrix norms
         case("norm", Convex, vec![v(v4.clone())], &[None]),
         case("norm", Convex, vec![v(m23.clone())], &[n(3.0), n(1.0)]),

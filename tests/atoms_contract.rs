@@ -675,7 +675,7 @@ fn specs() -> Vec<Spec> {
         }
         // axis= and keepdims= of the reductions that take them.
         match sp.name {
-            "sum_largest" => {
+            "sum_largest" | "sum_smallest" => {
                 sp.calls.extend(axis_keepdims(&[s(2.0)], true));
                 sp.bad.extend(axis_keepdims_bad(&[s(2.0)]));
                 sp.bad.push(bad(&[&[2, 3]], &[s(3.0), s(0.0)]));
@@ -695,7 +695,7 @@ fn specs() -> Vec<Spec> {
                 sp.calls.push(call(&[&[4]], &[s(f64::NAN)], &[REAL], &[]));
             }
             "norm1" | "norm2" | "norm_inf" | "sum_squares" | "log_sum_exp" | "max" | "min" | "sum"
-            | "mean" => {
+            | "mean" | "ptp" => {
                 sp.calls.extend(axis_keepdims(&[], true));
                 sp.bad.extend(axis_keepdims_bad(&[]));
             }
