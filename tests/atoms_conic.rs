@@ -12,7 +12,7 @@
 //! a parameter as the constant factor of a product), so that the forms are exercised
 //! on parametric (DPP) arguments too.
 
-use dopt::internals::atoms::ATOMS;
+use dopt::internals::atoms::{ATOMS, StaticKind};
 use dopt::internals::frontend;
 use dopt::internals::ir::hir::Array;
 use dopt::internals::ir::shape::Shape;
@@ -170,8 +170,18 @@ fn run(c: &Case, mode: Mode) -> Result<(f64, bool), String> {
         };
         call_args.push(expr);
     }
-    for st in c.statics.iter().flatten() {
-        call_args.push(format!("{st}"));
+    // The compile-time arguments by name (an omitted one may precede a given one), in
+    // the spellings a user writes: `"fro"`, `"nuc"`, `"inf"` for p, True for a flag.
+    for (spec, st) in atom.signature().statics.iter().zip(&c.statics) {
+        let Some(st) = *st else { continue };
+        let text = match st {
+            _ if spec.kind == StaticKind::Bool => (if st == 1.0 { "True" } else { "False" }).to_string(),
+            _ if st.is_nan() => "\"fro\"".to_string(),
+            f64::NEG_INFINITY => "\"nuc\"".to_string(),
+            f64::INFINITY => "\"inf\"".to_string(),
+            _ => format!("{st}"),
+        };
+        call_args.push(format!("{}={text}", spec.name));
     }
     let call = format!("{}({})", c.atom, call_args.join(", "));
     let weights: Vec<f64> = (0..out.size()).map(|k| 1.0 + 0.25 * k as f64).collect();
@@ -379,6 +389,14 @@ fn cases() -> Vec<Case> {
         case("geo_mean", Concave, vec![v(arr(&[2], &[2.0, 8.0]))], &[]),
         case("geo_mean", Concave, vec![v(p3.clone())], &[]),
         case("geo_mean", Concave, vec![v(arr(&[5], &[1.0, 2.0, 0.5, 3.0, 1.5]))], &[]),
+        case("geo_mean", Concave, vec![v(p3.clone()), (Const, arr(&[3], &[1.0, 2.0, 0.5]))], &[]),
+        case(
+            "geo_mean",
+            Concave,
+            vec![v(arr(&[4], &[1.0, 2.0, 0.5, 3.0])), (Const, arr(&[4], &[0.3, 0.0, 0.7, 1.0]))],
+            &[],
+        ),
+        case("geo_mean", Concave, vec![v(p3.clone()), (Const, arr(&[3], &[0.0, 5.0, 0.0]))], &[]),
         case("norm_fro", Convex, vec![v(m23.clone())], &[]),
         case("norm_fro", Convex, vec![v(v3.clone())], &[]),
         // ---- matrix
@@ -423,6 +441,43 @@ fn cases() -> Vec<Case> {
         case("ptp", Convex, vec![v(m23.clone())], &[n(0.0)]),
         case("ptp", Convex, vec![v(m32.clone())], &[n(1.0)]),
         case("ptp", Convex, vec![v(v3.clone())], &[n(0.0)]),
+        // ---- reductions over an axis (one cone set per result entry), and keepdims
+        case("sum", Affine, vec![v(m23.clone())], &[n(1.0), n(1.0)]),
+        case("sum", Affine, vec![v(m23.clone())], &[None, n(1.0)]),
+        case("mean", Affine, vec![v(m32.clone())], &[n(0.0), n(1.0)]),
+        case("norm1", Convex, vec![v(m23.clone())], &[n(0.0)]),
+        case("norm1", Convex, vec![v(m32.clone())], &[n(1.0), n(1.0)]),
+        case("norm2", Convex, vec![v(m23.clone())], &[n(1.0)]),
+        case("norm2", Convex, vec![v(m32.clone())], &[n(0.0), n(1.0)]),
+        case("norm2", Convex, vec![v(v4.clone())], &[n(0.0), n(1.0)]),
+        case("norm_inf", Convex, vec![v(m23.clone())], &[n(0.0)]),
+        case("norm_inf", Convex, vec![v(m23.clone())], &[n(-1.0)]),
+        case("sum_squares", Convex, vec![v(m23.clone())], &[n(1.0)]),
+        case("sum_squares", Convex, vec![v(m32.clone())], &[n(0.0), n(1.0)]),
+        case("log_sum_exp", Convex, vec![v(m23.clone())], &[n(1.0)]),
+        case("log_sum_exp", Convex, vec![v(m32.clone())], &[n(0.0), n(1.0)]),
+        case("max", Convex, vec![v(m23.clone())], &[n(0.0)]),
+        case("max", Convex, vec![v(m32.clone())], &[n(1.0), n(1.0)]),
+        case("min", Concave, vec![v(m23.clone())], &[n(1.0)]),
+        case("min", Concave, vec![v(m23.clone())], &[None, n(1.0)]),
+        case("sum_largest", Convex, vec![v(m23.clone())], &[n(2.0), n(1.0)]),
+        case("sum_largest", Convex, vec![v(m32.clone())], &[n(2.0), n(0.0), n(1.0)]),
+        case("sum_smallest", Concave, vec![v(m23.clone())], &[n(2.0), n(1.0)]),
+        case("sum_smallest", Concave, vec![v(m32.clone())], &[n(3.0), n(0.0), n(1.0)]),
+        case("ptp", Convex, vec![v(m23.clone())], &[n(1.0), n(1.0)]),
+        case("ptp", Convex, vec![v(m32.clone())], &[None, n(1.0)]),
+        // ---- norm: the default p, p along an axis, and cvxpy's matrix norms
+        case("norm", Convex, vec![v(v4.clone())], &[None]),
+        case("norm", Convex, vec![v(m23.clone())], &[n(3.0), n(1.0)]),
+        case("norm", Convex, vec![v(m32.clone())], &[n(2.0), n(0.0), n(1.0)]),
+        case("norm", Convex, vec![v(m23.clone())], &[n(f64::INFINITY), n(0.0)]),
+        case("norm", Convex, vec![v(m23.clone())], &[n(1.0)]),
+        case("norm", Convex, vec![v(m23.clone())], &[n(f64::INFINITY)]),
+        case("norm", Convex, vec![v(m23.clone())], &[n(2.0)]),
+        case("norm", Convex, vec![v(m23.clone())], &[n(f64::NAN)]),
+        case("norm", Convex, vec![v(m32.clone())], &[n(f64::NEG_INFINITY)]),
+        case("norm", Convex, vec![v(arr(&[3, 1], &[1.0, -2.0, 2.0]))], &[n(2.0)]),
+        case("norm", Convex, vec![v(v4.clone())], &[n(f64::NAN)]),
         case("inv_prod", Convex, vec![v(p3.clone())], &[]),
         case("inv_prod", Convex, vec![v(s(0.8))], &[]),
         case("harmonic_mean", Concave, vec![v(p3.clone())], &[]),

@@ -27,7 +27,9 @@
 //! The test fails when a registered atom has no row in the table. A second test
 //! wraps registered atoms with one fact misstated and checks that each is caught.
 
-use dopt::internals::atoms::{ATOMS, ArgInfo, Atom, AtomCurvature, Curvature, MODULES, Mono, Sign};
+use dopt::internals::atoms::{
+    ATOMS, ArgInfo, Atom, AtomCurvature, Curvature, MODULES, Mono, Sign, StaticKind, StaticParam,
+};
 use dopt::internals::ir::hir::{Array, Attrs};
 use dopt::internals::ir::shape::Shape;
 use dopt::internals::linalg;
@@ -261,6 +263,39 @@ fn axis_reduction() -> Vec<Call> {
     ]
 }
 
+/// The reductions with cvxpy's `axis=` and `keepdims=` after the compile-time
+/// arguments `pre`: over everything (when `whole`, which a matrix norm other than
+/// p = 1, 2, ∞ is not) or one axis of a matrix, and keepdims' shapes.
+fn axis_keepdims(pre: &[Option<f64>], whole: bool) -> Vec<Call> {
+    let s = Some;
+    let with = |rest: &[Option<f64>]| [pre, rest].concat();
+    let mut v = vec![
+        call(&[&[2, 3]], &with(&[s(0.0)]), &[REAL], &[3]),
+        call(&[&[2, 3]], &with(&[s(1.0)]), &[REAL], &[2]),
+        call(&[&[2, 3]], &with(&[s(-2.0), s(1.0)]), &[REAL], &[1, 3]),
+        call(&[&[2, 3]], &with(&[s(1.0), s(1.0)]), &[REAL], &[2, 1]),
+        call(&[&[2, 3]], &with(&[s(1.0), s(0.0)]), &[REAL], &[2]),
+        call(&[&[3, 2]], &with(&[s(0.0)]), &[REAL], &[2]),
+        call(&[&[4]], &with(&[s(0.0), s(1.0)]), &[REAL], &[1]),
+        call(&[&[4]], &with(&[None, s(1.0)]), &[REAL], &[1]),
+        call(&[&[4]], &with(&[s(0.0)]), &[REAL], &[]),
+    ];
+    if whole {
+        v.push(call(&[&[2, 3]], &with(&[None, s(1.0)]), &[REAL], &[1, 1]));
+        v.push(call(&[&[2, 3]], &with(&[]), &[REAL], &[]));
+    }
+    v
+}
+
+fn axis_keepdims_bad(pre: &[Option<f64>]) -> Vec<Bad> {
+    let with = |rest: &[Option<f64>]| [pre, rest].concat();
+    vec![
+        bad(&[&[2, 3]], &with(&[Some(2.0)])),
+        bad(&[&[4]], &with(&[Some(1.0)])),
+        bad(&[&[]], &with(&[Some(0.0)])),
+    ]
+}
+
 fn axis_reduction_bad() -> Vec<Bad> {
     vec![bad(&[&[2, 3]], &[Some(2.0)]), bad(&[&[2, 3]], &[Some(-3.0)]), bad(&[&[]], &[Some(0.0)])]
 }
@@ -469,7 +504,7 @@ fn specs() -> Vec<Spec> {
                 .iter()
                 .flat_map(|p| [call(&[&[4]], &[s(*p)], &[REAL], &[]), call(&[&[]], &[s(*p)], &[REAL], &[])])
                 .collect(),
-            vec![bad(&[&[2, 3]], &[s(2.0)]), bad(&[&[4]], &[s(0.5)])],
+            vec![bad(&[&[2, 3]], &[s(3.0)]), bad(&[&[4]], &[s(0.5)]), bad(&[&[4]], &[s(f64::NEG_INFINITY)])],
         ),
         spec("sum_squares", reduction(&[], REAL), vec![]),
         Spec {
@@ -510,11 +545,19 @@ fn specs() -> Vec<Spec> {
             Vec::new(),
             vec![bad(&[&[3]], &[s(4.0)]), bad(&[&[3]], &[s(0.0)]), bad(&[&[3]], &[None])],
         ),
-        spec(
-            "geo_mean",
-            vec![call(&[&[4]], &[], &[NONNEG], &[]), call(&[&[]], &[], &[NONNEG], &[])],
-            vec![bad(&[&[2, 3]], &[])],
-        ),
+        Spec {
+            name: "geo_mean",
+            calls: vec![
+                call(&[&[4]], &[], &[NONNEG], &[]),
+                call(&[&[]], &[], &[NONNEG], &[]),
+                // Weighted: p a constant ≥ 0 of x's length (held fixed).
+                call(&[&[4], &[4]], &[], &[NONNEG, POS], &[]),
+                call(&[&[3], &[3]], &[], &[NONNEG, POS], &[]),
+                call(&[&[], &[]], &[], &[NONNEG, POS], &[]),
+            ],
+            bad: vec![bad(&[&[2, 3]], &[]), bad(&[&[3], &[2]], &[]), bad(&[&[3], &[1, 3]], &[])],
+            vary: vec![vec![0]],
+        },
         spec("norm_fro", reduction(&[], REAL), vec![]),
         spec(
             "tv",
@@ -629,6 +672,42 @@ fn specs() -> Vec<Spec> {
                 }
             }
             _ => {}
+        }
+        // axis= and keepdims= of the reductions that take them.
+        match sp.name {
+            "sum_largest" | "sum_smallest" => {
+                sp.calls.extend(axis_keepdims(&[s(2.0)], true));
+                sp.bad.extend(axis_keepdims_bad(&[s(2.0)]));
+                sp.bad.push(bad(&[&[2, 3]], &[s(3.0), s(0.0)]));
+            }
+            "norm" => {
+                sp.calls.extend(axis_keepdims(&[s(1.5)], false));
+                sp.calls.extend(axis_keepdims(&[None], true));
+                sp.calls.extend(axis_keepdims(&[s(f64::INFINITY)], true));
+                sp.bad.extend(axis_keepdims_bad(&[s(3.0)]));
+                // cvxpy's matrix norms ("fro" is NaN, "nuc" −∞ once read) and p = 2 of
+                // a one-column matrix (its Frobenius norm).
+                for p in [1.0, 2.0, f64::INFINITY, f64::NAN, f64::NEG_INFINITY] {
+                    sp.calls.push(call(&[&[2, 3]], &[s(p)], &[REAL], &[]));
+                    sp.calls.push(call(&[&[3, 3]], &[s(p)], &[REAL], &[]));
+                }
+                sp.calls.push(call(&[&[3, 1]], &[s(2.0)], &[REAL], &[]));
+                sp.calls.push(call(&[&[4]], &[s(f64::NAN)], &[REAL], &[]));
+            }
+            "norm1" | "norm2" | "norm_inf" | "sum_squares" | "log_sum_exp" | "max" | "min" | "sum"
+            | "mean" | "ptp" => {
+                sp.calls.extend(axis_keepdims(&[], true));
+                sp.bad.extend(axis_keepdims_bad(&[]));
+            }
+            _ => {}
+        }
+        // Omitted trailing compile-time arguments (axis=, keepdims=) are None.
+        let n = ATOMS.iter().find(|a| a.name() == sp.name).map_or(0, |a| a.signature().statics.len());
+        for c in &mut sp.calls {
+            c.statics.resize(n.max(c.statics.len()), None);
+        }
+        for b in &mut sp.bad {
+            b.statics.resize(n.max(b.statics.len()), None);
         }
     }
     v
@@ -962,24 +1041,43 @@ fn check_arity(atom: &dyn Atom, sp: &Spec, counts: &mut Counts) {
     // The valid calls of the table pass the same front end (shape checks included),
     // so the rejections above are about the argument counts.
     for c in &sp.calls {
-        if c.statics.iter().flatten().any(|v| !v.is_finite()) {
-            continue; // no literal for infinity
-        }
+        let sig = atom.signature();
+        let literals: Option<Vec<String>> = sig
+            .statics
+            .iter()
+            .zip(&c.statics)
+            .filter_map(|(spec, v)| v.map(|v| static_literal(spec, v).map(|t| format!("{}={t}", spec.name))))
+            .collect();
+        let Some(literals) = literals else {
+            continue; // no literal for this value (an infinite p of an atom without words)
+        };
         let mut text = String::new();
         let mut args = Vec::new();
         for (i, dims) in c.shapes.iter().enumerate() {
             text += &var_decl(&format!("a{i}"), dims);
             args.push(format!("a{i}"));
         }
-        // Positional compile-time arguments up to the last one given.
-        let given = c.statics.iter().rposition(|v| v.is_some()).map_or(0, |k| k + 1);
-        args.extend(c.statics[..given].iter().map(|v| format!("{}", v.expect("a gap in the statics"))));
+        // The compile-time arguments given, by name.
+        args.extend(literals);
         text += &format!("minimize sum({name}({}))\n", args.join(", "));
         let src = SourceFile::new("valid.dopt", text.clone());
         if let Err(e) = dopt::internals::frontend::check(&src, &Dims::new()) {
             panic!("valid call rejected:\n{text}\n{}", e.render());
         }
     }
+}
+
+/// How a user writes a compile-time value: a number, True/False for a flag, or the
+/// string that stands for a non-finite value (`norm`'s "inf", "fro", "nuc").
+fn static_literal(spec: &StaticParam, v: f64) -> Option<String> {
+    if spec.kind == StaticKind::Bool {
+        return Some((if v == 1.0 { "True" } else { "False" }).to_string());
+    }
+    if v.is_finite() {
+        return Some(format!("{v}"));
+    }
+    let word = spec.words.iter().find(|(_, w)| *w == v || (w.is_nan() && v.is_nan()))?;
+    Some(format!("\"{}\"", word.0))
 }
 
 // ---------------------------------------------------------------------------

@@ -153,3 +153,24 @@ fn issue_11_atoms_explain_their_rejections() {
     let e = reject("variable x[2]\nparameter p\nparameter a[2]\nminimize sum_squares(outer(a, p * x))\n");
     assert!(e.contains("E0601") && e.contains("`outer(a, p * x)` multiplies two factors"), "{e}");
 }
+
+/// Weighted geo_mean needs constant weights p ≥ 0, not all 0: a parameter or a negative
+/// weight is refused with the rule, pointing at the weights.
+#[test]
+fn weighted_geo_mean_explains_its_weights() {
+    let reject = |text: &str| {
+        let src = SourceFile::new("g.dopt", text);
+        frontend::analyze(&src, &Dims::new()).err().unwrap_or_else(|| panic!("accepted: {text}")).render()
+    };
+    for text in [
+        "parameter w[3] nonneg\nvariable x[3]\nmaximize geo_mean(x, w)\n",
+        "variable x[3]\nmaximize geo_mean(x, [1, -1, 2])\n",
+        "variable x[3]\nmaximize geo_mean(x, [0, 0, 0])\n",
+    ] {
+        let e = reject(text);
+        // At the call, on the objective's (last) line.
+        let at = format!("g.dopt:{}:10", text.lines().count());
+        assert!(e.contains("E0508") && e.contains(&at), "{e}");
+        assert!(e.contains("must be a constant known when compiling, nonnegative and not all 0"), "{e}");
+    }
+}

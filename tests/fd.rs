@@ -937,6 +937,38 @@ fn vocabulary_cases() -> Vec<Case> {
             &[Pow],
         )
         .objective(),
+        case(
+            "axis_reductions",
+            "parameter A[3, 2]\nvariable X[3, 2]\nvariable Y[3, 2]\n\
+             minimize 0.5 * sum_squares(X - A) + 0.4 * sum(norm2(X, axis=1)) + 0.3 * sum(norm(X, 3, axis=0)) \
+             + sum_squares(Y - A) + 0.2 * sum(log_sum_exp(Y, axis=1)) + 0.3 * sum(max(Y, axis=0, keepdims=True)) \
+             - 0.2 * sum(min(Y, axis=1)) + 0.1 * sum(sum_squares(Y, axis=0)) + 0.1 * sum(norm_inf(X, axis=1))\n",
+            vec![("A", mat(3, 2, &[1.2, -0.4, 0.3, 2.0, -1.5, 0.7]))],
+            &[Soc, Exp, Pow],
+        ),
+        case(
+            "norm_default_and_matrix_norms",
+            "parameter B[2, 3]\nparameter c[3]\nvariable Z[2, 3]\nvariable x[3]\n\
+             minimize sum_squares(Z - B) + 0.1 * norm(Z, 1) + 0.05 * norm(Z, \"inf\") + 0.2 * norm(Z, \"fro\") \
+             + sum_squares(x - c) + 0.5 * norm(x)\n",
+            vec![("B", mat(2, 3, &[1.0, 0.5, -0.3, 0.2, -1.0, 0.8])), ("c", vect(&[0.6, -1.3, 0.4]))],
+            &[Soc],
+        ),
+        case(
+            "norm_spectral_nuclear",
+            "parameter B[2, 3]\nvariable X[2, 3]\nvariable Y[2, 3]\n\
+             minimize sum_squares(X - B) + 0.3 * norm(X, \"nuc\") + sum_squares(Y - B) + 0.25 * norm(Y, 2)\n",
+            vec![("B", mat(2, 3, &[1.0, 0.5, -0.3, 0.2, -1.0, 0.8]))],
+            &[Psd],
+        ),
+        case(
+            "geo_mean_weighted",
+            "parameter c[3] nonneg\nvariable x[3]\n\
+             maximize geo_mean(x, [1, 2, 0.5]) - c @ x - 0.1 * sum_squares(x)\n",
+            vec![("c", vect(&[0.1, 0.25, 0.15]))],
+            &[Pow],
+        )
+        .objective(),
     ]
 }
 

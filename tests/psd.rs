@@ -144,3 +144,17 @@ fn layer_file_keeps_the_triangle_layout() {
     let err = Layer::from_bytes(&bad.to_bytes()).unwrap_err();
     assert!(err.render().contains("variable columns do not match the variables"), "{}", err.render());
 }
+
+/// `X << 2` broadcasts the scalar to the all-2s matrix, as cvxpy's Promote does (the
+/// warning in docs/language.md §6): max Σ X over 0 ⪯ X ⪯ 2·ones is 8 at X = 2·ones,
+/// where 0 ⪯ X ⪯ 2I would allow only 4.
+#[test]
+fn a_scalar_side_of_a_semidefinite_constraint_is_the_all_ones_multiple() {
+    let text = "variable X[2, 2] symmetric\nmaximize sum(X)\nsubject to\n    X << 2\n    X >> 0\n";
+    let layer = Problem::from_str("promote.dopt", text).unwrap().compile(&Dims::new()).unwrap();
+    let out = layer.forward(&Values::new()).unwrap();
+    assert_eq!(out.status, Status::Optimal);
+    assert!((out.objective - 8.0).abs() < 1e-6, "objective {}", out.objective);
+    let x = &out.variables["X"].data;
+    assert!(max_abs_diff(x, &[2.0; 4]) < 1e-6, "X = {x:?}");
+}

@@ -247,17 +247,21 @@ fn the_check_summary_lists_each_constraint_statement_once() {
     );
 }
 
+/// The help and the notes of `sum(CALL)` with an unknown function (E0102), over
+/// `x[3]` and `X[3, 3]`.
+fn unknown_function(call: &str) -> (String, String) {
+    let text = format!("variable x[3]\nvariable X[3, 3]\nminimize sum({call})\n");
+    let d = check(&text, &Dims::new()).unwrap_err();
+    assert_eq!(d[0].code, codes::UNKNOWN_FUNCTION, "{call}");
+    (d[0].help.join("\n"), d[0].notes.join("\n"))
+}
+
 /// Unknown cvxpy spellings next to the names of newer atoms get their rewrite, not the
 /// near spelling (`var` is not `cvar`, `cummin` is not `cummax`); misspelled new atoms
 /// get their own name.
 #[test]
 fn cvxpy_names_near_new_atoms_get_their_rewrite() {
-    let help = |call: &str| {
-        let text = format!("variable x[3]\nminimize sum({call})\n");
-        let d = check(&text, &Dims::new()).unwrap_err();
-        assert_eq!(d[0].code, codes::UNKNOWN_FUNCTION, "{call}");
-        d[0].help.join("\n")
-    };
+    let help = |call: &str| unknown_function(call).0;
     assert!(help("var(x)").contains("sum_squares(x - mean(x)) / n"), "{}", help("var(x)"));
     assert!(help("std(x)").contains("norm2(x - mean(x))"), "{}", help("std(x)"));
     assert!(help("cummin(x)").contains("-cummax(-x)"), "{}", help("cummin(x)"));
@@ -265,4 +269,77 @@ fn cvxpy_names_near_new_atoms_get_their_rewrite() {
     assert_eq!(help("log_1p(x)"), "did you mean `log1p`?");
     assert_eq!(help("harmonicmean(x)"), "did you mean `harmonic_mean`?");
     assert_eq!(help("upper_triangle(x)"), "did you mean `upper_tri`?");
+}
+
+/// cvxpy atoms dopt lacks are named as such, with the rewrite where one exists or the
+/// reason there is none; an unknown name whose words mean an atom gets that atom
+/// rather than the nearest spelling.
+#[test]
+fn cvxpy_atoms_dopt_lacks_are_named_with_their_rewrite() {
+    let help = |call: &str| unknown_function(call).0;
+    let note = |call: &str| unknown_function(call).1;
+    assert!(help("bmat(X)").contains("vstack(hstack(A, B), hstack(C, D))"), "{}", help("bmat(X)"));
+    assert!(help("concatenate(x)").contains("hstack(a, b, …)"), "{}", help("concatenate(x)"));
+    assert!(help("transpose(X)").contains("`x.T`"));
+    assert!(help("mixed_norm(X)").contains("norm(norm(X, p, axis=1), q)"));
+    assert!(help("prod(x)").contains("geo_mean(x)") && help("prod(x)").contains("inv_prod(x)"));
+    assert!(help("matrix_frac(x)").contains("quad_form(x, Pinv)"));
+    assert!(help("lambda_sum_smallest(X)").contains("lambda_min(X)"));
+    for (atom, why) in [
+        ("tr_inv", "not available yet"),
+        ("log_normcdf", "approximation"),
+        ("loggamma", "approximation"),
+        ("von_neumann_entr", "no exact form over dopt's cones"),
+        ("quantum_rel_entr", "no exact form over dopt's cones"),
+        ("cumprod", "not DCP"),
+        ("sign", "quasiconvex"),
+        ("real", "complex"),
+    ] {
+        let n = note(&format!("{atom}(x)"));
+        assert!(n.contains(&format!("`{atom}` is a cvxpy atom that dopt does not have")), "{atom}: {n}");
+        assert!(n.contains(why), "{atom}: {n}");
+        assert_eq!(help(&format!("{atom}(x)")), "", "{atom}: no spelling guess besides the reason");
+    }
+    // Meaning over spelling; spelling still serves where no word means an atom.
+    for (call, want) in [
+        ("nuclear_norm(X)", "norm_nuc"),
+        ("frobenius_norm(X)", "norm_fro"),
+        ("spectral_norm(X)", "sigma_max"),
+        ("max_eigenvalue(X)", "lambda_max"),
+        ("min_eigenvalue(X)", "lambda_min"),
+        ("entropy(x)", "entr"),
+        ("average(x)", "mean"),
+        ("total_variation(x)", "tv"),
+        ("l1_norm(x)", "norm1"),
+        ("softplus(x)", "logistic"),
+        ("inner_product(x)", "vdot"),
+        ("sum_square(x)", "sum_squares"),
+        ("geomean(x)", "geo_mean"),
+    ] {
+        assert_eq!(help(call), format!("did you mean `{want}`?"), "{call}");
+    }
+}
+
+/// The table of cvxpy atoms dopt lacks (docs/language.md §8.4) is honest: every name in
+/// its first column is unknown here and gets a rewrite or a reason (E0102).
+#[test]
+fn the_docs_table_of_missing_cvxpy_atoms_matches_the_messages() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/language.md")).unwrap();
+    let start = doc.find("### 8.4 cvxpy atoms dopt does not have").expect("§8.4");
+    let section = &doc[start..start + doc[start..].find("\n## ").unwrap()];
+    let mut names = Vec::new();
+    for row in section.lines().filter(|l| l.starts_with("| `")) {
+        let first = row.split('|').nth(1).unwrap();
+        for name in first.split('`').skip(1).step_by(2) {
+            names.push(name.split('(').next().unwrap().to_string());
+        }
+    }
+    assert!(names.len() >= 45, "only {} names in the table", names.len());
+    for name in names {
+        let (help, note) = unknown_function(&format!("{name}(x)"));
+        assert!(
+            help.starts_with("write ") || note.contains("is a cvxpy atom that dopt does not have"),
+            "{name}: help {help:?}, note {note:?}"
+        );
+    }
 }

@@ -14,10 +14,10 @@ impl Atom for LogSumExp {
         "log_sum_exp"
     }
     fn signature(&self) -> Signature {
-        Signature { args: &["x"], variadic: false, statics: &[] }
+        Signature { args: &["x"], variadic: false, statics: &super::AXIS_KEEPDIMS }
     }
-    fn shape(&self, args: &[Shape], _statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        super::scalar(args)
+    fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
+        super::reduction_shape("log_sum_exp", args[0], statics)
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Convex
@@ -29,28 +29,31 @@ impl Atom for LogSumExp {
     fn monotonicity(&self, _i: usize, _args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
         Mono::Increasing
     }
-    fn eval(&self, args: &[&Array], _statics: &[Option<f64>]) -> Result<Array, String> {
-        let x = &args[0].data;
-        let top = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        if !top.is_finite() {
-            return Ok(Array::scalar(top));
-        }
-        Ok(Array::scalar(top + x.iter().map(|v| (v - top).exp()).sum::<f64>().ln()))
+    fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
+        super::eval_lanes("log_sum_exp", args[0], statics, |x| {
+            let x = &x.data;
+            let top = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if !top.is_finite() {
+                return Ok(top);
+            }
+            Ok(top + x.iter().map(|v| (v - top).exp()).sum::<f64>().ln())
+        })
     }
     fn canonicalize(
         &self,
         c: &mut ConeBuilder,
         args: &[Affine],
-        _shapes: &[Shape],
-        _statics: &[Option<f64>],
+        shapes: &[Shape],
+        statics: &[Option<f64>],
         _out: Shape,
     ) -> Result<Affine, String> {
-        let x = &args[0];
-        let n = x.size;
-        let (t, u) = (c.var(1), c.var(n));
-        c.exp_cones(&super::sub(x.clone(), super::repeat(&t, n)), &super::filled(n, 1.0), &u);
-        c.nonneg(super::sub(super::filled(1, 1.0), super::sum_entries(&u)));
-        Ok(t)
+        super::canonicalize_lanes(c, "log_sum_exp", &args[0], shapes[0], statics, |c, x, _| {
+            let n = x.size;
+            let (t, u) = (c.var(1), c.var(n));
+            c.exp_cones(&super::sub(x.clone(), super::repeat(&t, n)), &super::filled(n, 1.0), &u);
+            c.nonneg(super::sub(super::filled(1, 1.0), super::sum_entries(&u)));
+            Ok(t)
+        })
     }
 }
 

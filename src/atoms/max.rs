@@ -15,10 +15,10 @@ impl Atom for Max {
         "max"
     }
     fn signature(&self) -> Signature {
-        Signature { args: &["x"], variadic: false, statics: &[] }
+        Signature { args: &["x"], variadic: false, statics: &super::AXIS_KEEPDIMS }
     }
-    fn shape(&self, args: &[Shape], _statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        super::scalar(args)
+    fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
+        super::reduction_shape("max", args[0], statics)
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Convex
@@ -29,22 +29,22 @@ impl Atom for Max {
     fn monotonicity(&self, _i: usize, _args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
         Mono::Increasing
     }
-    fn eval(&self, args: &[&Array], _statics: &[Option<f64>]) -> Result<Array, String> {
-        let x = &args[0].data;
-        Ok(Array::scalar(x.iter().copied().fold(f64::NEG_INFINITY, f64::max)))
+    fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
+        super::eval_lanes("max", args[0], statics, |x| Ok(x.data.iter().copied().fold(f64::NEG_INFINITY, f64::max)))
     }
     fn canonicalize(
         &self,
         c: &mut ConeBuilder,
         args: &[Affine],
-        _shapes: &[Shape],
-        _statics: &[Option<f64>],
+        shapes: &[Shape],
+        statics: &[Option<f64>],
         _out: Shape,
     ) -> Result<Affine, String> {
-        let x = &args[0];
-        let t = c.var(1);
-        c.nonneg(super::sub(super::repeat(&t, x.size), x.clone()));
-        Ok(t)
+        super::canonicalize_lanes(c, "max", &args[0], shapes[0], statics, |c, x, _| {
+            let t = c.var(1);
+            c.nonneg(super::sub(super::repeat(&t, x.size), x.clone()));
+            Ok(t)
+        })
     }
 }
 

@@ -7,7 +7,7 @@
 
 use super::sum::Sum;
 use super::{
-    Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
+    Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature,
 };
 use crate::ir::array::Array;
 use crate::ir::shape::Shape;
@@ -29,11 +29,11 @@ impl Atom for Mean {
         Signature {
             args: &["x"],
             variadic: false,
-            statics: const { &[StaticParam::optional("axis", StaticKind::Int)] },
+            statics: &super::AXIS_KEEPDIMS,
         }
     }
     fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        super::axis_reduction_shape("mean", args[0], statics[0])
+        super::reduction_shape("mean", args[0], statics)
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Affine
@@ -46,7 +46,8 @@ impl Atom for Mean {
     }
     fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
         let n = count(args[0].shape, statics[0]).map_err(|e| e.message)?;
-        let s = Sum.eval(args, statics)?;
+        let mut s = Sum.eval(args, statics)?;
+        s.shape = self.shape(&[args[0].shape], statics).map_err(|e| e.message)?;
         Ok(super::map(&s, |v| v / n as f64))
     }
     fn canonicalize(

@@ -15,10 +15,10 @@ impl Atom for Min {
         "min"
     }
     fn signature(&self) -> Signature {
-        Signature { args: &["x"], variadic: false, statics: &[] }
+        Signature { args: &["x"], variadic: false, statics: &super::AXIS_KEEPDIMS }
     }
-    fn shape(&self, args: &[Shape], _statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        super::scalar(args)
+    fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
+        super::reduction_shape("min", args[0], statics)
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Concave
@@ -29,22 +29,22 @@ impl Atom for Min {
     fn monotonicity(&self, _i: usize, _args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
         Mono::Increasing
     }
-    fn eval(&self, args: &[&Array], _statics: &[Option<f64>]) -> Result<Array, String> {
-        let x = &args[0].data;
-        Ok(Array::scalar(x.iter().copied().fold(f64::INFINITY, f64::min)))
+    fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
+        super::eval_lanes("min", args[0], statics, |x| Ok(x.data.iter().copied().fold(f64::INFINITY, f64::min)))
     }
     fn canonicalize(
         &self,
         c: &mut ConeBuilder,
         args: &[Affine],
-        _shapes: &[Shape],
-        _statics: &[Option<f64>],
+        shapes: &[Shape],
+        statics: &[Option<f64>],
         _out: Shape,
     ) -> Result<Affine, String> {
-        let x = &args[0];
-        let t = c.var(1);
-        c.nonneg(super::sub(x.clone(), super::repeat(&t, x.size)));
-        Ok(t)
+        super::canonicalize_lanes(c, "min", &args[0], shapes[0], statics, |c, x, _| {
+            let t = c.var(1);
+            c.nonneg(super::sub(x.clone(), super::repeat(&t, x.size)));
+            Ok(t)
+        })
     }
 }
 

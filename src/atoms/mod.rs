@@ -18,6 +18,8 @@ pub enum StaticKind {
     Int,
     /// Any real number (`p`, `M`).
     Real,
+    /// A flag (`keepdims=True`): `True`/`False` or 1/0, seen by the atom as 1.0/0.0.
+    Bool,
 }
 
 /// A compile-time numeric argument of an atom (`axis`, `p`, `k`, `M`, ...). It
@@ -35,20 +37,27 @@ pub struct StaticParam {
     pub optional: bool,
     /// The value used when the argument is left out.
     pub default: Option<f64>,
+    /// String spellings the argument also takes, with their values (`norm`'s
+    /// `p="fro"`); empty for most.
+    pub words: &'static [(&'static str, f64)],
 }
 
 impl StaticParam {
     /// An argument that must be given.
     pub const fn required(name: &'static str, kind: StaticKind) -> StaticParam {
-        StaticParam { name, kind, optional: false, default: None }
+        StaticParam { name, kind, optional: false, default: None, words: &[] }
     }
     /// An argument that may be left out (the atom then sees `None`).
     pub const fn optional(name: &'static str, kind: StaticKind) -> StaticParam {
-        StaticParam { name, kind, optional: true, default: None }
+        StaticParam { name, kind, optional: true, default: None, words: &[] }
     }
     /// An argument that may be left out, then taking `default`.
     pub const fn with_default(name: &'static str, kind: StaticKind, default: f64) -> StaticParam {
-        StaticParam { name, kind, optional: true, default: Some(default) }
+        StaticParam { name, kind, optional: true, default: Some(default), words: &[] }
+    }
+    /// The same argument, also taking these string spellings.
+    pub const fn with_words(self, words: &'static [(&'static str, f64)]) -> StaticParam {
+        StaticParam { words, ..self }
     }
 }
 
@@ -466,6 +475,90 @@ pub fn axis_lanes(
     } else {
         (0..m).map(|i| (0..n).map(|j| i * n + j).collect()).collect()
     })
+}
+
+/// cvxpy's optional `axis=` and `keepdims=` of a reduction, to follow an atom's other
+/// compile-time arguments in its signature.
+pub const AXIS_KEEPDIMS: [StaticParam; 2] =
+    [StaticParam::optional("axis", StaticKind::Int), StaticParam::optional("keepdims", StaticKind::Bool)];
+
+/// The shape of a reduction with cvxpy's `axis` and `keepdims` (`rest[0]`, `rest[1]`):
+/// that of [`axis_reduction_shape`], or with `keepdims` the argument's shape with a 1
+/// on each reduced axis (X[m, n]: no axis → \[1, 1\], axis 0 → \[1, n\], axis 1 →
+/// \[m, 1\]; a vector → \[1\]).
+pub fn reduction_shape(name: &str, x: Shape, rest: &[Option<f64>]) -> Result<Shape, ShapeError> {
+    let (axis, keep) = (static_at(rest, 0), static_at(rest, 1) == Some(1.0));
+    let base = axis_reduction_shape(name, x, axis)?;
+    if !keep {
+        return Ok(base);
+    }
+    Ok(match (x.ndim(), axis.map(|a| self::axis(name, a, x.ndim()))) {
+        (0, _) => Shape::SCALAR,
+        (1, _) => Shape::vector(1),
+        (_, Some(Ok(0))) => Shape::matrix(1, x.dims()[1]),
+        (_, Some(_)) => Shape::matrix(x.dims()[0], 1),
+        _ => Shape::matrix(1, 1),
+    })
+}
+
+/// Compile-time argument i, `None` when left out (or when a caller passes fewer).
+pub fn static_at(statics: &[Option<f64>], i: usize) -> Option<f64> {
+    statics.get(i).copied().flatten()
+}
+
+/// The lanes a reduction with an optional `axis` takes: all entries as one lane, or
+/// those of [`axis_lanes`].
+pub fn reduction_lanes(
+    name: &str,
+    x: Shape,
+    axis: Option<f64>,
+) -> Result<std::vec::Vec<std::vec::Vec<usize>>, ShapeError> {
+    match axis {
+        None => Ok(vec![(0..x.size()).collect()]),
+        Some(a) => {
+            axis_reduction_shape(name, x, Some(a))?;
+            axis_lanes(name, x, a)
+        }
+    }
+}
+
+/// The value of a reduction with an optional `axis` (`rest[0]`): `f` of each lane (as a
+/// vector), in the shape `out`.
+pub fn eval_lanes(
+    name: &str,
+    x: &Array,
+    rest: &[Option<f64>],
+    f: impl Fn(&Array) -> Result<f64, String>,
+) -> Result<Array, String> {
+    let shape = reduction_shape(name, x.shape, rest).map_err(|e| e.message)?;
+    let lanes = reduction_lanes(name, x.shape, static_at(rest, 0)).map_err(|e| e.message)?;
+    let data = lanes
+        .iter()
+        .map(|lane| {
+            f(&Array { shape: Shape::vector(lane.len()), data: lane.iter().map(|&i| x.data[i]).collect() })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Array { shape, data })
+}
+
+/// The conic form of a reduction with an optional `axis` (`rest[0]`): without one, `f`
+/// of the whole argument (in its shape); with one, `f` of each lane (as a vector), one
+/// set of cones per entry of the result, concatenated in row-major order.
+pub fn canonicalize_lanes(
+    c: &mut ConeBuilder,
+    name: &str,
+    x: &Affine,
+    shape: Shape,
+    rest: &[Option<f64>],
+    mut f: impl FnMut(&mut ConeBuilder, &Affine, Shape) -> Result<Affine, String>,
+) -> Result<Affine, String> {
+    let Some(axis) = static_at(rest, 0) else { return f(c, x, shape) };
+    let lanes = reduction_lanes(name, shape, Some(axis)).map_err(|e| e.message)?;
+    let parts = lanes
+        .iter()
+        .map(|lane| f(c, &x.gather(lane), Shape::vector(lane.len())))
+        .collect::<Result<_, _>>()?;
+    Ok(Affine::concat(parts))
 }
 
 /// Apply a scalar function to every entry.

@@ -14,10 +14,10 @@ impl Atom for Norm1 {
         "norm1"
     }
     fn signature(&self) -> Signature {
-        Signature { args: &["x"], variadic: false, statics: &[] }
+        Signature { args: &["x"], variadic: false, statics: &super::AXIS_KEEPDIMS }
     }
-    fn shape(&self, args: &[Shape], _statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        super::scalar(args)
+    fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
+        super::reduction_shape("norm1", args[0], statics)
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Convex
@@ -28,18 +28,20 @@ impl Atom for Norm1 {
     fn monotonicity(&self, _i: usize, args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
         super::by_sign(args[0].sign)
     }
-    fn eval(&self, args: &[&Array], _statics: &[Option<f64>]) -> Result<Array, String> {
-        Ok(Array::scalar(args[0].data.iter().map(|v| v.abs()).sum()))
+    fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
+        super::eval_lanes("norm1", args[0], statics, |x| Ok(x.data.iter().map(|v| v.abs()).sum()))
     }
     fn canonicalize(
         &self,
         c: &mut ConeBuilder,
         args: &[Affine],
-        _shapes: &[Shape],
-        _statics: &[Option<f64>],
+        shapes: &[Shape],
+        statics: &[Option<f64>],
         _out: Shape,
     ) -> Result<Affine, String> {
-        Ok(super::sum_entries(&super::abs_epigraph(c, &args[0])))
+        super::canonicalize_lanes(c, "norm1", &args[0], shapes[0], statics, |c, x, _| {
+            Ok(super::sum_entries(&super::abs_epigraph(c, x)))
+        })
     }
 }
 

@@ -15,10 +15,10 @@ impl Atom for Norm2 {
         "norm2"
     }
     fn signature(&self) -> Signature {
-        Signature { args: &["x"], variadic: false, statics: &[] }
+        Signature { args: &["x"], variadic: false, statics: &super::AXIS_KEEPDIMS }
     }
-    fn shape(&self, args: &[Shape], _statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        super::scalar(args)
+    fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
+        super::reduction_shape("norm2", args[0], statics)
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Convex
@@ -29,20 +29,22 @@ impl Atom for Norm2 {
     fn monotonicity(&self, _i: usize, args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
         super::by_sign(args[0].sign)
     }
-    fn eval(&self, args: &[&Array], _statics: &[Option<f64>]) -> Result<Array, String> {
-        Ok(Array::scalar(args[0].data.iter().map(|v| v * v).sum::<f64>().sqrt()))
+    fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
+        super::eval_lanes("norm2", args[0], statics, |x| Ok(x.data.iter().map(|v| v * v).sum::<f64>().sqrt()))
     }
     fn canonicalize(
         &self,
         c: &mut ConeBuilder,
         args: &[Affine],
-        _shapes: &[Shape],
-        _statics: &[Option<f64>],
+        shapes: &[Shape],
+        statics: &[Option<f64>],
         _out: Shape,
     ) -> Result<Affine, String> {
-        let t = c.var(1);
-        c.soc(t.clone(), args[0].clone());
-        Ok(t)
+        super::canonicalize_lanes(c, "norm2", &args[0], shapes[0], statics, |c, x, _| {
+            let t = c.var(1);
+            c.soc(t.clone(), x.clone());
+            Ok(t)
+        })
     }
 }
 

@@ -14,10 +14,10 @@ impl Atom for NormInf {
         "norm_inf"
     }
     fn signature(&self) -> Signature {
-        Signature { args: &["x"], variadic: false, statics: &[] }
+        Signature { args: &["x"], variadic: false, statics: &super::AXIS_KEEPDIMS }
     }
-    fn shape(&self, args: &[Shape], _statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        super::scalar(args)
+    fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
+        super::reduction_shape("norm_inf", args[0], statics)
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Convex
@@ -28,23 +28,24 @@ impl Atom for NormInf {
     fn monotonicity(&self, _i: usize, args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
         super::by_sign(args[0].sign)
     }
-    fn eval(&self, args: &[&Array], _statics: &[Option<f64>]) -> Result<Array, String> {
-        Ok(Array::scalar(args[0].data.iter().fold(0.0, |m: f64, v| m.max(v.abs()))))
+    fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
+        super::eval_lanes("norm_inf", args[0], statics, |x| Ok(x.data.iter().fold(0.0, |m: f64, v| m.max(v.abs()))))
     }
     fn canonicalize(
         &self,
         c: &mut ConeBuilder,
         args: &[Affine],
-        _shapes: &[Shape],
-        _statics: &[Option<f64>],
+        shapes: &[Shape],
+        statics: &[Option<f64>],
         _out: Shape,
     ) -> Result<Affine, String> {
-        let x = &args[0];
-        let t = c.var(1);
-        let tn = super::repeat(&t, x.size);
-        c.nonneg(super::sub(tn.clone(), x.clone()));
-        c.nonneg(tn.add(x.clone()));
-        Ok(t)
+        super::canonicalize_lanes(c, "norm_inf", &args[0], shapes[0], statics, |c, x, _| {
+            let t = c.var(1);
+            let tn = super::repeat(&t, x.size);
+            c.nonneg(super::sub(tn.clone(), x.clone()));
+            c.nonneg(tn.add(x.clone()));
+            Ok(t)
+        })
     }
 }
 

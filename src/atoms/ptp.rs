@@ -1,30 +1,19 @@
 //! `ptp(x)` = max(x) − min(x), the range ("peak to peak") of all entries of x;
 //! `ptp(x, axis)` the range over one axis, with numpy's (and cvxpy's) meaning: for
 //! X[m, n], axis 0 gives \[n\] (the range of each column), axis 1 gives \[m\]; the
-//! shapes are those of `sum`. Convex (a convex minus a concave function),
-//! nonnegative, not monotone. (cvxpy's `keepdims=` is not taken.)
+//! shapes are those of `sum`, and `keepdims=True` keeps the reduced axes as 1.
+//! Convex (a convex minus a concave function), nonnegative, not monotone.
 //!
 //! Conic form: per lane l (all entries, or one column or row) tₗ ≥ xᵢ and sₗ ≤ xᵢ for
 //! its entries i; the result is t − s.
 
 use super::{
-    Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
+    Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature,
 };
 use crate::ir::array::Array;
 use crate::ir::shape::Shape;
 
 pub(crate) struct Ptp;
-
-/// The entries each result entry takes the range of.
-fn lanes(x: Shape, axis: Option<f64>) -> Result<Vec<Vec<usize>>, ShapeError> {
-    match axis {
-        None => Ok(vec![(0..x.size()).collect()]),
-        Some(a) => {
-            super::axis_reduction_shape("ptp", x, Some(a))?;
-            super::axis_lanes("ptp", x, a)
-        }
-    }
-}
 
 impl Atom for Ptp {
     fn name(&self) -> &'static str {
@@ -34,11 +23,11 @@ impl Atom for Ptp {
         Signature {
             args: &["x"],
             variadic: false,
-            statics: const { &[StaticParam::optional("axis", StaticKind::Int)] },
+            statics: &super::AXIS_KEEPDIMS,
         }
     }
     fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        super::axis_reduction_shape("ptp", args[0], statics[0])
+        super::reduction_shape("ptp", args[0], statics)
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Convex
@@ -50,16 +39,11 @@ impl Atom for Ptp {
         Mono::None
     }
     fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
-        let x = args[0];
-        let shape = self.shape(&[x.shape], statics).map_err(|e| e.message)?;
-        let range = |lane: &Vec<usize>| {
-            let (lo, hi) = lane.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &i| {
-                (lo.min(x.data[i]), hi.max(x.data[i]))
-            });
-            hi - lo
-        };
-        let data = lanes(x.shape, statics[0]).map_err(|e| e.message)?.iter().map(range).collect();
-        Ok(Array { shape, data })
+        super::eval_lanes("ptp", args[0], statics, |lane| {
+            let (lo, hi) =
+                lane.data.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+            Ok(hi - lo)
+        })
     }
     fn canonicalize(
         &self,
@@ -69,7 +53,7 @@ impl Atom for Ptp {
         statics: &[Option<f64>],
         _out: Shape,
     ) -> Result<Affine, String> {
-        let lanes = lanes(shapes[0], statics[0]).map_err(|e| e.message)?;
+        let lanes = super::reduction_lanes("ptp", shapes[0], super::static_at(statics, 0)).map_err(|e| e.message)?;
         // Entry by entry: which lane it is in, and which entry of x.
         let (owner, entry): (Vec<usize>, Vec<usize>) =
             lanes.iter().enumerate().flat_map(|(l, lane)| lane.iter().map(move |&i| (l, i))).unzip();

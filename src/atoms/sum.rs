@@ -6,7 +6,7 @@
 //! Conic form: affine: the linear map Σ (over all entries or one axis), no cones.
 
 use super::{
-    Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature, StaticKind, StaticParam,
+    Affine, ArgInfo, Atom, AtomCurvature, ConeBuilder, Mono, ShapeError, Sign, Signature,
 };
 use crate::ir::array::Array;
 use crate::ir::shape::Shape;
@@ -21,11 +21,11 @@ impl Atom for Sum {
         Signature {
             args: &["x"],
             variadic: false,
-            statics: const { &[StaticParam::optional("axis", StaticKind::Int)] },
+            statics: &super::AXIS_KEEPDIMS,
         }
     }
     fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        super::axis_reduction_shape("sum", args[0], statics[0])
+        super::reduction_shape("sum", args[0], statics)
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Affine
@@ -40,8 +40,8 @@ impl Atom for Sum {
     fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
         let x = args[0];
         let out = self.shape(&[x.shape], statics).map_err(|e| e.message)?;
-        let (Some(a), true) = (statics[0], x.shape.is_matrix()) else {
-            return Ok(Array::scalar(x.data.iter().sum()));
+        let (Some(a), true) = (super::static_at(statics, 0), x.shape.is_matrix()) else {
+            return Ok(Array { shape: out, data: vec![x.data.iter().sum()] });
         };
         let (m, n) = x.shape.rows_cols();
         let data = if super::axis("sum", a, 2).map_err(|e| e.message)? == 0 {
@@ -60,7 +60,7 @@ impl Atom for Sum {
         out: Shape,
     ) -> Result<Affine, String> {
         let x = &args[0];
-        let (Some(a), true) = (statics[0], shapes[0].is_matrix()) else {
+        let (Some(a), true) = (super::static_at(statics, 0), shapes[0].is_matrix()) else {
             return Ok(super::sum_entries(x));
         };
         let (m, n) = shapes[0].rows_cols();

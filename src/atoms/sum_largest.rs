@@ -20,19 +20,13 @@ impl Atom for SumLargest {
         Signature {
             args: &["x"],
             variadic: false,
-            statics: const { &[StaticParam::required("k", StaticKind::Int)] },
+            statics: const {
+                &[StaticParam::required("k", StaticKind::Int), super::AXIS_KEEPDIMS[0], super::AXIS_KEEPDIMS[1]]
+            },
         }
     }
     fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        let x = args[0];
-        match statics[0] {
-            Some(k) if (1.0..=x.size() as f64).contains(&k) => Ok(Shape::SCALAR),
-            k => Err(ShapeError::new(format!(
-                "`sum_largest` needs 1 <= k <= {} (the number of entries of x, shape {x}), got k = {}",
-                x.size(),
-                k.map_or_else(|| "nothing".to_string(), |k| k.to_string())
-            ))),
-        }
+        k_shape("sum_largest", args[0], statics)
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Convex
@@ -45,28 +39,63 @@ impl Atom for SumLargest {
         Mono::Increasing
     }
     fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
-        self.shape(&[args[0].shape], statics).map_err(|e| e.message)?;
-        let k = statics[0].unwrap_or(1.0) as usize;
-        let mut x = args[0].data.clone();
-        x.sort_by(|a, b| b.total_cmp(a));
-        Ok(Array::scalar(x[..k].iter().sum()))
+        eval_k("sum_largest", args[0], statics, |a, b| b.total_cmp(a))
     }
     fn canonicalize(
         &self,
         c: &mut ConeBuilder,
         args: &[Affine],
-        _shapes: &[Shape],
+        shapes: &[Shape],
         statics: &[Option<f64>],
         _out: Shape,
     ) -> Result<Affine, String> {
-        let x = &args[0];
-        let n = x.size;
         let k = statics[0].unwrap_or(1.0);
-        let (q, z) = (c.var(1), c.var(n));
-        c.nonneg(z.clone());
-        c.nonneg(super::sub(z.clone().add(super::repeat(&q, n)), x.clone()));
-        Ok(q.scale(k).add(super::sum_entries(&z)))
+        super::canonicalize_lanes(c, "sum_largest", &args[0], shapes[0], &axis_keepdims(statics), |c, x, _| {
+            let n = x.size;
+            let (q, z) = (c.var(1), c.var(n));
+            c.nonneg(z.clone());
+            c.nonneg(super::sub(z.clone().add(super::repeat(&q, n)), x.clone()));
+            Ok(q.scale(k).add(super::sum_entries(&z)))
+        })
     }
+}
+
+/// The shape of `sum_largest`/`sum_smallest` (`name`): that of the reduction with
+/// `axis`/`keepdims`, for 1 ≤ k ≤ the entries of a lane.
+pub(crate) fn k_shape(name: &str, x: Shape, statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
+    let rest = axis_keepdims(statics);
+    let out = super::reduction_shape(name, x, &rest)?;
+    // The number of entries each result entry sums k of.
+    let n = x.size() / out.size().max(1);
+    let what = if rest[0].is_some() { "along the axis" } else { "of x" };
+    match statics[0] {
+        Some(k) if (1.0..=n as f64).contains(&k) => Ok(out),
+        k => Err(ShapeError::new(format!(
+            "`{name}` needs 1 <= k <= {n} (the number of entries {what}, shape {x}), got k = {}",
+            k.map_or_else(|| "nothing".to_string(), |k| k.to_string())
+        ))),
+    }
+}
+
+/// The sum of the first k entries of each lane in the order `cmp`.
+pub(crate) fn eval_k(
+    name: &str,
+    x: &Array,
+    statics: &[Option<f64>],
+    cmp: impl Fn(&f64, &f64) -> std::cmp::Ordering,
+) -> Result<Array, String> {
+    k_shape(name, x.shape, statics).map_err(|e| e.message)?;
+    let k = statics[0].unwrap_or(1.0) as usize;
+    super::eval_lanes(name, x, &axis_keepdims(statics), |lane| {
+        let mut v = lane.data.clone();
+        v.sort_by(&cmp);
+        Ok(v[..k].iter().sum())
+    })
+}
+
+/// `axis` and `keepdims` after k.
+fn axis_keepdims(statics: &[Option<f64>]) -> [Option<f64>; 2] {
+    [super::static_at(statics, 1), super::static_at(statics, 2)]
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! `sum_smallest(x, k)` = the sum of the k smallest entries of x, for a compile-time
 //! integer 1 ≤ k ≤ (number of entries of x) — concave, increasing; the sign follows
-//! from the entries of x. Any shape; the result is a scalar.
+//! from the entries of x. Any shape; the result is a scalar, or with `axis=` (and
+//! `keepdims=`) one sum per lane, as `sum_largest`.
 //!
 //! Conic form: sum_smallest(x, k) = −sum_largest(−x, k), so t ≤ sum_smallest(x, k) ⇔
 //! t = −(k·q + Σzᵢ) with z ≥ 0, zᵢ ≥ −xᵢ − q (the negated epigraph of sum_largest).
@@ -21,19 +22,13 @@ impl Atom for SumSmallest {
         Signature {
             args: &["x"],
             variadic: false,
-            statics: const { &[StaticParam::required("k", StaticKind::Int)] },
+            statics: const {
+                &[StaticParam::required("k", StaticKind::Int), super::AXIS_KEEPDIMS[0], super::AXIS_KEEPDIMS[1]]
+            },
         }
     }
     fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        let x = args[0];
-        match statics[0] {
-            Some(k) if (1.0..=x.size() as f64).contains(&k) => Ok(Shape::SCALAR),
-            k => Err(ShapeError::new(format!(
-                "`sum_smallest` needs 1 <= k <= {} (the number of entries of x, shape {x}), got k = {}",
-                x.size(),
-                k.map_or_else(|| "nothing".to_string(), |k| k.to_string())
-            ))),
-        }
+        super::sum_largest::k_shape("sum_smallest", args[0], statics)
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Concave
@@ -46,11 +41,7 @@ impl Atom for SumSmallest {
         Mono::Increasing
     }
     fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
-        self.shape(&[args[0].shape], statics).map_err(|e| e.message)?;
-        let k = statics[0].unwrap_or(1.0) as usize;
-        let mut x = args[0].data.clone();
-        x.sort_by(|a, b| a.total_cmp(b));
-        Ok(Array::scalar(x[..k].iter().sum()))
+        super::sum_largest::eval_k("sum_smallest", args[0], statics, |a, b| a.total_cmp(b))
     }
     fn canonicalize(
         &self,

@@ -303,6 +303,10 @@ impl Reporter<'_> {
                         "declare the variable `nonneg`, or write `xexp(pos({}))`",
                         self.text(args[0])
                     ));
+            } else if name == "geo_mean" && args.len() == 2 {
+                d = d.secondary(p.node(args[1]).span, self.describe(f, args[1])).help(
+                    "the weights p of `geo_mean(x, p)` must be a constant known when compiling, nonnegative and not all 0 (a parameter cannot be a weight)",
+                );
             } else if name == "dotsort" {
                 d = d.secondary(p.node(args[1]).span, self.describe(f, args[1])).help(
                     "the weights (second argument) must be a constant, or a parameter while the first argument is free of parameters",

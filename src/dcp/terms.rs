@@ -185,7 +185,7 @@ pub fn objective_terms(p: &Program, f: &Facts) -> Terms {
 fn kind(p: &Program, f: &Facts, id: NodeId, weight_params: bool, sense: Sense) -> TermKind {
     let Op::Atom(atom, args, statics) = &p.node(id).op else { return TermKind::Other };
     match atom.name() {
-        "sum_squares" => TermKind::SumSquares,
+        "sum_squares" if p.node(id).shape.is_scalar() => TermKind::SumSquares,
         "square" if p.node(id).shape.is_scalar() => TermKind::SumSquares,
         // power(x, 2) of a scalar is square(x) (cvxpy's QP path takes it as quadratic too).
         "power" if p.node(id).shape.is_scalar() && statics.first() == Some(&Some(2.0)) => {

@@ -95,6 +95,7 @@ codes! {
     BAD_DIM = "E0303", Dim, "dim value out of range";
     EMPTY_RANGE = "E0304", Dim, "empty or backwards for range";
     NOT_STATIC = "E0305", Dim, "not a compile-time number";
+    MISPLACED_STRING = "E0306", Dim, "string where it is not a choice of an atom argument";
 
     MISPLACED = "E0401", Statement, "statement in the wrong place";
     NO_COMPARISON = "E0402", Statement, "constraint without a comparison";

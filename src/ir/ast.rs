@@ -65,7 +65,7 @@ impl Expr {
     pub fn new(kind: ExprKind, span: Span) -> Expr {
         let child = |e: &Expr| e.depth;
         let d = match &kind {
-            ExprKind::Number(_) | ExprKind::Name(_) => 0,
+            ExprKind::Number(_) | ExprKind::Name(_) | ExprKind::Str(_) => 0,
             ExprKind::Call { args, .. } => args.iter().map(|a| child(&a.value)).max().unwrap_or(0),
             ExprKind::List(items) => items.iter().map(child).max().unwrap_or(0),
             ExprKind::Unary(_, e) | ExprKind::Transpose(e) | ExprKind::Paren(e) => child(e),
@@ -94,6 +94,9 @@ pub enum ExprKind {
     /// A reference to a dim, parameter, variable, constant, `let`, `def` argument or
     /// `for` variable; resolved by `sema`.
     Name(String),
+    /// A string literal (its text without the quotes): only accepted as a
+    /// compile-time atom argument naming a choice, such as `norm(X, "fro")`.
+    Str(String),
     /// `func(args)`: an atom, a `def`, or a constant builder (`zeros`, `ones`, `eye`).
     Call {
         /// The called name.

@@ -32,6 +32,11 @@ fn write_expr(s: &mut String, e: &ast::Expr, min: u8) {
     match &e.kind {
         ExprKind::Number(v) => s.push_str(&number(*v)),
         ExprKind::Name(n) => s.push_str(n),
+        ExprKind::Str(t) => {
+            s.push('"');
+            s.push_str(t);
+            s.push('"');
+        }
         ExprKind::Paren(x) => write_expr(s, x, min),
         ExprKind::Unary(op, x) => {
             s.push(if *op == UnOp::Neg { '-' } else { '+' });

@@ -284,6 +284,10 @@ impl<'a> Checker<'a> {
                     }
                 },
             },
+            ExprKind::Str(t) => {
+                let d = super::lower::misplaced_string(t, e.span, what);
+                return Err(self.fail(d, scope));
+            }
             _ => {
                 return Err(self.fail(
                     Diagnostic::error(code, format!("expected {what} known when compiling"))

@@ -101,7 +101,16 @@ fn op_text(p: &hir::Program, op: &Op) -> String {
             let sig = atom.atom().signature();
             for (spec, v) in sig.statics.iter().zip(statics) {
                 if let Some(v) = v {
-                    parts.push(format!("{}={}", spec.name, number(*v)));
+                    // A value written as a word (norm's "fro" is NaN) is shown as the word.
+                    let word = spec.words.iter().find(|(_, w)| w == v || (w.is_nan() && v.is_nan()));
+                    let text = match (word, spec.kind) {
+                        (Some((w, _)), _) => format!("\"{w}\""),
+                        (None, crate::atoms::StaticKind::Bool) => {
+                            (if *v == 1.0 { "True" } else { "False" }).into()
+                        }
+                        (None, _) => number(*v),
+                    };
+                    parts.push(format!("{}={text}", spec.name));
                 }
             }
             format!("{}({})", atom.name(), parts.join(", "))

@@ -31,8 +31,12 @@ const ALIASES: &[(&str, &str)] = &[
     ("pnorm", "`norm(x, p)`"),
     ("matmul", "the `@` operator"),
     ("transpose", "`x.T`"),
-    ("mixed_norm", "a `sum` of norms"),
-    ("lambda_sum_largest", "`lambda_max` (for k = 1)"),
+    (
+        "mixed_norm",
+        "`norm(norm(X, p, axis=1), q)` (cvxpy's `mixed_norm(X, p, q)`; q = 1 is `sum(norm(X, p, axis=1))`)",
+    ),
+    ("lambda_sum_largest", "`lambda_max(X)` for k = 1 (for k > 1 dopt has no form yet)"),
+    ("lambda_sum_smallest", "`lambda_min(X)` for k = 1 (for k > 1 dopt has no form yet)"),
     ("inv", "`inv_pos(x)` (elementwise 1/x for x > 0)"),
     ("logsumexp", "`log_sum_exp(x)`"),
     ("dot", "`x @ y`"),
@@ -45,7 +49,138 @@ const ALIASES: &[(&str, &str)] = &[
     ("var", "`sum_squares(x - mean(x)) / n` (cvxpy's `var`, the variance, with n entries)"),
     ("std", "`norm2(x - mean(x)) / s` with s = √n (cvxpy's `std`, the standard deviation)"),
     ("cummin", "`-cummax(-x)` (the running minimum)"),
+    // cvxpy atoms dopt lacks that another spelling expresses.
+    ("bmat", "`vstack(hstack(A, B), hstack(C, D))` for cvxpy's `bmat([[A, B], [C, D]])`"),
+    (
+        "concatenate",
+        "`hstack(a, b, …)` (vectors, or matrices along axis 1) or `vstack(A, B, …)` (matrices along axis 0)",
+    ),
+    ("stack", "`vstack(x, y, …)` (vectors as rows: cvxpy's `stack` with axis 0)"),
+    ("broadcast_to", "`x + zeros(m, n)` (broadcasting does it)"),
+    ("promote", "`x + zeros(m, n)` (broadcasting does it)"),
+    ("normNuc", "`norm_nuc(X)` or `norm(X, \"nuc\")`"),
+    ("deep_flatten", "`vec(x)`"),
+    ("squeeze", "`vec(x)` or `reshape(x, n)`"),
+    ("swapaxes", "`X.T` (dopt's arrays have at most two axes)"),
+    ("moveaxis", "`X.T` (dopt's arrays have at most two axes)"),
+    ("permute_dims", "`X.T` (dopt's arrays have at most two axes)"),
+    ("scalene", "`a * pos(x) + b * neg(x)` (cvxpy's `scalene(x, a, b)`)"),
+    ("psd_wrap", "a parameter declared `psd`"),
+    ("symmetric_wrap", "a parameter or variable declared `symmetric`"),
+    (
+        "matrix_frac",
+        "`quad_form(x, Pinv)` with the inverse of a constant P computed beforehand (dopt has no form for a variable P yet)",
+    ),
+    (
+        "prod",
+        "`geo_mean(x)` to maximize a product of nonnegative entries (its n-th root), or `inv_prod(x)` for 1/Πxᵢ (cvxpy's `prod` is a geometric-program atom, not DCP)",
+    ),
 ];
+
+/// cvxpy atoms dopt does not have (yet), and why.
+const MISSING: &[(&str, &str)] = &[
+    ("tr_inv", "not available yet (trace of the inverse: it needs a block PSD form)"),
+    ("log_normcdf", "not available yet (cvxpy's is a quadratic approximation)"),
+    ("loggamma", "not available yet (cvxpy's is a piecewise-linear approximation)"),
+    (
+        "von_neumann_entr",
+        "not available: no exact form over dopt's cones (cvxpy approximates it by quadrature)",
+    ),
+    (
+        "quantum_rel_entr",
+        "not available: no exact form over dopt's cones (cvxpy approximates it by quadrature)",
+    ),
+    (
+        "quantum_cond_entr",
+        "not available: no exact form over dopt's cones (cvxpy approximates it by quadrature)",
+    ),
+    ("cumprod", "not available: a running product is not DCP (cvxpy uses it in geometric programs)"),
+    ("sign", "not available: dopt has no quasiconvex (DQCP) programs"),
+    ("ceil", "not available: dopt has no quasiconvex (DQCP) programs"),
+    ("floor", "not available: dopt has no quasiconvex (DQCP) programs"),
+    ("length", "not available: dopt has no quasiconvex (DQCP) programs"),
+    ("dist_ratio", "not available: dopt has no quasiconvex (DQCP) programs"),
+    ("condition_number", "not available: dopt has no quasiconvex (DQCP) programs"),
+    ("gen_lambda_max", "not available: dopt has no quasiconvex (DQCP) programs"),
+    ("one_minus_pos", "not available: dopt has no geometric programs yet"),
+    ("diff_pos", "not available: dopt has no geometric programs yet"),
+    ("pf_eigenvalue", "not available: dopt has no geometric programs yet"),
+    ("eye_minus_inv", "not available: dopt has no geometric programs yet"),
+    ("gmatmul", "not available: dopt has no geometric programs yet"),
+    ("partial_trace", "not available yet"),
+    ("partial_transpose", "not available yet"),
+    ("vec_to_upper_tri", "not available yet (the inverse of `upper_tri`)"),
+    ("perspective", "not available yet"),
+    ("suppfunc", "not available yet"),
+    ("resolvent", "not available yet"),
+    ("einsum", "not available: dopt's arrays have at most two axes; write the sums with `@`, `*` and `sum`"),
+    ("real", "not available: dopt has no complex numbers"),
+    ("imag", "not available: dopt has no complex numbers"),
+    ("conj", "not available: dopt has no complex numbers"),
+    ("hermitian_wrap", "not available: dopt has no complex numbers"),
+    ("skew_symmetric_wrap", "not available yet"),
+];
+
+/// Words of a name (split at `_`) that mean one atom, for "did you mean" by meaning
+/// rather than spelling (`nuclear_norm` → `norm_nuc`, `entropy` → `entr`).
+const MEANINGS: &[(&str, &str)] = &[
+    ("nuclear", "norm_nuc"),
+    ("trace_norm", "norm_nuc"),
+    ("frobenius", "norm_fro"),
+    ("spectral", "sigma_max"),
+    ("singular", "sigma_max"),
+    ("eigenvalue", "lambda_max"),
+    ("eig", "lambda_max"),
+    ("min_eigenvalue", "lambda_min"),
+    ("smallest_eigenvalue", "lambda_min"),
+    ("eigenvalue_min", "lambda_min"),
+    ("eigmax", "lambda_max"),
+    ("eigmin", "lambda_min"),
+    ("determinant", "log_det"),
+    ("logdet", "log_det"),
+    ("entropy", "entr"),
+    ("average", "mean"),
+    ("avg", "mean"),
+    ("variation", "tv"),
+    ("range", "ptp"),
+    ("softplus", "logistic"),
+    ("softmax", "log_sum_exp"),
+    ("l1", "norm1"),
+    ("l2", "norm2"),
+    ("linf", "norm_inf"),
+    ("manhattan", "norm1"),
+    ("euclidean", "norm2"),
+    ("chebyshev", "norm_inf"),
+    ("reciprocal", "inv_pos"),
+    ("hinge", "pos"),
+    ("relu", "pos"),
+    ("dot", "vdot"),
+    ("inner", "vdot"),
+    ("convolution", "convolve"),
+    ("triangle", "upper_tri"),
+    ("triu", "upper_tri"),
+    ("quantile", "cvar"),
+    ("expectile", "cvar"),
+    ("geometric", "geo_mean"),
+    ("harmonic", "harmonic_mean"),
+];
+
+/// The atom a name means (`frobenius_norm` → `norm_fro`): the whole name in
+/// [`MEANINGS`], else its words (split at `_`) when they point at exactly one atom.
+fn by_meaning(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    if let Some((_, a)) = MEANINGS.iter().find(|(w, _)| *w == lower) {
+        return Some(a);
+    }
+    let mut hits: Vec<&'static str> =
+        MEANINGS.iter().filter(|(w, _)| lower.split('_').any(|part| part == *w)).map(|(_, a)| *a).collect();
+    hits.sort_unstable();
+    hits.dedup();
+    match hits[..] {
+        [one] => Some(one),
+        _ => None,
+    }
+}
 
 impl<'a> Checker<'a> {
     /// Record an error raised while lowering, with the call sites of the `def`s being
@@ -108,6 +243,10 @@ impl<'a> Checker<'a> {
     pub(crate) fn lower(&mut self, e: &'a ast::Expr, scope: &Scope<'a>) -> R<NodeId> {
         match &e.kind {
             ExprKind::Number(v) => self.const_node(Array::scalar(*v), e.span),
+            ExprKind::Str(t) => {
+                let d = misplaced_string(t, e.span, "a value");
+                Err(self.fail(d, scope))
+            }
             ExprKind::Paren(x) | ExprKind::Unary(UnOp::Plus, x) => self.lower(x, scope),
             ExprKind::Unary(UnOp::Neg, x) => {
                 // Fold the sign of a literal so that `-1` is the constant -1 (and no
@@ -371,6 +510,10 @@ impl<'a> Checker<'a> {
                 .primary(func.span, "not an atom, a built-in or a def of this file");
             if let Some((_, instead)) = ALIASES.iter().find(|(a, _)| *a == name) {
                 d = d.help(format!("write {instead}"));
+            } else if let Some((_, why)) = MISSING.iter().find(|(a, _)| *a == name) {
+                d = d.note(format!("`{name}` is a cvxpy atom that dopt does not have: {why}"));
+            } else if let Some(s) = by_meaning(name) {
+                d = d.help(format!("did you mean `{s}`?"));
             } else if let Some(s) = suggest::best_match(name, candidates.iter().copied()) {
                 d = d.help(format!("did you mean `{s}`?"));
             }
@@ -560,6 +703,28 @@ impl<'a> Checker<'a> {
         let given_statics: Vec<&ast::Expr> = statics.iter().flatten().copied().collect();
         for (spec, v) in sig.statics.iter().zip(statics) {
             let value = match v {
+                // A flag takes Python's spelling as well as 1 and 0.
+                Some(x) if spec.kind == StaticKind::Bool && flag_literal(x).is_some() => flag_literal(x),
+                Some(ast::Expr { kind: ExprKind::Str(t), span, .. }) => {
+                    match spec.words.iter().find(|(w, _)| w == t) {
+                        Some(&(_, v)) => Some(v),
+                        None if spec.words.is_empty() => {
+                            let d = misplaced_string(t, *span, &format!("`{}` of `{name}`", spec.name));
+                            return Err(self.fail(d, scope));
+                        }
+                        None => {
+                            let words: Vec<String> =
+                                spec.words.iter().map(|(w, _)| format!("\"{w}\"")).collect();
+                            let d = Diagnostic::error(
+                                codes::MISPLACED_STRING,
+                                format!("`{}` of `{name}` cannot be \"{t}\"", spec.name),
+                            )
+                            .primary(*span, "not one of the choices")
+                            .help(format!("write a number or one of {}", words.join(", ")));
+                            return Err(self.fail(d, scope));
+                        }
+                    }
+                }
                 Some(x) => {
                     let before = self.diags.len();
                     let Ok(num) = self.eval_num(x, scope) else {
@@ -579,6 +744,15 @@ impl<'a> Checker<'a> {
                             format!("`{}` of `{name}` must be an integer, got {num}", spec.name),
                         )
                         .primary(x.span, "not an integer");
+                        return Err(self.fail(d, scope));
+                    }
+                    if spec.kind == StaticKind::Bool && num != 0.0 && num != 1.0 {
+                        let d = Diagnostic::error(
+                            codes::NOT_INTEGER,
+                            format!("`{}` of `{name}` is a flag, got {num}", spec.name),
+                        )
+                        .primary(x.span, "not True or False")
+                        .help(format!("write {}=True or {}=False", spec.name, spec.name));
                         return Err(self.fail(d, scope));
                     }
                     Some(num)
@@ -617,6 +791,23 @@ impl<'a> Checker<'a> {
                 Err(self.fail(d, scope))
             }
         }
+    }
+}
+
+/// A string literal where no choice is named by one (E0306).
+pub(crate) fn misplaced_string(text: &str, span: Span, what: &str) -> Diagnostic {
+    Diagnostic::error(codes::MISPLACED_STRING, format!("a string (\"{text}\") cannot be {what}"))
+        .primary(span, "string here")
+        .help("strings only name a choice of an atom argument, as in norm(X, \"fro\"); write a number or an expression")
+}
+
+/// `True`/`true` → 1, `False`/`false` → 0: the value of a flag argument written as a
+/// name (dopt has no booleans otherwise).
+fn flag_literal(x: &ast::Expr) -> Option<f64> {
+    match &x.kind {
+        ast::ExprKind::Name(n) if n == "True" || n == "true" => Some(1.0),
+        ast::ExprKind::Name(n) if n == "False" || n == "false" => Some(0.0),
+        _ => None,
     }
 }
 

@@ -1012,7 +1012,7 @@ fn shape_text(d: &ast::Decl) -> String {
 fn names_in<'s>(e: &'s ast::Expr, out: &mut Vec<(&'s str, Span, bool)>) {
     use ast::ExprKind as K;
     match &e.kind {
-        K::Number(_) => {}
+        K::Number(_) | K::Str(_) => {}
         K::Name(n) => out.push((n.as_str(), e.span, false)),
         K::Call { func, args } => {
             out.push((func.name.as_str(), func.span, true));

@@ -20,9 +20,27 @@ pub fn layout(text: &str) -> Result<String, Diagnostic> {
     let bytes = text.as_bytes();
     let mut i = 0;
     let mut sign_run = 0usize;
+    // Where a string literal without its closing quote began, if one did.
+    let mut open_string: Option<usize> = None;
     while i < bytes.len() {
         let b = bytes[i];
         match b {
+            b'"' => {
+                // A string literal (up to its closing quote on this line): its `#`,
+                // brackets and signs are text, not syntax.
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                if i < bytes.len() && bytes[i] == b'"' {
+                    i += 1;
+                } else {
+                    open_string.get_or_insert(start);
+                }
+                sign_run = 0;
+                continue;
+            }
             b'#' => {
                 let start = i;
                 while i < bytes.len() && bytes[i] != b'\n' {
@@ -84,8 +102,16 @@ pub fn layout(text: &str) -> Result<String, Diagnostic> {
     if let Some(&(open, at)) = stack.last() {
         let close = if open == b'(' { ')' } else { ']' };
         let (what, opener) = if open == b'(' { ("parenthesis", "(") } else { ("bracket", "[") };
-        return Err(Diagnostic::error(codes::UNCLOSED_DELIMITER, format!("unclosed `{opener}`"))
-            .primary(Span::new(at, at + 1), format!("this {what} is never closed"))
+        let d = Diagnostic::error(codes::UNCLOSED_DELIMITER, format!("unclosed `{opener}`"))
+            .primary(Span::new(at, at + 1), format!("this {what} is never closed"));
+        // A string without its closing quote takes the rest of its line with it.
+        let d = match open_string {
+            Some(s) if s > at => d
+                .secondary(Span::new(s, s + 1), "this string has no closing `\"` on its line")
+                .help("close the string with `\"`"),
+            _ => d,
+        };
+        return Err(d
             .note(
                 "inside brackets a newline does not end the statement, so everything after this \
                  point was read as part of the same expression",
@@ -107,6 +133,16 @@ mod tests {
         let l = layout(t).unwrap();
         assert_eq!(l.len(), t.len());
         assert_eq!(l, "a = f(1,   2) # c\nb = [1,        2]\n");
+    }
+
+    #[test]
+    fn a_string_is_text_not_syntax() {
+        let t = "f(x, \"a#(b\",\n y) # c\n";
+        assert_eq!(layout(t).unwrap(), "f(x, \"a#(b\",  y) # c\n");
+        // An unclosed string ends at the newline; the bracket is still reported.
+        let e = layout("f(x, \"ab)\n").unwrap_err();
+        assert_eq!(e.code, codes::UNCLOSED_DELIMITER);
+        assert!(e.help.iter().any(|h| h.contains("close the string")), "{:?}", e.help);
     }
 
     #[test]

@@ -232,6 +232,7 @@ fn primary(p: Pair<Rule>) -> PResult<Expr> {
             ExprKind::Number(v)
         }
         Rule::ident => ExprKind::Name(p.as_str().to_string()),
+        Rule::string => ExprKind::Str(p.as_str().trim_matches('"').to_string()),
         Rule::paren => ExprKind::Paren(Box::new(expr(p.into_inner().next().expect("paren body"))?)),
         Rule::list => ExprKind::List(p.into_inner().map(expr).collect::<PResult<Vec<_>>>()?),
         Rule::call => {

@@ -83,6 +83,106 @@ def _(p):
     return cp.Problem(cp.Minimize(obj)), {"w": w, "b": b, "Z": Z}
 
 
+A_ROWS = np.array([[1.0, -2.0, 0.5], [0.2, 0.1, -0.3], [3.0, 1.0, 2.0], [-0.5, 0.4, 0.0]])
+
+
+@case(
+    "rowwise_norms_axis",
+    f"""# group lasso over the rows, as a cvxpy user writes it: row-wise norms with axis=,
+# and the other reductions along an axis (keepdims included)
+constant A[4, 3] = {mat_text(A_ROWS)}
+parameter lam nonneg
+variable X[4, 3]
+variable Y[4, 3]
+minimize 0.5 * sum_squares(X - A) + lam * sum(norm(X, 2, axis=1)) + 0.2 * sum(norm1(X, axis=0)) + 0.5 * sum_squares(Y - A) + 0.3 * sum(log_sum_exp(Y, axis=1)) + 0.2 * sum(max(Y, axis=0, keepdims=True)) - 0.1 * sum(min(Y, axis=1)) + 0.1 * sum(norm_inf(Y, axis=1)) + 0.15 * sum(sum_largest(Y, 2, axis=1)) + 0.05 * sum(sum_squares(Y, axis=0))
+""",
+    {"lam": 0.6},
+)
+def _(p):
+    X, Y = cp.Variable((4, 3)), cp.Variable((4, 3))
+    obj = (
+        0.5 * cp.sum_squares(X - A_ROWS)
+        + p["lam"] * cp.sum(cp.norm(X, 2, axis=1))
+        + 0.2 * cp.sum(cp.norm1(X, axis=0))
+        + 0.5 * cp.sum_squares(Y - A_ROWS)
+        + 0.3 * cp.sum(cp.log_sum_exp(Y, axis=1))
+        + 0.2 * cp.sum(cp.max(Y, axis=0, keepdims=True))
+        - 0.1 * cp.sum(cp.min(Y, axis=1))
+        + 0.1 * cp.sum(cp.norm_inf(Y, axis=1))
+        + 0.15 * cp.sum(cp.hstack([cp.sum_largest(Y[i, :], 2) for i in range(4)]))
+        + 0.05 * cp.sum(cp.hstack([cp.sum_squares(Y[:, j]) for j in range(3)]))
+    )
+    return cp.Problem(cp.Minimize(obj)), {"X": X, "Y": Y}
+
+
+@case(
+    "svm_norm",
+    f"""# soft-margin SVM with the mean hinge loss and norm(w) with its default p
+constant X[6, 2] = {mat_text(X_SVM)}
+constant y[6] = {mat_text(Y_SVM)}
+parameter lam nonneg
+variable w[2]
+variable b
+minimize mean(pos(1 - multiply(y, X @ w + b))) + lam * square(norm(w)) + 0.1 * square(b)
+""",
+    {"lam": 0.2},
+)
+def _(p):
+    w, b = cp.Variable(2), cp.Variable()
+    obj = cp.mean(cp.pos(1 - cp.multiply(Y_SVM, X_SVM @ w + b))) + p["lam"] * cp.square(cp.norm(w)) + 0.1 * cp.square(b)
+    return cp.Problem(cp.Minimize(obj)), {"w": w, "b": b}
+
+
+B_MAT = np.array([[1.0, 0.5, -0.3], [0.2, -1.0, 0.8]])
+
+
+@case(
+    "matrix_norms",
+    f"""# cvxpy's matrix norms through norm(X, p) with a string or numeric p
+constant B[2, 3] = {mat_text(B_MAT)}
+parameter s nonneg
+variable X[2, 3]
+variable Y[2, 3]
+variable Z[2, 3]
+variable V[2, 3]
+minimize s * norm(X, "nuc") + sum_squares(X - B) + 0.5 * norm(Y, 2) + sum_squares(Y - B) + 0.4 * norm(Z, 1) + 0.3 * norm(Z, "inf") + sum_squares(Z - B) + 0.6 * norm(V, "fro") + sum_squares(V - B)
+""",
+    {"s": 0.4},
+)
+def _(p):
+    X, Y, Z, V = (cp.Variable((2, 3)) for _ in range(4))
+    obj = (
+        p["s"] * cp.norm(X, "nuc")
+        + cp.sum_squares(X - B_MAT)
+        + 0.5 * cp.norm(Y, 2)
+        + cp.sum_squares(Y - B_MAT)
+        + 0.4 * cp.norm(Z, 1)
+        + 0.3 * cp.norm(Z, "inf")
+        + cp.sum_squares(Z - B_MAT)
+        + 0.6 * cp.norm(V, "fro")
+        + cp.sum_squares(V - B_MAT)
+    )
+    return cp.Problem(cp.Minimize(obj)), {"X": X, "Y": Y, "Z": Z, "V": V}
+
+
+@case(
+    "geo_mean_weighted",
+    """# weighted geometric mean: the optimal budget split is proportional to the weights
+parameter c[3] nonneg
+variable x[3]
+variable z[4]
+maximize geo_mean(x, [1, 2, 0.5]) + geo_mean(z, [0.3, 0, 0.7, 1]) - 0.5 * sum_squares(z)
+subject to
+    c @ x <= 1
+""",
+    {"c": [1.0, 0.5, 2.0]},
+)
+def _(p):
+    x, z = cp.Variable(3), cp.Variable(4)
+    obj = cp.geo_mean(x, [1, 2, 0.5]) + cp.geo_mean(z, [0.3, 0, 0.7, 1]) - 0.5 * cp.sum_squares(z)
+    return cp.Problem(cp.Maximize(obj), [np.array(p["c"]) @ x <= 1]), {"x": x, "z": z}
+
+
 C_TV1 = [0.1, 1.2, 0.9, 1.1, 3.0, 2.8, 0.2]
 
 
@@ -328,6 +428,27 @@ EXPRESSIONS = [
     ("mean(Z, 0)", "cp.mean(Z, axis=0)", None),
     ("mean(Z, axis=1)", "cp.mean(Z, axis=1)", None),
     ("mean(u)", "cp.mean(u)", None),
+    ("norm2(Z, axis=1)", "cp.norm(Z, 2, axis=1)", None),
+    ("norm(Z, 1, axis=0, keepdims=True)", "cp.norm(Z, 1, axis=0, keepdims=True)", None),
+    ("norm(x)", "cp.norm(x)", None),
+    ("norm(X)", "cp.norm(X)", None),
+    ("norm(X, \"nuc\")", "cp.norm(X, 'nuc')", None),
+    ("norm(X, \"fro\")", "cp.norm(X, 'fro')", None),
+    ("norm(X, \"inf\")", "cp.norm(X, 'inf')", None),
+    ("norm(u, \"inf\")", "cp.norm(u, 'inf')", None),
+    ("norm(Z, 1)", "cp.norm(Z, 1)", None),
+    ("-norm(Z, 2)", "-cp.norm(Z, 2)", None),
+    ("max(Z, axis=0)", "cp.max(Z, axis=0)", None),
+    ("min(Z, axis=1, keepdims=True)", "cp.min(Z, axis=1, keepdims=True)", None),
+    ("log_sum_exp(Z, axis=1)", "cp.log_sum_exp(Z, axis=1)", None),
+    ("-log_sum_exp(Z, axis=0)", "-cp.log_sum_exp(Z, axis=0)", None),
+    ("norm_inf(Z, axis=0)", "cp.norm_inf(Z, axis=0)", None),
+    ("sum(Z, axis=1, keepdims=True)", "cp.sum(Z, axis=1, keepdims=True)", None),
+    ("mean(Z, axis=0, keepdims=True)", "cp.mean(Z, axis=0, keepdims=True)", None),
+    ("geo_mean(u, [1, 2, 0.5])", "cp.geo_mean(u, [1, 2, 0.5])", None),
+    ("geo_mean(x, [1, 0, 3])", "cp.geo_mean(x, [1, 0, 3])", None),
+    ("geo_mean(square(x), c)", "cp.geo_mean(cp.square(x), c)", None),
+    ("geo_mean(p * u, c)", "cp.geo_mean(p * u, c)", None),
     ("mean(-square(x))", "cp.mean(-cp.square(x))", None),
     ("log1p(x)", "cp.log1p(x)", None),
     ("log1p(u)", "cp.log1p(u)", None),
