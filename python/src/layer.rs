@@ -465,7 +465,10 @@ impl PyLayer {
                 match converted.as_ref().map(|b| b.cast::<PyBytes>()) {
                     Ok(Ok(b)) => b.as_bytes().to_vec(),
                     _ => {
-                        return Err(errors::parameter(py, format!("from_bytes takes bytes, not {type_name}")));
+                        return Err(errors::parameter(
+                            py,
+                            format!("from_bytes takes bytes, not {type_name}"),
+                        ));
                     }
                 }
             }
