@@ -423,6 +423,8 @@ fn cases() -> Vec<Case> {
         case("scalar_product", Affine, vec![(VarOnly, v4.clone()), (ConstOrParam, v4.clone())], &[]),
         case("upper_tri", Affine, vec![v(m33.clone())], &[]),
         case("upper_tri", Affine, vec![v(pd2.clone())], &[]),
+        case("transpose", Affine, vec![v(m23.clone())], &[]),
+        case("transpose", Affine, vec![v(v4.clone())], &[]),
         case("convolve", Affine, vec![(ConstOrParam, v3.clone()), (VarOnly, v4.clone())], &[]),
         case("convolve", Affine, vec![(VarOnly, v3.clone()), (ConstOrParam, s(-2.0))], &[]),
         case("conv", Affine, vec![(ConstOrParam, arr(&[2], &[0.5, 1.0])), (VarOnly, v3.clone())], &[]),

@@ -445,6 +445,15 @@ fn specs() -> Vec<Spec> {
             vec![call(&[&[3, 3]], &[], &[MATRIX], &[3]), call(&[&[2, 2]], &[], &[REAL], &[1])],
             vec![bad(&[&[2, 3]], &[]), bad(&[&[1, 1]], &[]), bad(&[&[3]], &[]), bad(&[&[]], &[])],
         ),
+        spec(
+            "transpose",
+            vec![
+                call(&[&[2, 3]], &[], &[REAL], &[3, 2]),
+                call(&[&[4]], &[], &[REAL], &[4]),
+                call(&[&[]], &[], &[REAL], &[]),
+            ],
+            vec![],
+        ),
         Spec {
             name: "convolve",
             calls: vec![

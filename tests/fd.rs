@@ -969,6 +969,13 @@ fn vocabulary_cases() -> Vec<Case> {
             &[Pow],
         )
         .objective(),
+        case(
+            "transpose",
+            "parameter A[2, 3]\nvariable X[3, 2]\n\
+             minimize sum_squares(transpose(X) - A) + 0.5 * sum_squares(transpose(X)[0, :] - 2 * X[:, 1])\n",
+            vec![("A", mat(2, 3, &[1.0, -0.4, 0.7, 0.2, 1.5, -0.9]))],
+            &[],
+        ),
     ]
 }
 

@@ -280,7 +280,7 @@ fn cvxpy_atoms_dopt_lacks_are_named_with_their_rewrite() {
     let note = |call: &str| unknown_function(call).1;
     assert!(help("bmat(X)").contains("vstack(hstack(A, B), hstack(C, D))"), "{}", help("bmat(X)"));
     assert!(help("concatenate(x)").contains("hstack(a, b, …)"), "{}", help("concatenate(x)"));
-    assert!(help("transpose(X)").contains("`x.T`"));
+    assert!(help("stack(x)").contains("vstack(x, y, …)"), "{}", help("stack(x)"));
     assert!(help("mixed_norm(X)").contains("norm(norm(X, p, axis=1), q)"));
     assert!(help("prod(x)").contains("geo_mean(x)") && help("prod(x)").contains("inv_prod(x)"));
     assert!(help("matrix_frac(x)").contains("quad_form(x, Pinv)"));

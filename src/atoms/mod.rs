@@ -302,6 +302,7 @@ atoms! {
     vdot => Vdot,
     scalar_product => ScalarProduct,
     upper_tri => UpperTri,
+    transpose => Transpose,
     convolve => Convolve,
     conv => Conv,
     // elementwise

@@ -30,7 +30,6 @@ pub(crate) struct Expansion<'a> {
 const ALIASES: &[(&str, &str)] = &[
     ("pnorm", "`norm(x, p)`"),
     ("matmul", "the `@` operator"),
-    ("transpose", "`x.T`"),
     (
         "mixed_norm",
         "`norm(norm(X, p, axis=1), q)` (cvxpy's `mixed_norm(X, p, q)`; q = 1 is `sum(norm(X, p, axis=1))`)",

@@ -371,6 +371,27 @@ def _(p):
     return cp.Problem(cp.Minimize(obj)), {"x": x, "y": y}
 
 
+A_TR = np.array([[1.0, -0.4, 0.7], [0.2, 1.5, -0.9]])
+
+
+@case(
+    "transpose_fit",
+    f"""# a fit through the transpose, with row sums of the transpose bounded
+constant A[2, 3] = {mat_text(A_TR)}
+parameter w[2]
+variable X[3, 2]
+minimize sum_squares(transpose(X) - A) + 0.5 * sum_squares(X @ w)
+subject to
+    sum(transpose(X), axis=1) >= 0.8
+""",
+    {"w": [1.0, -0.5]},
+)
+def _(p):
+    X = cp.Variable((3, 2))
+    obj = cp.sum_squares(cp.transpose(X) - A_TR) + 0.5 * cp.sum_squares(X @ np.array(p["w"]))
+    return cp.Problem(cp.Minimize(obj), [cp.sum(cp.transpose(X), axis=1) >= 0.8]), {"X": X}
+
+
 def solves():
     out = []
     for name, dopt, params, build in CASES:
