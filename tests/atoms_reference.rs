@@ -34,7 +34,7 @@ fn issue_11_atoms_match_cvxpy() {
         .unwrap();
     let json: Value = serde_json::from_str(&text).unwrap();
     let cases = json["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 13);
+    assert_eq!(cases.len(), 14);
     let mut covered = String::new();
     let mut report = Vec::new();
     for case in cases {
@@ -84,6 +84,7 @@ fn issue_11_atoms_match_cvxpy() {
         "dotsort",
         "cvar",
         "transpose",
+        "concatenate",
     ] {
         let called = covered
             .match_indices(&format!("{atom}("))

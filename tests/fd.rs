@@ -976,6 +976,17 @@ fn vocabulary_cases() -> Vec<Case> {
             vec![("A", mat(2, 3, &[1.0, -0.4, 0.7, 0.2, 1.5, -0.9]))],
             &[],
         ),
+        case(
+            "concatenate",
+            "parameter c[5]\nparameter B[2, 3]\nvariable x[2]\nvariable y[3]\nvariable Y[2, 2]\nvariable Z[2, 1]\n\
+             minimize sum_squares(concatenate(x, y) - c) + sum_squares(concatenate(Y, Z, axis=1) - B) \
+             + sum_squares(concatenate(Y, transpose(Y), axis=0) - 0.5) + sum(pos(concatenate(x, y[0:2], axis=-1)))\n",
+            vec![
+                ("c", vect(&[0.7, -1.2, 0.4, 1.5, -0.3])),
+                ("B", mat(2, 3, &[1.0, -0.4, 0.7, 0.2, 1.5, -0.9])),
+            ],
+            &[],
+        ),
     ]
 }
 

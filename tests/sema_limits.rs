@@ -279,7 +279,6 @@ fn cvxpy_atoms_dopt_lacks_are_named_with_their_rewrite() {
     let help = |call: &str| unknown_function(call).0;
     let note = |call: &str| unknown_function(call).1;
     assert!(help("bmat(X)").contains("vstack(hstack(A, B), hstack(C, D))"), "{}", help("bmat(X)"));
-    assert!(help("concatenate(x)").contains("hstack(a, b, …)"), "{}", help("concatenate(x)"));
     assert!(help("stack(x)").contains("vstack(x, y, …)"), "{}", help("stack(x)"));
     assert!(help("mixed_norm(X)").contains("norm(norm(X, p, axis=1), q)"));
     assert!(help("prod(x)").contains("geo_mean(x)") && help("prod(x)").contains("inv_prod(x)"));
@@ -318,6 +317,32 @@ fn cvxpy_atoms_dopt_lacks_are_named_with_their_rewrite() {
     ] {
         assert_eq!(help(call), format!("did you mean `{want}`?"), "{call}");
     }
+}
+
+/// cvxpy's list form of the joining atoms (`concatenate([x, y])`, numpy's
+/// `hstack([x, y])`) says to drop the brackets, where it said only that `x` is a
+/// variable; a list of numbers is still a constant argument.
+#[test]
+fn a_list_of_expressions_to_join_says_to_drop_the_brackets() {
+    for (call, atom) in [
+        ("concatenate([x, y])", "concatenate"),
+        ("hstack([x, 2 * y])", "hstack"),
+        ("vstack([x, sum(y) + 1])", "vstack"),
+    ] {
+        let text = format!("variable x[3]\nparameter y[3]\nminimize sum_squares({call})\n");
+        let d = check(&text, &Dims::new()).unwrap_err();
+        assert_eq!(d[0].code, codes::NOT_STATIC, "{call}");
+        assert!(
+            d[0].message.contains(&format!("`{atom}` takes the expressions to join as its arguments")),
+            "{}",
+            d[0].message
+        );
+        assert!(d[0].help.join(" ").contains(&format!("`{atom}(x, y, …)`")), "{:?}", d[0].help);
+        let at = text.find(call).unwrap() + call.find('[').unwrap();
+        assert_eq!(d[0].labels[0].span.start as usize, at, "{call}");
+    }
+    let ok = "variable x[3]\nminimize sum_squares(concatenate(x, [1, 2], axis=0))\n";
+    assert!(check(ok, &Dims::new()).is_ok());
 }
 
 /// The table of cvxpy atoms dopt lacks (docs/language.md §8.4) is honest: every name in

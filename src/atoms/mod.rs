@@ -293,6 +293,7 @@ atoms! {
     vec => Vec,
     hstack => Hstack,
     vstack => Vstack,
+    concatenate => Concatenate,
     cumsum => Cumsum,
     diff => Diff,
     multiply => Multiply,
@@ -396,6 +397,12 @@ pub fn vector_to_scalar(name: &str, x: Shape) -> Result<Shape, ShapeError> {
     } else {
         Ok(Shape::SCALAR)
     }
+}
+
+/// The sign of an atom that gathers its arguments' entries (`hstack`, `vstack`,
+/// `concatenate`): the join of their signs.
+pub fn joined_sign(args: &[ArgInfo]) -> Sign {
+    args.iter().skip(1).fold(args[0].sign, |s, a| s.join(a.sign))
 }
 
 /// Require a square matrix argument.

@@ -52,7 +52,7 @@ impl Atom for Vstack {
         AtomCurvature::Affine
     }
     fn sign(&self, args: &[ArgInfo], _statics: &[Option<f64>]) -> Sign {
-        args.iter().skip(1).fold(args[0].sign, |s, a| s.join(a.sign))
+        super::joined_sign(args)
     }
     fn monotonicity(&self, _i: usize, _args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
         Mono::Increasing

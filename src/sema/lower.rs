@@ -50,10 +50,6 @@ const ALIASES: &[(&str, &str)] = &[
     ("cummin", "`-cummax(-x)` (the running minimum)"),
     // cvxpy atoms dopt lacks that another spelling expresses.
     ("bmat", "`vstack(hstack(A, B), hstack(C, D))` for cvxpy's `bmat([[A, B], [C, D]])`"),
-    (
-        "concatenate",
-        "`hstack(a, b, …)` (vectors, or matrices along axis 1) or `vstack(A, B, …)` (matrices along axis 0)",
-    ),
     ("stack", "`vstack(x, y, …)` (vectors as rows: cvxpy's `stack` with axis 0)"),
     ("broadcast_to", "`x + zeros(m, n)` (broadcasting does it)"),
     ("promote", "`x + zeros(m, n)` (broadcasting does it)"),
@@ -521,6 +517,31 @@ impl<'a> Checker<'a> {
         self.atom_call(e, func, atom, args, scope)
     }
 
+    /// Whether `e` names a variable, parameter, `let` or loop-bound expression, or calls
+    /// an atom or `def` (so that it is no constant array literal's entry).
+    fn holds_unknowns(&self, e: &ast::Expr, scope: &Scope<'a>) -> bool {
+        match &e.kind {
+            ExprKind::Name(n) => match scope.get(n) {
+                Some(Local::Node(_)) => true,
+                Some(Local::Int(_)) => false,
+                None => self.globals.get(n.as_str()).is_some_and(|g| {
+                    matches!(g.kind, GlobalKind::Parameter | GlobalKind::Variable | GlobalKind::Let)
+                }),
+            },
+            ExprKind::Call { func, args } => {
+                atoms::lookup(&func.name).is_some()
+                    || self.globals.get(func.name.as_str()).is_some_and(|g| g.kind == GlobalKind::Def)
+                    || args.iter().any(|a| self.holds_unknowns(&a.value, scope))
+            }
+            ExprKind::List(items) => items.iter().any(|i| self.holds_unknowns(i, scope)),
+            ExprKind::Unary(_, x) | ExprKind::Transpose(x) | ExprKind::Paren(x) | ExprKind::Index(x, _) => {
+                self.holds_unknowns(x, scope)
+            }
+            ExprKind::Binary(_, a, b) => self.holds_unknowns(a, scope) || self.holds_unknowns(b, scope),
+            ExprKind::Number(_) | ExprKind::Str(_) => false,
+        }
+    }
+
     fn expand_def(
         &mut self,
         e: &'a ast::Expr,
@@ -689,6 +710,20 @@ impl<'a> Checker<'a> {
             )
             .primary(e.span, "missing arguments")
             .help(format!("the call is {usage}"));
+            return Err(self.fail(d, scope));
+        }
+        // cvxpy's `concatenate([x, y])` (and numpy's `hstack([x, y])`): a list literal is
+        // a constant array here, so a list of expressions means the arguments themselves.
+        if sig.variadic
+            && let Some(list) =
+                exprs.iter().flatten().find(|x| matches!(&x.kind, ExprKind::List(items) if items.iter().any(|i| self.holds_unknowns(i, scope))))
+        {
+            let d = Diagnostic::error(
+                codes::NOT_STATIC,
+                format!("`{name}` takes the expressions to join as its arguments, not in a list"),
+            )
+            .primary(list.span, "a list literal is a constant array, and this one holds variables or parameters")
+            .help(format!("drop the brackets: write {usage} (cvxpy's `{name}([x, y, …])` is `{name}(x, y, …)`)"));
             return Err(self.fail(d, scope));
         }
         // Lower the expression arguments, evaluate the static ones.

@@ -392,6 +392,40 @@ def _(p):
     return cp.Problem(cp.Minimize(obj), [cp.sum(cp.transpose(X), axis=1) >= 0.8]), {"X": X}
 
 
+
+D_CAT = np.array([[1.0, -0.5, 0.3, 0.8, -1.2], [0.4, 0.9, -0.7, 0.2, 1.1]])
+E_CAT = np.array([[0.6, 1.3, -0.2], [-0.9, 0.1, 0.5], [1.4, -0.3, 0.7]])
+
+
+@case(
+    "concatenate_axes",
+    f"""# the same blocks fitted joined along each axis, and two vectors joined
+constant D[2, 5] = {mat_text(D_CAT)}
+constant E[3, 3] = {mat_text(E_CAT)}
+parameter c[4]
+variable x[2]
+variable y[2]
+variable Y[2, 3]
+variable Z[2, 2]
+variable W[1, 3]
+minimize sum_squares(concatenate(x, y) - c) + sum_squares(concatenate(Y, Z, axis=1) - D) + sum_squares(concatenate(Y, W, axis=0) - E)
+subject to
+    concatenate(x, y, axis=-1) >= 0
+""",
+    {"c": [1.0, -0.6, 0.4, -1.5]},
+)
+def _(p):
+    x, y = cp.Variable(2), cp.Variable(2)
+    Y, Z, W = cp.Variable((2, 3)), cp.Variable((2, 2)), cp.Variable((1, 3))
+    obj = (
+        cp.sum_squares(cp.concatenate([x, y]) - np.array(p["c"]))
+        + cp.sum_squares(cp.concatenate([Y, Z], axis=1) - D_CAT)
+        + cp.sum_squares(cp.concatenate([Y, W], axis=0) - E_CAT)
+    )
+    cons = [cp.concatenate([x, y], axis=0) >= 0]  # cvxpy 1.9 takes no negative axis
+    return cp.Problem(cp.Minimize(obj), cons), {"x": x, "y": y, "Y": Y, "Z": Z, "W": W}
+
+
 def solves():
     out = []
     for name, dopt, params, build in CASES:
