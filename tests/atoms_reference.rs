@@ -34,7 +34,7 @@ fn issue_11_atoms_match_cvxpy() {
         .unwrap();
     let json: Value = serde_json::from_str(&text).unwrap();
     let cases = json["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 14);
+    assert_eq!(cases.len(), 15);
     let mut covered = String::new();
     let mut report = Vec::new();
     for case in cases {
@@ -85,6 +85,7 @@ fn issue_11_atoms_match_cvxpy() {
         "cvar",
         "transpose",
         "concatenate",
+        "bmat",
     ] {
         let called = covered
             .match_indices(&format!("{atom}("))

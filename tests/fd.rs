@@ -977,6 +977,14 @@ fn vocabulary_cases() -> Vec<Case> {
             &[],
         ),
         case(
+            "bmat",
+            "parameter C[3, 3]\nparameter s nonneg\nvariable A[2, 2]\nvariable b[2]\nvariable y[1, 1]\n\
+             minimize sum_squares(bmat([[A, reshape(b, 2, 1)], [reshape(b, 1, 2), y]]) - C) + s * sum_squares(A - 0.2) \
+             + sum(pos(bmat([[A], [transpose(A)]]) - 0.4))\n",
+            vec![("C", mat(3, 3, &[1.0, 0.3, -0.5, 0.3, 2.0, 0.8, -0.5, 0.8, 1.5])), ("s", sc(0.6))],
+            &[],
+        ),
+        case(
             "concatenate",
             "parameter c[5]\nparameter B[2, 3]\nvariable x[2]\nvariable y[3]\nvariable Y[2, 2]\nvariable Z[2, 1]\n\
              minimize sum_squares(concatenate(x, y) - c) + sum_squares(concatenate(Y, Z, axis=1) - B) \

@@ -278,7 +278,6 @@ fn cvxpy_names_near_new_atoms_get_their_rewrite() {
 fn cvxpy_atoms_dopt_lacks_are_named_with_their_rewrite() {
     let help = |call: &str| unknown_function(call).0;
     let note = |call: &str| unknown_function(call).1;
-    assert!(help("bmat(X)").contains("vstack(hstack(A, B), hstack(C, D))"), "{}", help("bmat(X)"));
     assert!(help("stack(x)").contains("vstack(x, y, …)"), "{}", help("stack(x)"));
     assert!(help("mixed_norm(X)").contains("norm(norm(X, p, axis=1), q)"));
     assert!(help("prod(x)").contains("geo_mean(x)") && help("prod(x)").contains("inv_prod(x)"));
@@ -343,6 +342,37 @@ fn a_list_of_expressions_to_join_says_to_drop_the_brackets() {
     }
     let ok = "variable x[3]\nminimize sum_squares(concatenate(x, [1, 2], axis=0))\n";
     assert!(check(ok, &Dims::new()).is_ok());
+}
+
+/// `bmat` takes a nested list of blocks: another argument is refused with the form to
+/// write, and a block or row that does not fit is pointed at.
+#[test]
+fn bmat_names_the_block_or_row_that_does_not_fit() {
+    let first = |call: &str| {
+        let text = format!("variable x[3]\nvariable X[3, 3]\nminimize sum_squares({call})\n");
+        let d = check(&text, &Dims::new()).unwrap_err().remove(0);
+        let at = text.find(call).unwrap();
+        (d, at)
+    };
+    for call in ["bmat(X)", "bmat([X, X])", "bmat([[X], []])", "bmat([[X]], [[X]])"] {
+        let (d, _) = first(call);
+        assert_eq!(d.code, codes::ARITY, "{call}");
+        assert!(d.help[0].contains("bmat([[A, B], [C, D]])"), "{call}: {:?}", d.help);
+    }
+    let (d, at) = first("bmat([[X, x], [X, X]])");
+    assert_eq!(d.code, codes::ATOM_SHAPE);
+    assert!(d.message.starts_with("`bmat` cannot join this block"), "{}", d.message);
+    assert_eq!((d.labels[0].span.start as usize - at, d.labels[0].message.as_str()), (10, "shape [3]"));
+    let (d, at) = first("bmat([[X, X], [X[0:2, :]]])");
+    assert!(d.message.starts_with("`bmat` cannot join this row"), "{}", d.message);
+    assert_eq!(d.labels[0].span.start as usize - at, 14);
+    let p = check(
+        "variable X[3, 3]\nvariable x[3]\nminimize sum_squares(bmat([[X, X], [x, x]]))\n",
+        &Dims::new(),
+    )
+    .unwrap();
+    let last = p.nodes.iter().rev().find(|n| n.shape.size() == 4 * 6).expect("the [4, 6] block matrix");
+    assert_eq!(last.shape.dims(), &[4, 6]);
 }
 
 /// The table of cvxpy atoms dopt lacks (docs/language.md §8.4) is honest: every name in

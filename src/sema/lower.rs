@@ -49,7 +49,6 @@ const ALIASES: &[(&str, &str)] = &[
     ("std", "`norm2(x - mean(x)) / s` with s = √n (cvxpy's `std`, the standard deviation)"),
     ("cummin", "`-cummax(-x)` (the running minimum)"),
     // cvxpy atoms dopt lacks that another spelling expresses.
-    ("bmat", "`vstack(hstack(A, B), hstack(C, D))` for cvxpy's `bmat([[A, B], [C, D]])`"),
     ("stack", "`vstack(x, y, …)` (vectors as rows: cvxpy's `stack` with axis 0)"),
     ("broadcast_to", "`x + zeros(m, n)` (broadcasting does it)"),
     ("promote", "`x + zeros(m, n)` (broadcasting does it)"),
@@ -496,6 +495,9 @@ impl<'a> Checker<'a> {
             let v = self.eval_array(e, scope)?;
             return self.const_node(v, e.span);
         }
+        if name == "bmat" {
+            return self.bmat(e, func, args, scope);
+        }
         let Some(atom) = atoms::lookup(name) else {
             let mut candidates: Vec<&str> = atoms::ATOMS.iter().map(|a| a.name()).collect();
             candidates.extend(BUILTINS.iter().copied());
@@ -515,6 +517,72 @@ impl<'a> Checker<'a> {
             return Err(self.fail(d, scope));
         };
         self.atom_call(e, func, atom, args, scope)
+    }
+
+    /// cvxpy's `bmat([[A, B], [C, D]])`, a block matrix: `vstack` of the `hstack` of each
+    /// row of blocks, as cvxpy defines it (so each row's blocks have equal rows and the
+    /// rows equal columns). Its one argument is a nested list of expressions, which no
+    /// atom takes, so it is read here rather than registered as an atom.
+    fn bmat(
+        &mut self,
+        e: &'a ast::Expr,
+        func: &'a ast::Ident,
+        args: &'a [ast::Arg],
+        scope: &Scope<'a>,
+    ) -> R<NodeId> {
+        let rows = match args {
+            [ast::Arg { name: None, value }] => match &value.kind {
+                ExprKind::List(rows)
+                    if !rows.is_empty()
+                        && rows.iter().all(|r| matches!(&r.kind, ExprKind::List(b) if !b.is_empty())) =>
+                {
+                    Some(rows)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(rows) = rows else {
+            let d = Diagnostic::error(codes::ARITY, "`bmat` takes one argument: a list of rows of blocks")
+                .primary(e.span, "not a nested list of blocks")
+                .help("write `bmat([[A, B], [C, D]])`: each inner list is a row of blocks, none empty");
+            return Err(self.fail(d, scope));
+        };
+        let joins = [atoms::lookup("hstack").expect("hstack"), atoms::lookup("vstack").expect("vstack")];
+        let mut row_ids = Vec::with_capacity(rows.len());
+        for row in rows {
+            let ExprKind::List(blocks) = &row.kind else { unreachable!("checked above") };
+            let ids = blocks.iter().map(|b| self.lower(b, scope)).collect::<R<Vec<_>>>()?;
+            row_ids.push(self.bmat_join(joins[0], ids, blocks, func, row.span, scope)?);
+        }
+        self.bmat_join(joins[1], row_ids, rows, func, e.span, scope)
+    }
+
+    /// One `hstack` (of a row's blocks) or the `vstack` (of the rows) of a `bmat`.
+    fn bmat_join(
+        &mut self,
+        join: AtomId,
+        ids: Vec<NodeId>,
+        parts: &'a [ast::Expr],
+        func: &'a ast::Ident,
+        span: Span,
+        scope: &Scope<'a>,
+    ) -> R<NodeId> {
+        let shapes: Vec<Shape> = ids.iter().map(|id| self.out.node(*id).shape).collect();
+        match join.atom().shape(&shapes, &[]) {
+            Ok(shape) => self.push(Op::Atom(join, ids, Vec::new()), shape, span),
+            Err(err) => {
+                let (what, k) = (if join.name() == "hstack" { "block" } else { "row" }, err.arg.unwrap_or(0));
+                let d = Diagnostic::error(
+                    codes::ATOM_SHAPE,
+                    format!("`bmat` cannot join this {what}: {}", err.message),
+                )
+                .primary(parts[k].span, format!("shape {}", shapes[k]))
+                .secondary(func.span, "in this call of `bmat`")
+                .note("`bmat(rows)` is `vstack(hstack(row 0), hstack(row 1), …)`: the blocks of a row need equal rows, the rows equal columns");
+                Err(self.fail(d, scope))
+            }
+        }
     }
 
     /// Whether `e` names a variable, parameter, `let` or loop-bound expression, or calls

@@ -426,6 +426,32 @@ def _(p):
     return cp.Problem(cp.Minimize(obj), cons), {"x": x, "y": y, "Y": Y, "Z": Z, "W": W}
 
 
+
+C_BM = np.array([[1.0, 0.3, -0.5, 0.2], [0.3, 2.0, 0.8, -0.4], [-0.5, 0.8, 1.5, 0.1], [0.2, -0.4, 0.1, 0.9]])
+
+
+@case(
+    "bmat_blocks",
+    f"""# a symmetric block matrix fitted to C, with bounds on its top row of blocks
+constant C[4, 4] = {mat_text(C_BM)}
+parameter s
+variable A[2, 2]
+variable B[2, 2]
+variable d[2]
+minimize sum_squares(bmat([[A, B], [transpose(B), diag(d)]]) - C) + s * sum(d)
+subject to
+    bmat([[A, B]]) >= -0.3
+    bmat([[A], [B]]) <= 1.2
+""",
+    {"s": 0.7},
+)
+def _(p):
+    A, B, d = cp.Variable((2, 2)), cp.Variable((2, 2)), cp.Variable(2)
+    obj = cp.sum_squares(cp.bmat([[A, B], [B.T, cp.diag(d)]]) - C_BM) + p["s"] * cp.sum(d)
+    cons = [cp.bmat([[A, B]]) >= -0.3, cp.bmat([[A], [B]]) <= 1.2]
+    return cp.Problem(cp.Minimize(obj), cons), {"A": A, "B": B, "d": d}
+
+
 def solves():
     out = []
     for name, dopt, params, build in CASES:
