@@ -406,6 +406,11 @@ fn cases() -> Vec<Case> {
         // form adds X = Xᵀ): tests/api.rs checks that such a problem is infeasible.
         case("lambda_min", Concave, vec![v(sym3.clone())], &[]),
         case("lambda_min", Concave, vec![v(pd2.clone())], &[]),
+        case("lambda_sum_largest", Convex, vec![v(sym3.clone())], &[n(2.0)]),
+        case("lambda_sum_largest", Convex, vec![v(sym3.clone())], &[n(1.5)]),
+        case("lambda_sum_largest", Convex, vec![v(pd2.clone())], &[n(2.0)]),
+        case("lambda_sum_smallest", Concave, vec![v(sym3.clone())], &[n(2.0)]),
+        case("lambda_sum_smallest", Concave, vec![v(pd2.clone())], &[n(0.5)]),
         case("log_det", Concave, vec![v(pd2.clone())], &[]),
         case("log_det", Concave, vec![v(pd3.clone())], &[]),
         case("sigma_max", Convex, vec![v(m23.clone())], &[]),

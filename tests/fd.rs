@@ -977,6 +977,13 @@ fn vocabulary_cases() -> Vec<Case> {
             &[],
         ),
         case(
+            "lambda_sum_largest_smallest",
+            "parameter C[3, 3]\nparameter s nonneg\nvariable X[3, 3] symmetric\n\
+             minimize sum_squares(X - C) + s * lambda_sum_largest(X, 2) - 0.3 * lambda_sum_smallest(X, 1.5)\n",
+            vec![("C", mat(3, 3, &[2.0, -1.0, 0.5, -1.0, 3.0, 0.25, 0.5, 0.25, -1.0])), ("s", sc(0.4))],
+            &[Psd],
+        ),
+        case(
             "bmat",
             "parameter C[3, 3]\nparameter s nonneg\nvariable A[2, 2]\nvariable b[2]\nvariable y[1, 1]\n\
              minimize sum_squares(bmat([[A, reshape(b, 2, 1)], [reshape(b, 1, 2), y]]) - C) + s * sum_squares(A - 0.2) \

@@ -282,7 +282,6 @@ fn cvxpy_atoms_dopt_lacks_are_named_with_their_rewrite() {
     assert!(help("mixed_norm(X)").contains("norm(norm(X, p, axis=1), q)"));
     assert!(help("prod(x)").contains("geo_mean(x)") && help("prod(x)").contains("inv_prod(x)"));
     assert!(help("matrix_frac(x)").contains("quad_form(x, Pinv)"));
-    assert!(help("lambda_sum_smallest(X)").contains("lambda_min(X)"));
     for (atom, why) in [
         ("tr_inv", "not available yet"),
         ("log_normcdf", "approximation"),

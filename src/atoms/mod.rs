@@ -350,6 +350,8 @@ atoms! {
     // matrix
     lambda_max => LambdaMax,
     lambda_min => LambdaMin,
+    lambda_sum_largest => LambdaSumLargest,
+    lambda_sum_smallest => LambdaSumSmallest,
     log_det => LogDet,
     sigma_max => SigmaMax,
     norm_nuc => NormNuc,

@@ -34,8 +34,6 @@ const ALIASES: &[(&str, &str)] = &[
         "mixed_norm",
         "`norm(norm(X, p, axis=1), q)` (cvxpy's `mixed_norm(X, p, q)`; q = 1 is `sum(norm(X, p, axis=1))`)",
     ),
-    ("lambda_sum_largest", "`lambda_max(X)` for k = 1 (for k > 1 dopt has no form yet)"),
-    ("lambda_sum_smallest", "`lambda_min(X)` for k = 1 (for k > 1 dopt has no form yet)"),
     ("inv", "`inv_pos(x)` (elementwise 1/x for x > 0)"),
     ("logsumexp", "`log_sum_exp(x)`"),
     ("dot", "`x @ y`"),

@@ -452,6 +452,28 @@ def _(p):
     return cp.Problem(cp.Minimize(obj), cons), {"A": A, "B": B, "d": d}
 
 
+
+C_EIG = np.array([[2.0, -1.0, 0.5], [-1.0, 3.0, 0.25], [0.5, 0.25, -1.0]])
+
+
+@case(
+    "lambda_sum_largest_smallest",
+    f"""# a symmetric fit with its two largest eigenvalues capped and its smallest 1.5 rewarded
+constant C[3, 3] = {mat_text(C_EIG)}
+parameter s
+variable X[3, 3] symmetric
+minimize sum_squares(X - C) - 0.5 * lambda_sum_smallest(X, 1.5)
+subject to
+    lambda_sum_largest(X, 2) <= s
+""",
+    {"s": 3.5},
+)
+def _(p):
+    X = cp.Variable((3, 3), symmetric=True)
+    obj = cp.sum_squares(X - C_EIG) - 0.5 * cp.lambda_sum_smallest(X, 1.5)
+    return cp.Problem(cp.Minimize(obj), [cp.lambda_sum_largest(X, 2) <= p["s"]]), {"X": X}
+
+
 def solves():
     out = []
     for name, dopt, params, build in CASES:
