@@ -527,6 +527,17 @@ def env():
 
 # (dopt expression, the same in cvxpy, note). The cvxpy side is evaluated over env().
 EXPRESSIONS = [
+    ("transpose(Z)", "cp.transpose(Z)", None),
+    ("transpose(-u)", "cp.transpose(-u)", None),
+    ("concatenate(x, u)", "cp.concatenate([x, u])", None),
+    ("concatenate(u, c, axis=0)", "cp.concatenate([u, c], axis=0)", None),
+    ("concatenate(Z, Z, axis=1)", "cp.concatenate([Z, Z], axis=1)", None),
+    ("bmat([[Z], [-Z]])", "cp.bmat([[Z], [-Z]])", None),
+    ("bmat([[X, X], [X, X]])", "cp.bmat([[X, X], [X, X]])", None),
+    ("lambda_sum_largest(X, 2)", "cp.lambda_sum_largest(X, 2)", None),
+    ("lambda_sum_smallest(X, 1.5)", "cp.lambda_sum_smallest(X, 1.5)", None),
+    ("lambda_sum_largest(X, 2) + lambda_sum_smallest(X, 2)", "cp.lambda_sum_largest(X, 2) + cp.lambda_sum_smallest(X, 2)", None),
+    ("-lambda_sum_smallest(p * X, 2)", "-cp.lambda_sum_smallest(p * X, 2)", None),
     ("mean(x)", "cp.mean(x)", None),
     ("mean(Z, 0)", "cp.mean(Z, axis=0)", None),
     ("mean(Z, axis=1)", "cp.mean(Z, axis=1)", None),
