@@ -365,6 +365,13 @@ fn bmat_names_the_block_or_row_that_does_not_fit() {
     let (d, at) = first("bmat([[X, X], [X[0:2, :]]])");
     assert!(d.message.starts_with("`bmat` cannot join this row"), "{}", d.message);
     assert_eq!(d.labels[0].span.start as usize - at, 14);
+    // Named like the atoms: spelled near, or used as a value.
+    assert_eq!(unknown_function("bmatt([[X]])").0, "did you mean `bmat`?");
+    let d = check("variable X[3, 3]\nminimize sum_squares(bmat)\n", &Dims::new()).unwrap_err();
+    assert_eq!(
+        (d[0].code, d[0].message.as_str()),
+        (codes::WRONG_SORT, "`bmat` is a function, used here as a value")
+    );
     let p = check(
         "variable X[3, 3]\nvariable x[3]\nminimize sum_squares(bmat([[X, X], [x, x]]))\n",
         &Dims::new(),

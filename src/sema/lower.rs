@@ -273,7 +273,7 @@ impl<'a> Checker<'a> {
             None => {}
         }
         if !self.globals.contains_key(n) {
-            let d = if atoms::lookup(n).is_some() || BUILTINS.contains(&n) {
+            let d = if atoms::lookup(n).is_some() || BUILTINS.contains(&n) || n == "bmat" {
                 Diagnostic::error(codes::WRONG_SORT, format!("`{n}` is a function, used here as a value"))
                     .primary(span, "call it with arguments")
                     .help(format!("write `{n}(...)`"))
@@ -499,6 +499,7 @@ impl<'a> Checker<'a> {
         let Some(atom) = atoms::lookup(name) else {
             let mut candidates: Vec<&str> = atoms::ATOMS.iter().map(|a| a.name()).collect();
             candidates.extend(BUILTINS.iter().copied());
+            candidates.push("bmat");
             candidates
                 .extend(self.globals.iter().filter(|(_, g)| g.kind == GlobalKind::Def).map(|(n, _)| *n));
             let mut d = Diagnostic::error(codes::UNKNOWN_FUNCTION, format!("unknown function `{name}`"))
