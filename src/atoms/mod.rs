@@ -151,6 +151,13 @@ pub fn product_curvature(a: &ArgInfo, b: &ArgInfo) -> AtomCurvature {
     }
 }
 
+/// The sign of a sum of products of entries of `a` and `b` (vdot, convolve): the
+/// products' sign, summed with itself (so a zero stays zero and mixed signs are unknown).
+pub fn sum_of_products_sign(a: &ArgInfo, b: &ArgInfo) -> Sign {
+    let s = a.sign.mul(b.sign);
+    s.add(s)
+}
+
 /// Monotonicity of a product in one factor: the sign of the other factor decides.
 pub fn product_mono(other: &ArgInfo) -> Mono {
     match other.sign {

@@ -38,8 +38,7 @@ impl Atom for Vdot {
         super::product_curvature(&args[0], &args[1])
     }
     fn sign(&self, args: &[ArgInfo], _statics: &[Option<f64>]) -> Sign {
-        let s = args[0].sign.mul(args[1].sign);
-        s.add(s)
+        super::sum_of_products_sign(&args[0], &args[1])
     }
     fn monotonicity(&self, i: usize, args: &[ArgInfo], _statics: &[Option<f64>]) -> Mono {
         super::product_mono(&args[1 - i])
