@@ -1,7 +1,7 @@
 """Type stubs of the extension module ``dopt._native`` (re-exported by ``dopt``)."""
 
 import os
-from typing import Any, Literal, Mapping
+from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -142,6 +142,20 @@ class Layer:
         self, params: Mapping[str, ArrayLike], x: ArrayLike, s: ArrayLike, z: ArrayLike
     ) -> Solution:
         """An optimal Solution rebuilt from ``Solution.raw``, without solving."""
+    def _bind(self, params: Sequence[str], outputs: Sequence[str]) -> _Binding:
+        """The wrappers' positional fast path for these parameters and outputs."""
+
+class _Binding:
+    """``Layer._bind``: positional parameters in, a tuple of outputs out."""
+
+    def forward(
+        self, arrays: tuple[ArrayLike, ...], raise_on_failure: bool
+    ) -> tuple[Solution, tuple[npt.NDArray[np.float64], ...]]:
+        """Solve; the solution and the bound outputs."""
+    def backward(
+        self, sol: Solution, cotangents: tuple[ArrayLike | None, ...], raise_on_failure: bool
+    ) -> tuple[npt.NDArray[np.float64], ...]:
+        """One gradient per bound parameter."""
 
 def bench_cases() -> list[dict[str, Any]]:
     """The benchmark problems of ``dopt bench``."""

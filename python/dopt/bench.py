@@ -85,6 +85,29 @@ class _Case:
         return params, dvars
 
 
+class _NoOpLayer:
+    """What torch alone costs for a layer: an autograd.Function with dopt.torch.Layer's
+    inputs and outputs that does no work (its outputs and gradients are fixed arrays).
+    Its step, beside the Rust step, is the least any Python-level torch layer can add."""
+
+    def __init__(self, outputs: list, grads: list) -> None:
+        import torch
+
+        class NoOp(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx: Any, *inputs: Any) -> tuple:  # type: ignore[override]
+                return tuple([torch.from_numpy(o) for o in outputs])
+
+            @staticmethod
+            def backward(ctx: Any, *g: Any) -> tuple:  # type: ignore[override]
+                return tuple([torch.from_numpy(x) for x in grads])
+
+        self.fn = NoOp
+
+    def __call__(self, *ts: Any) -> tuple:
+        return self.fn.apply(*ts)
+
+
 class _TorchSide:
     """The training step through dopt.torch.Layer."""
 
@@ -100,21 +123,32 @@ class _TorchSide:
         self.module = Layer(case.layer, outputs=case.output_names, on_failure="status")
         self.not_optimal = 0
 
+    def vjp_step(self, ts: list, ws: list) -> float:
+        """Seconds of one forward + backward with the loss weights as the cotangents
+        (`torch.autograd.backward(outputs, weights)`: the Rust step's own calls, without
+        torch's loss operations)."""
+        start = time.perf_counter()
+        outs = self.module(*ts)
+        self.torch.autograd.backward(outs, [w.view(o.shape) for o, w in zip(outs, ws)])
+        return time.perf_counter() - start
+
     def inputs(self, params: dict[str, np.ndarray], dvars: dict[str, np.ndarray]) -> tuple[list, list]:
         t = self.torch
         ts = [t.from_numpy(np.ascontiguousarray(params[n])).requires_grad_() for n in self.case.param_names]
         ws = [t.from_numpy(np.ascontiguousarray(dvars[n])) for n in self.case.output_names]
         return ts, ws
 
-    def step(self, ts: list, ws: list) -> float:
+    def step(self, ts: list, ws: list, module: Any = None) -> float:
         """Seconds of one forward + loss + backward."""
         start = time.perf_counter()
-        outs = self.module(*ts)
+        outs = (module or self.module)(*ts)
         loss = (outs[0] * ws[0]).sum()
         for o, w in zip(outs[1:], ws[1:]):
             loss = loss + (o * w).sum()
         loss.backward()
         elapsed = time.perf_counter() - start
+        if module is not None:
+            return elapsed
         status = self.module.last_status
         statuses = [status] if isinstance(status, str) else list(status)
         self.not_optimal += sum(s != "optimal" for s in statuses)
@@ -292,6 +326,8 @@ def measure(
     rust1: list[float] = []
     numpy1: list[float] = []
     torch1: list[float] = []
+    vjp1: list[float] = []
+    noop1: list[float] = []
     cvx1: list[float] = []
     rustb: list[float] = []
     torchb: list[float] = []
@@ -307,6 +343,13 @@ def measure(
     _native.rust_step_time(case.layer, case.index, batch, 1, first=_WARM_BATCH)
     torch_side.step(*torch_side.inputs(*case.members(_WARM_BATCH, batch)))
     torch_side.not_optimal = 0
+    p0, d0 = case.member(_WARM)
+    sol0 = case.layer.forward(p0, on_failure="status")
+    g0 = case.layer.backward(sol0, d0, on_failure="status")
+    noop = _NoOpLayer(
+        [np.ascontiguousarray(sol0[n]) for n in case.output_names],
+        [np.ascontiguousarray(g0[n]) for n in case.param_names],
+    )
 
     gc.collect()
     gc_was = gc.isenabled()
@@ -320,6 +363,8 @@ def measure(
                 lambda: rust1.append(_native.rust_step_time(case.layer, case.index, 1, 1, first=i)),
                 lambda: numpy1.append(_numpy_step(case.layer, params, dvars)),
                 lambda: torch1.append(torch_side.step(*tin)),
+                lambda: vjp1.append(torch_side.vjp_step(*tin)),
+                lambda: noop1.append(torch_side.step(*tin, module=noop)),
             ]
             if cvx is not None and k < cvx_reps:
                 cin = cvx.inputs(params, dvars)
@@ -354,6 +399,8 @@ def measure(
         "rust_b1": _median(rust1),
         "numpy_b1": _median(numpy1),
         "torch_b1": _median(torch1),
+        "vjp_b1": _median(vjp1),
+        "noop_b1": _median(noop1),
         "rust_b": _median(rustb),
         "torch_b": _median(torchb),
         "torch_serial": _median(serial),
@@ -368,6 +415,8 @@ def measure(
     }
     row["ratio_b1"] = row["torch_b1"] / row["rust_b1"]
     row["ratio_numpy_b1"] = row["numpy_b1"] / row["rust_b1"]
+    row["ratio_vjp_b1"] = row["vjp_b1"] / row["rust_b1"]
+    row["ratio_floor_b1"] = (row["rust_b1"] + row["noop_b1"]) / row["rust_b1"]
     row["ratio_b"] = row["torch_b"] / row["rust_b"]
     row["speedup_torch"] = row["torch_serial"] / row["torch_b"]
     row["speedup_rust"] = batch * row["rust_b1"] / row["rust_b"]
@@ -392,6 +441,7 @@ def table(rows: list[dict[str, Any]], batch: int, load: Sequence[str] = ()) -> s
     b = batch
     head = [
         "problem", "Rust step b1", "numpy / Rust b1", "torch step b1", "torch / Rust b1",
+        "torch VJP / Rust b1", "no-op floor b1",
         f"Rust step b{b}", f"torch step b{b}", f"torch / Rust b{b}", f"torch {b} serial",
         f"torch b{b} speed-up", f"Rust b{b} speed-up", "cvxpylayers b1", f"cvxpylayers b{b}",
     ]  # fmt: skip
@@ -399,7 +449,8 @@ def table(rows: list[dict[str, Any]], batch: int, load: Sequence[str] = ()) -> s
     for r in rows:
         cells = [
             r["name"], _ms(r["rust_b1"], 3), f"{r['ratio_numpy_b1']:.3f}", _ms(r["torch_b1"], 3),
-            f"{r['ratio_b1']:.3f}", _ms(r["rust_b"], 2), _ms(r["torch_b"], 2), f"{r['ratio_b']:.3f}",
+            f"{r['ratio_b1']:.3f}", f"{r['ratio_vjp_b1']:.3f}", f"{r['ratio_floor_b1']:.3f}",
+            _ms(r["rust_b"], 2), _ms(r["torch_b"], 2), f"{r['ratio_b']:.3f}",
             _ms(r["torch_serial"], 1), f"{r['speedup_torch']:.2f}", f"{r['speedup_rust']:.2f}",
             _ms(r["cvx_b1"], 2), _ms(r["cvx_b"], 1),
         ]  # fmt: skip
@@ -409,7 +460,10 @@ def table(rows: list[dict[str, Any]], batch: int, load: Sequence[str] = ()) -> s
         f"ms, medians over calls on distinct members ({r0['reps']} single steps and {r0['batch_reps']} "
         f"batches of {b} per side), measured alternately in one process on the same compiled layer. "
         "step = forward + backward; numpy = `layer.forward` + `layer.backward` called from Python (the "
-        f"bindings alone, no torch). torch {b} serial: {b} single torch steps in a Python loop on the "
+        f"bindings alone, no torch). torch VJP: the same step with the loss weights passed as the outputs' "
+        "cotangents (`torch.autograd.backward(outputs, w)`), without torch's loss operations. no-op "
+        "floor: (Rust step + the torch step of a layer that does no work) / Rust step, the least a "
+        f"Python-level torch layer can reach. torch {b} serial: {b} single torch steps in a Python loop on the "
         f"members of one batch; torch b{b} speed-up = torch {b} serial / torch step b{b}; Rust b{b} "
         f"speed-up = {b} × Rust step b1 / Rust step b{b}. {os.cpu_count()} CPUs, torch "
         f"{torch.__version__.split('+')[0]} ({torch.get_num_threads()} intra-op threads), dopt "

@@ -31,47 +31,41 @@ _POLICIES = ("raise", "status")
 class _Solve(torch.autograd.Function):
     """forward(module, *params) -> outputs; backward through dopt's native backward pass.
 
-    Kept lean: a call costs a few dict and attribute operations beyond the native calls
-    (the step's Python overhead is a target of issue 10)."""
+    Kept lean: the parameters and outputs cross through the layer's binding (positional,
+    resolved once at construction), so a call costs a few attribute operations beyond the
+    native calls and torch's own autograd bookkeeping."""
 
     @staticmethod
     def forward(ctx: Any, mod: "Layer", *inputs: Any) -> tuple[torch.Tensor, ...]:  # type: ignore[override]
         ctx.set_materialize_grads(False)
-        sig = mod._sig
-        first = inputs[0]
-        if isinstance(first, torch.Tensor):
-            dtype, device = first.dtype, first.device
-        else:
-            dtype = device = None
-        arrays = {}
-        for name, t in zip(sig.param_names, inputs):
+        dtype = device = None
+        arrays = []
+        for t in inputs:
             if isinstance(t, torch.Tensor):
                 if t.dtype is not dtype:
                     dtype = t.dtype if dtype is None else torch.promote_types(dtype, t.dtype)
                 if device is None or (t.device != device and device.type == "cpu"):
                     device = t.device
-                arrays[name] = t.numpy(force=True)
+                arrays.append(t.numpy(force=True))
             else:
-                arrays[name] = t
-        if dtype is None or not dtype.is_floating_point:
-            dtype = _F64
-        if device is None:
-            device = _CPU
-
-        sol = mod.layer.forward(arrays, on_failure=mod.on_failure)
-        mod.__dict__["last_status"] = sol.status
-
+                arrays.append(t)
+        sol, outs = mod._binding.forward(tuple(arrays), mod._raise)
+        mod.__dict__["_last_solution"] = sol
         if dtype is _F64 and device.type == "cpu":
-            outs = tuple([torch.from_numpy(sol[name]) for name in sig.output_names])
+            result = tuple([torch.from_numpy(o) for o in outs])
         else:
-            outs = tuple([torch.from_numpy(sol[name]).to(device=device, dtype=dtype) for name in sig.output_names])
+            if dtype is None or not dtype.is_floating_point:
+                dtype = _F64
+            if device is None:
+                device = _CPU
+            result = tuple([torch.from_numpy(o).to(device=device, dtype=dtype) for o in outs])
         if True in ctx.needs_input_grad:
             # inputs are kept as plain references (not saved tensors: nothing of theirs
             # is read in the backward but dtype, device, shape)
             ctx.mod = mod
             ctx.sol = sol
             ctx.inputs = inputs
-        return outs
+        return result
 
     @staticmethod
     def backward(ctx: Any, *grads: Any) -> tuple[Any, ...]:  # type: ignore[override]
@@ -88,21 +82,16 @@ def _backward(ctx: Any, grads: tuple) -> tuple[Any, ...]:
     if sol is None:
         return (None,) * len(needs)
     mod = ctx.mod
-    sig = mod._sig
-    cot = {}
-    for name, g in zip(sig.output_names, grads):
-        if g is not None:
-            cot[name] = g.numpy(force=True)
-    if not cot:
+    if all(g is None for g in grads):
         return (None,) * len(needs)
-    res = mod.layer.backward(sol, cot, on_failure=mod.on_failure)
+    cot = tuple([None if g is None else g.numpy(force=True) for g in grads])
+    res = mod._binding.backward(sol, cot, mod._raise)
     batched = sol.batch_size is not None
     out: list[Any] = [None]
-    for name, need, t, nd in zip(sig.param_names, needs[1:], ctx.inputs, sig.param_ndims):
+    for g, need, t, nd in zip(res, needs[1:], ctx.inputs, mod._sig.param_ndims):
         if not need:
             out.append(None)
             continue
-        g = res[name]
         if batched and t.dim() == nd:
             g = np.asarray(g.sum(axis=0))  # a shared input: the sum over the batch
         if g.shape != t.shape:
@@ -177,8 +166,37 @@ class Layer(Named, torch.nn.Module):
             raise ValueError(f"on_failure must be 'raise' or 'status', not {on_failure!r}")
         self.layer = resolve_layer(source, dims, layer)
         self._sig = Signature(self.layer, parameters, outputs)
-        self.on_failure = on_failure
-        self.last_status: str | list[str] | None = None
+        self._binding = self.layer._bind(list(self._sig.param_names), list(self._sig.output_names))
+        self._raise = on_failure == "raise"
+        self._last_solution: Any = None
+
+    @property
+    def on_failure(self) -> str:
+        """``"raise"`` or ``"status"`` (see the class docstring); may be changed."""
+        return "raise" if self._raise else "status"
+
+    @on_failure.setter
+    def on_failure(self, value: str) -> None:
+        if value not in _POLICIES:
+            raise ValueError(f"on_failure must be 'raise' or 'status', not {value!r}")
+        self._raise = value == "raise"
+
+    def __getstate__(self) -> dict:
+        # the binding and the last solution are views of the layer, rebuilt on load
+        state = self.__dict__.copy()
+        state.pop("_binding", None)
+        state["_last_solution"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._binding = self.layer._bind(list(self._sig.param_names), list(self._sig.output_names))
+
+    @property
+    def last_status(self) -> str | list[str] | None:
+        """The status of the last call (a list for a batch), or None before the first."""
+        sol = self._last_solution
+        return None if sol is None else sol.status
 
     def forward(self, *params: Any) -> tuple[torch.Tensor, ...]:
         """Solve for the parameter tensors (positional, in ``parameter_names`` order) and

@@ -309,22 +309,35 @@ impl PyLayer {
     ) -> PyResult<Bound<'py, PyDict>> {
         let out = PyDict::new(py);
         for (name, shape) in names {
-            let len: usize = shape.iter().product();
-            let mut data = Vec::with_capacity(len * members.len());
-            for m in members {
-                match m.and_then(|v| v.get(name)) {
-                    Some(a) => data.extend_from_slice(&a.data),
-                    None => data.extend(std::iter::repeat_n(fill, len)),
-                }
-            }
-            let mut full = Vec::new();
-            if let Some(b) = batch {
-                full.push(b);
-            }
-            full.extend_from_slice(shape);
-            out.set_item(name, arrays::make(py, &full, data)?)?;
+            out.set_item(name, Self::stack_one(py, batch, name, shape, members, fill)?)?;
         }
         Ok(out)
+    }
+
+    /// The array `name` (of `shape` per member) of every member, with the leading batch
+    /// axis for a batch; a member without a map gets `fill`.
+    fn stack_one<'py>(
+        py: Python<'py>,
+        batch: Option<usize>,
+        name: &str,
+        shape: &[usize],
+        members: &[Option<&Values>],
+        fill: f64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let len: usize = shape.iter().product();
+        let mut data = Vec::with_capacity(len * members.len());
+        for m in members {
+            match m.and_then(|v| v.get(name)) {
+                Some(a) => data.extend_from_slice(&a.data),
+                None => data.extend(std::iter::repeat_n(fill, len)),
+            }
+        }
+        let mut full = Vec::with_capacity(shape.len() + 1);
+        if let Some(b) = batch {
+            full.push(b);
+        }
+        full.extend_from_slice(shape);
+        arrays::make(py, &full, data)
     }
 
     fn param_names(&self) -> Vec<(String, Vec<usize>)> {
@@ -629,28 +642,7 @@ impl PyLayer {
     ) -> PyResult<PySolution> {
         let policy = self::on_failure(py, on_failure)?;
         let given = Self::named_arrays(py, "parameter", params, kwargs)?;
-        let (batch, members) = self.members(py, given)?;
-        let layer = &self.inner;
-        let results: Vec<Result<Output, Error>> = errors::guard(py, "dopt.Layer.forward", || {
-            Ok(py.detach(|| match batch {
-                None => vec![layer.forward(&members[0])],
-                Some(_) => layer
-                    .forward_batch(&members, dopt::BatchPolicy::PerMember)
-                    .unwrap_or_else(|e| vec![Err(e); members.len()]),
-            }))
-        })?;
-        if policy == OnFailure::Raise {
-            for (i, r) in results.iter().enumerate() {
-                match r {
-                    Err(e) => return Err(errors::to_py(py, &prefixed(e, &member_prefix(batch, i)), None)),
-                    Ok(o) if !o.status.is_optimal() => {
-                        return Err(errors::solver(py, &member_prefix(batch, i), o.status.as_str()));
-                    }
-                    Ok(_) => {}
-                }
-            }
-        }
-        Ok(self.solution(batch, results))
+        self.forward_given(py, given, policy)
     }
 
     /// Reverse mode: d(loss)/d(parameters) from d(loss)/d(outputs).
@@ -672,22 +664,8 @@ impl PyLayer {
         let policy = self::on_failure(py, on_failure)?;
         self.same_layer(py, sol)?;
         let given = Self::named_arrays(py, "cotangent", cotangents, kwargs)?;
-        let dvars = self.per_member_outputs(py, sol, given)?;
-        let layer = &self.inner;
-        let refs: Vec<&Values> = dvars.iter().collect();
-        let grads = each_member(py, "dopt.Layer.backward", sol, &refs, |o, d| {
-            layer.backward(o, d).map(|g| g.params)
-        })?;
-        let mut kept: Vec<Option<&Values>> = Vec::with_capacity(grads.len());
-        for (i, g) in grads.iter().enumerate() {
-            match g {
-                Ok(v) => kept.push(Some(v)),
-                Err(e) if policy == OnFailure::Raise => {
-                    return Err(errors::to_py(py, &prefixed(e, &member_prefix(sol.batch, i)), None));
-                }
-                Err(_) => kept.push(None),
-            }
-        }
+        let grads = self.backward_given(py, sol, given, policy)?;
+        let kept: Vec<Option<&Values>> = grads.iter().map(|g| g.as_ref().ok()).collect();
         Self::stack(py, sol.batch, &self.param_names(), &kept, 0.0)
     }
 
@@ -797,6 +775,33 @@ impl PyLayer {
         Ok(self.solution(batch, results))
     }
 
+    /// The wrappers' fast path (`dopt.torch`, `dopt.jax`): parameters passed
+    /// positionally in the order `params`, and the outputs `outputs` (variable names and
+    /// `dual:LABEL`) returned as a tuple, resolved once here instead of by name per call.
+    fn _bind(slf: &Bound<'_, Self>, params: Vec<String>, outputs: Vec<String>) -> PyResult<Binding> {
+        let py = slf.py();
+        let me = slf.get();
+        let mut ps = Vec::with_capacity(params.len());
+        for name in params {
+            let Some(k) = me.inner.sig.param(&name) else {
+                return Err(errors::parameter(py, format!("`{name}` is not a parameter of this layer")));
+            };
+            let what = format!("parameter `{name}`");
+            ps.push((name, me.inner.sig.params[k].shape.dims().to_vec(), what));
+        }
+        let mut outs = Vec::with_capacity(outputs.len());
+        for key in outputs {
+            let Some(shape) = me.output_shape(&key).map(|s| s.to_vec()) else {
+                return Err(errors::parameter(py, format!("`{key}` is not an output of this layer")));
+            };
+            let dual = key.starts_with("dual:");
+            let name = key.strip_prefix("dual:").unwrap_or(&key).to_string();
+            let what = format!("cotangent `{key}`");
+            outs.push(BoundOutput { key, name, dual, shape, what });
+        }
+        Ok(Binding { layer: slf.clone().unbind(), params: ps, outputs: outs })
+    }
+
     fn __repr__(&self) -> String {
         let params: Vec<String> = self
             .inner
@@ -816,6 +821,60 @@ impl PyLayer {
 }
 
 impl PyLayer {
+    /// `forward` on parameter arrays already read.
+    fn forward_given(
+        &self,
+        py: Python<'_>,
+        given: Vec<(String, Arr)>,
+        policy: OnFailure,
+    ) -> PyResult<PySolution> {
+        let (batch, members) = self.members(py, given)?;
+        let layer = &self.inner;
+        let results: Vec<Result<Output, Error>> = errors::guard(py, "dopt.Layer.forward", || {
+            Ok(py.detach(|| match batch {
+                None => vec![layer.forward(&members[0])],
+                Some(_) => layer
+                    .forward_batch(&members, dopt::BatchPolicy::PerMember)
+                    .unwrap_or_else(|e| vec![Err(e); members.len()]),
+            }))
+        })?;
+        if policy == OnFailure::Raise {
+            for (i, r) in results.iter().enumerate() {
+                match r {
+                    Err(e) => return Err(errors::to_py(py, &prefixed(e, &member_prefix(batch, i)), None)),
+                    Ok(o) if !o.status.is_optimal() => {
+                        return Err(errors::solver(py, &member_prefix(batch, i), o.status.as_str()));
+                    }
+                    Ok(_) => {}
+                }
+            }
+        }
+        Ok(self.solution(batch, results))
+    }
+
+    /// `backward` on cotangent arrays already read: every member's parameter gradients
+    /// (an `Err` for a member that cannot be differentiated, under `on_failure="status"`).
+    fn backward_given(
+        &self,
+        py: Python<'_>,
+        sol: &PySolution,
+        given: Vec<(String, Arr)>,
+        policy: OnFailure,
+    ) -> PyResult<Vec<Result<Values, Error>>> {
+        let dvars = self.per_member_outputs(py, sol, given)?;
+        let layer = &self.inner;
+        let refs: Vec<&Values> = dvars.iter().collect();
+        let grads = each_member(py, "dopt.Layer.backward", sol, &refs, |o, d| {
+            layer.backward(o, d).map(|g| g.params)
+        })?;
+        if policy == OnFailure::Raise
+            && let Some((i, Err(e))) = grads.iter().enumerate().find(|(_, g)| g.is_err())
+        {
+            return Err(errors::to_py(py, &prefixed(e, &member_prefix(sol.batch, i)), None));
+        }
+        Ok(grads)
+    }
+
     fn solution(&self, batch: Option<usize>, members: Vec<Result<Output, Error>>) -> PySolution {
         PySolution {
             layer: self.inner.clone(),
@@ -993,8 +1052,7 @@ impl PySolution {
             )));
         };
         let members = self.member_outputs(duals);
-        let d = PyLayer::stack(py, self.batch, std::slice::from_ref(entry), &members, f64::NAN)?;
-        Ok(d.get_item(key)?.map(|v| v.into_any()).unwrap_or_else(|| py.None().into_bound(py)))
+        PyLayer::stack_one(py, self.batch, &entry.0, &entry.1, &members, f64::NAN)
     }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let status = self.status(py)?;
@@ -1002,5 +1060,96 @@ impl PySolution {
             None => format!("dopt.Solution(status={status})"),
             Some(b) => format!("dopt.Solution(batch_size={b}, status={status})"),
         })
+    }
+}
+
+/// An output of a [`Binding`].
+struct BoundOutput {
+    /// `y` or `dual:LABEL`
+    key: String,
+    /// `y` or `LABEL`
+    name: String,
+    dual: bool,
+    shape: Vec<usize>,
+    /// "cotangent `y`", for messages
+    what: String,
+}
+
+/// `Layer._bind(params, outputs)`: a layer's call with positional parameters and a fixed
+/// tuple of outputs, for the torch and JAX wrappers (no name lookups per call).
+#[pyclass(frozen, module = "dopt", name = "_Binding")]
+pub struct Binding {
+    layer: Py<PyLayer>,
+    /// name, declared shape, "parameter `name`"
+    params: Vec<(String, Vec<usize>, String)>,
+    outputs: Vec<BoundOutput>,
+}
+
+#[pymethods]
+impl Binding {
+    /// Solve for `arrays` (one per bound parameter, in order; a leading batch axis on any
+    /// makes a batch). Returns `(solution, outputs)`, the outputs a tuple of arrays.
+    fn forward<'py>(
+        &self,
+        py: Python<'py>,
+        arrays: &Bound<'py, PyTuple>,
+        raise_on_failure: bool,
+    ) -> PyResult<(PySolution, Bound<'py, PyTuple>)> {
+        let layer = self.layer.get();
+        if arrays.len() != self.params.len() {
+            return Err(errors::parameter(
+                py,
+                format!("{} parameter arrays given; the call takes {}", arrays.len(), self.params.len()),
+            ));
+        }
+        let mut given = Vec::with_capacity(self.params.len());
+        for ((name, _, what), obj) in self.params.iter().zip(arrays.iter()) {
+            given.push((name.clone(), arrays::read(py, what, &obj)?));
+        }
+        let policy = if raise_on_failure { OnFailure::Raise } else { OnFailure::Status };
+        let sol = layer.forward_given(py, given, policy)?;
+        let vars = sol.member_outputs(false);
+        let duals = if self.outputs.iter().any(|o| o.dual) { sol.member_outputs(true) } else { Vec::new() };
+        let mut outs = Vec::with_capacity(self.outputs.len());
+        for o in &self.outputs {
+            let members = if o.dual { &duals } else { &vars };
+            outs.push(PyLayer::stack_one(py, sol.batch, &o.name, &o.shape, members, f64::NAN)?);
+        }
+        Ok((sol, PyTuple::new(py, outs)?))
+    }
+
+    /// Reverse mode for `sol` with `cotangents` (one per bound output, in order; `None`
+    /// for an output without one). Returns one gradient array per bound parameter,
+    /// batched like `sol`; a member that cannot be differentiated gets zeros when
+    /// `raise_on_failure` is false.
+    fn backward<'py>(
+        &self,
+        py: Python<'py>,
+        sol: &PySolution,
+        cotangents: &Bound<'py, PyTuple>,
+        raise_on_failure: bool,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let layer = self.layer.get();
+        layer.same_layer(py, sol)?;
+        if cotangents.len() != self.outputs.len() {
+            return Err(errors::parameter(
+                py,
+                format!("{} cotangents given; the call has {} outputs", cotangents.len(), self.outputs.len()),
+            ));
+        }
+        let mut given = Vec::with_capacity(self.outputs.len());
+        for (o, obj) in self.outputs.iter().zip(cotangents.iter()) {
+            if !obj.is_none() {
+                given.push((o.key.clone(), arrays::read(py, &o.what, &obj)?));
+            }
+        }
+        let policy = if raise_on_failure { OnFailure::Raise } else { OnFailure::Status };
+        let grads = layer.backward_given(py, sol, given, policy)?;
+        let kept: Vec<Option<&Values>> = grads.iter().map(|g| g.as_ref().ok()).collect();
+        let mut outs = Vec::with_capacity(self.params.len());
+        for (name, shape, _) in &self.params {
+            outs.push(PyLayer::stack_one(py, sol.batch, name, shape, &kept, 0.0)?);
+        }
+        PyTuple::new(py, outs)
     }
 }

@@ -115,6 +115,7 @@ fn std_names() -> Vec<&'static str> {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyLayer>()?;
     m.add_class::<PySolution>()?;
+    m.add_class::<layer::Binding>()?;
     m.add_class::<Info>()?;
     m.add_function(wrap_pyfunction!(bench_cases, m)?)?;
     m.add_function(wrap_pyfunction!(bench_member, m)?)?;

@@ -68,6 +68,9 @@ class CountingLayer:
         self.backwards.append(sorted(cotangents or {}))
         return self.inner.backward(sol, cotangents, **kwargs)
 
+    def _bind(self, params, outputs):
+        return _CountingBinding(self, self.inner._bind(params, outputs), list(outputs))
+
     def solution_from_raw(self, params, x, s, z):
         sol = self.inner.solution_from_raw(params, x, s, z)
         self.from_raw.append(sol.batch_size)
@@ -75,6 +78,24 @@ class CountingLayer:
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
+
+
+class _CountingBinding:
+    """The positional fast path of a CountingLayer, recording into the same lists."""
+
+    def __init__(self, owner, inner, outputs):
+        self.owner = owner
+        self.inner = inner
+        self.outputs = outputs
+
+    def forward(self, arrays, raise_on_failure):
+        sol, outs = self.inner.forward(arrays, raise_on_failure)
+        self.owner.forwards.append(sol.batch_size)
+        return sol, outs
+
+    def backward(self, sol, cotangents, raise_on_failure):
+        self.owner.backwards.append(sorted(k for k, c in zip(self.outputs, cotangents) if c is not None))
+        return self.inner.backward(sol, cotangents, raise_on_failure)
 
 
 def sparsemax_np(x):
