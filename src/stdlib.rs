@@ -4,6 +4,7 @@ const FILES: &[(&str, &str)] = &[
     ("csoftmax", include_str!("../stdlib/csoftmax.dopt")),
     ("csparsemax", include_str!("../stdlib/csparsemax.dopt")),
     ("lml", include_str!("../stdlib/lml.dopt")),
+    ("mpc_box", include_str!("../stdlib/mpc_box.dopt")),
     ("relu", include_str!("../stdlib/relu.dopt")),
     ("sigmoid", include_str!("../stdlib/sigmoid.dopt")),
     ("softmax", include_str!("../stdlib/softmax.dopt")),

@@ -1,6 +1,7 @@
 //! The standard-library layers against their closed forms: the solution and the full
 //! Jacobian (read row by row from the backward pass, and column by column from the
-//! forward mode) for relu, sigmoid, softmax, sparsemax, csoftmax, csparsemax and lml.
+//! forward mode) for relu, sigmoid, softmax, sparsemax, csoftmax, csparsemax and lml, and
+//! mpc_box against the finite-horizon LQR (Riccati recursion) while no bound is active.
 
 mod common;
 use common::max_abs_diff;
@@ -232,6 +233,159 @@ fn lml_is_a_shifted_sigmoid_summing_to_k() {
     let d: Vec<f64> = y.iter().map(|v| v * (1.0 - v)).collect();
     let s: f64 = d.iter().sum();
     check("lml", &l, &params(&[("x", &X)]), &y, &[("x", diag_minus_outer(&d, s))], 1e-5);
+}
+
+// --- mpc_box: box-constrained LQR --------------------------------------------------
+
+type Mat = Vec<Vec<f64>>;
+
+fn matmul(a: &Mat, b: &Mat) -> Mat {
+    (0..a.len())
+        .map(|i| (0..b[0].len()).map(|j| (0..b.len()).map(|k| a[i][k] * b[k][j]).sum()).collect())
+        .collect()
+}
+
+fn transpose(a: &Mat) -> Mat {
+    (0..a[0].len()).map(|j| (0..a.len()).map(|i| a[i][j]).collect()).collect()
+}
+
+fn matvec(a: &Mat, x: &[f64]) -> Vec<f64> {
+    a.iter().map(|row| row.iter().zip(x).map(|(p, q)| p * q).sum()).collect()
+}
+
+const MPC_A: [[f64; 4]; 4] =
+    [[1.0, 0.1, 0.0, 0.0], [0.0, 1.0, 0.1, 0.0], [0.0, 0.0, 1.0, 0.1], [0.05, 0.0, -0.1, 0.95]];
+const MPC_B: [[f64; 2]; 4] = [[0.0, 0.0], [0.1, 0.0], [0.0, 0.05], [0.1, 0.1]];
+const MPC_Q: [f64; 4] = [1.0, 0.5, 2.0, 1.0];
+const MPC_R: [f64; 2] = [0.1, 0.3];
+
+/// The feedback gains K_0..K_{T-1} of the finite-horizon LQR (the Riccati recursion
+/// in the header of stdlib/mpc_box.dopt).
+fn lqr_gains(t: usize) -> Vec<Mat> {
+    let a: Mat = MPC_A.iter().map(|r| r.to_vec()).collect();
+    let b: Mat = MPC_B.iter().map(|r| r.to_vec()).collect();
+    let q: Mat = diag(&MPC_Q);
+    let mut p = q.clone();
+    let mut gains = vec![Vec::new(); t];
+    for k in (0..t).rev() {
+        let btp = matmul(&transpose(&b), &p);
+        let mut s = matmul(&btp, &b);
+        s[0][0] += MPC_R[0];
+        s[1][1] += MPC_R[1];
+        let det = s[0][0] * s[1][1] - s[0][1] * s[1][0];
+        let s_inv = vec![vec![s[1][1] / det, -s[0][1] / det], vec![-s[1][0] / det, s[0][0] / det]];
+        let gain = matmul(&s_inv, &matmul(&btp, &a));
+        let closed: Mat =
+            (0..4).map(|i| (0..4).map(|j| a[i][j] - matmul(&b, &gain)[i][j]).collect()).collect();
+        let next = matmul(&transpose(&a), &matmul(&p, &closed));
+        p = (0..4).map(|i| (0..4).map(|j| q[i][j] + next[i][j]).collect()).collect();
+        gains[k] = gain;
+    }
+    gains
+}
+
+/// The LQR inputs u (nu×T, row-major as the layer returns them) from x0.
+fn lqr_inputs(gains: &[Mat], x0: &[f64]) -> Vec<f64> {
+    let a: Mat = MPC_A.iter().map(|r| r.to_vec()).collect();
+    let b: Mat = MPC_B.iter().map(|r| r.to_vec()).collect();
+    let t = gains.len();
+    let mut u = vec![0.0; 2 * t];
+    let mut x = x0.to_vec();
+    for (k, gain) in gains.iter().enumerate() {
+        let uk: Vec<f64> = matvec(gain, &x).iter().map(|v| -v).collect();
+        u[k] = uk[0];
+        u[t + k] = uk[1];
+        let ax = matvec(&a, &x);
+        let bu = matvec(&b, &uk);
+        x = (0..4).map(|i| ax[i] + bu[i]).collect();
+    }
+    u
+}
+
+fn mpc_params(x0: &[f64], umax: f64) -> Values {
+    let mut v = params(&[("x0", x0), ("q", &MPC_Q), ("r", &MPC_R)]);
+    v.insert("A".into(), Array { shape: Shape::matrix(4, 4), data: MPC_A.concat() });
+    v.insert("B".into(), Array { shape: Shape::matrix(4, 2), data: MPC_B.concat() });
+    v.insert("umax".into(), Array { shape: Shape::SCALAR, data: vec![umax] });
+    v
+}
+
+#[test]
+fn mpc_box_is_the_lqr_feedback_while_no_bound_is_active() {
+    let t = 10;
+    let l = layer("mpc_box", &[("nx", 4), ("nu", 2), ("T", t as i64)]);
+    let gains = lqr_gains(t);
+    let x0 = [0.5, -0.3, 0.2, 0.1];
+    let want = lqr_inputs(&gains, &x0);
+    assert!(want.iter().all(|v| v.abs() < 5.0), "the bound of 5 is inactive");
+    let out = l.forward_with(&mpc_params(&x0, 5.0), &Settings::tight()).unwrap();
+    assert!(out.status.is_optimal(), "{}", out.status);
+    let e = max_abs_diff(&out.variables["u"].data, &want);
+    assert!(e < 1e-6, "u off the LQR inputs by {e:.2e}");
+    // du/dx0 is the linear map of the closed loop: column j is the LQR response to e_j,
+    // read row by row from the backward pass and column by column from the jvp.
+    let cols: Vec<Vec<f64>> = (0..4)
+        .map(|j| {
+            let mut e = [0.0; 4];
+            e[j] = 1.0;
+            lqr_inputs(&gains, &e)
+        })
+        .collect();
+    for (i, _) in want.iter().enumerate() {
+        let mut w = vec![0.0; 2 * t];
+        w[i] = 1.0;
+        let mut cot = Values::new();
+        cot.insert("u".into(), Array { shape: Shape::matrix(2, t), data: w });
+        let g = l.backward(&out, &cot).unwrap();
+        let row: Vec<f64> = (0..4).map(|j| cols[j][i]).collect();
+        let e = max_abs_diff(&g.params["x0"].data, &row);
+        assert!(e < 1e-5, "row {i} of du/dx0 off by {e:.2e}");
+    }
+    for (j, col) in cols.iter().enumerate() {
+        let mut d = [0.0; 4];
+        d[j] = 1.0;
+        let (dv, _) = l.jvp(&out, &params(&[("x0", &d)])).unwrap();
+        let e = max_abs_diff(&dv["u"].data, col);
+        assert!(e < 1e-5, "column {j} of du/dx0 (jvp) off by {e:.2e}");
+    }
+}
+
+#[test]
+fn mpc_box_saturates_at_the_bound_and_its_gradient_matches_finite_differences() {
+    let t = 10;
+    let l = layer("mpc_box", &[("nx", 4), ("nu", 2), ("T", t as i64)]);
+    let x0 = [1.0, -1.0, 0.8, 0.5];
+    let umax = 0.5;
+    let out = l.forward_with(&mpc_params(&x0, umax), &Settings::tight()).unwrap();
+    assert!(out.status.is_optimal(), "{}", out.status);
+    let u = &out.variables["u"].data;
+    assert!(u.iter().all(|v| v.abs() <= umax + 1e-7));
+    assert!(u.iter().filter(|v| (v.abs() - umax).abs() < 1e-6).count() >= 2, "some inputs saturate: {u:?}");
+    // loss = w . u; its gradient with respect to A, B, q and umax by central differences
+    let w: Vec<f64> = (0..2 * t).map(|i| ((i * 7 % 5) as f64 - 2.0) / 3.0).collect();
+    let mut cot = Values::new();
+    cot.insert("u".into(), Array { shape: Shape::matrix(2, t), data: w.clone() });
+    let g = l.backward(&out, &cot).unwrap();
+    assert!(!g.degenerate && !g.singular);
+    let loss = |p: &Values| -> f64 {
+        let o = l.forward_with(p, &Settings::tight()).unwrap();
+        o.variables["u"].data.iter().zip(&w).map(|(a, b)| a * b).sum()
+    };
+    // h = 1e-4: the solves are accurate to about 1e-9, which a step of 1e-6 would amplify
+    // to 1e-3 in the difference quotient
+    let h = 1e-4;
+    for (name, k) in [("A", 3), ("A", 12), ("B", 2), ("B", 7), ("q", 2), ("r", 1), ("umax", 0)] {
+        let mut plus = mpc_params(&x0, umax);
+        let mut minus = mpc_params(&x0, umax);
+        plus.get_mut(name).unwrap().data[k] += h;
+        minus.get_mut(name).unwrap().data[k] -= h;
+        let fd = (loss(&plus) - loss(&minus)) / (2.0 * h);
+        let got = g.params[name].data[k];
+        assert!(
+            (fd - got).abs() < 1e-4 * (1.0 + fd.abs()),
+            "d loss / d {name}[{k}]: {got} vs finite difference {fd}"
+        );
+    }
 }
 
 #[test]

@@ -124,3 +124,23 @@ def test_a_batch_with_an_infeasible_member_still_trains_the_others():
         G -= 0.05 * G.grad
     after, _ = loss_of(G.detach(), h.detach(), [0, 1, 3])
     assert float(after) < float(loss2)
+
+
+# --------------------------------------------------------------------------------------
+# The applications, part 2 (issue 14)
+# --------------------------------------------------------------------------------------
+
+
+def test_mpc_imitation_learns_the_dynamics(tmp_path):
+    r = _run("mpc_imitation", tmp_path)
+    assert r["saturated_inputs"] > 0.2  # the box constraints matter in the expert's plans
+    assert r["loss_reduction"] >= 100  # the issue's target
+    assert r["held_out_input_error"] < 0.01  # within 1 % of the expert on new states
+    assert r["model_error"] < 0.1 * r["model_error_before"]
+
+
+def test_mpc_imitation_learns_the_cost(tmp_path):
+    r = _run("mpc_imitation", tmp_path, "--learn", "cost")
+    assert r["loss_reduction"] >= 100
+    assert r["held_out_input_error"] < 0.01
+    assert r["model_error"] < 0.01  # the diagonal state cost itself is recovered
