@@ -9,6 +9,7 @@ const FILES: &[(&str, &str)] = &[
     ("sigmoid", include_str!("../stdlib/sigmoid.dopt")),
     ("softmax", include_str!("../stdlib/softmax.dopt")),
     ("sparsemax", include_str!("../stdlib/sparsemax.dopt")),
+    ("svm_head", include_str!("../stdlib/svm_head.dopt")),
 ];
 
 /// The text of `std:NAME`.

@@ -1,7 +1,8 @@
 //! The standard-library layers against their closed forms: the solution and the full
 //! Jacobian (read row by row from the backward pass, and column by column from the
 //! forward mode) for relu, sigmoid, softmax, sparsemax, csoftmax, csparsemax and lml, and
-//! mpc_box against the finite-horizon LQR (Riccati recursion) while no bound is active.
+//! mpc_box against the finite-horizon LQR (Riccati recursion) while no bound is active, and
+//! svm_head against the closed form for orthogonal support examples.
 
 mod common;
 use common::max_abs_diff;
@@ -367,25 +368,90 @@ fn mpc_box_saturates_at_the_bound_and_its_gradient_matches_finite_differences() 
     cot.insert("u".into(), Array { shape: Shape::matrix(2, t), data: w.clone() });
     let g = l.backward(&out, &cot).unwrap();
     assert!(!g.degenerate && !g.singular);
-    let loss = |p: &Values| -> f64 {
-        let o = l.forward_with(p, &Settings::tight()).unwrap();
-        o.variables["u"].data.iter().zip(&w).map(|(a, b)| a * b).sum()
-    };
     // h = 1e-4: the solves are accurate to about 1e-9, which a step of 1e-6 would amplify
     // to 1e-3 in the difference quotient
-    let h = 1e-4;
-    for (name, k) in [("A", 3), ("A", 12), ("B", 2), ("B", 7), ("q", 2), ("r", 1), ("umax", 0)] {
-        let mut plus = mpc_params(&x0, umax);
-        let mut minus = mpc_params(&x0, umax);
+    let cases = [("A", 3), ("A", 12), ("B", 2), ("B", 7), ("q", 2), ("r", 1), ("umax", 0)];
+    check_central_differences(&l, &mpc_params(&x0, umax), "u", &w, &g.params, &cases, 1e-4, 1e-4);
+}
+
+/// d(w · output)/d(param[k]) from the backward pass (`grads`) against central
+/// differences of step `h`, to `tol` relative to (1 + |difference quotient|).
+#[allow(clippy::too_many_arguments)]
+fn check_central_differences(
+    l: &Layer,
+    p: &Values,
+    output: &str,
+    w: &[f64],
+    grads: &Values,
+    cases: &[(&str, usize)],
+    h: f64,
+    tol: f64,
+) {
+    let loss = |p: &Values| -> f64 {
+        let o = l.forward_with(p, &Settings::tight()).unwrap();
+        o.variables[output].data.iter().zip(w).map(|(a, b)| a * b).sum()
+    };
+    for &(name, k) in cases {
+        let mut plus = p.clone();
+        let mut minus = p.clone();
         plus.get_mut(name).unwrap().data[k] += h;
         minus.get_mut(name).unwrap().data[k] -= h;
         let fd = (loss(&plus) - loss(&minus)) / (2.0 * h);
-        let got = g.params[name].data[k];
+        let got = grads[name].data[k];
         assert!(
-            (fd - got).abs() < 1e-4 * (1.0 + fd.abs()),
+            (fd - got).abs() < tol * (1.0 + fd.abs()),
             "d loss / d {name}[{k}]: {got} vs finite difference {fd}"
         );
     }
+}
+
+// --- svm_head: the Crammer–Singer SVM dual ------------------------------------------
+
+fn svm_params(x: &[f64], n: usize, d: usize, labels: &[usize], k: usize) -> Values {
+    let mut y = vec![0.0; n * k];
+    for (i, &c) in labels.iter().enumerate() {
+        y[i * k + c] = 1.0;
+    }
+    let mut v = Values::new();
+    v.insert("X".into(), Array { shape: Shape::matrix(n, d), data: x.to_vec() });
+    v.insert("Y".into(), Array { shape: Shape::matrix(n, k), data: y });
+    v
+}
+
+#[test]
+fn svm_head_matches_its_closed_form_for_orthogonal_examples() {
+    let k = 4;
+    let l = layer("svm_head", &[("N", k as i64), ("d", k as i64), ("K", k as i64)]);
+    // X = s I, one example per class: row i of A is (e_i - 1/K) / s² while that keeps
+    // A_ii = (K-1)/(K s²) <= C = 0.1, and C K/(K-1) (e_i - 1/K) when the bound caps it.
+    for (s, scale) in [(3.0, 1.0 / 9.0), (1.0, 0.1 * 4.0 / 3.0)] {
+        let x: Vec<f64> = (0..k * k).map(|i| if i % (k + 1) == 0 { s } else { 0.0 }).collect();
+        let out = l.forward_with(&svm_params(&x, k, k, &[0, 1, 2, 3], k), &Settings::tight()).unwrap();
+        assert!(out.status.is_optimal(), "{}", out.status);
+        let want: Vec<f64> =
+            (0..k * k).map(|i| scale * (if i % (k + 1) == 0 { 1.0 } else { 0.0 } - 1.0 / k as f64)).collect();
+        let e = max_abs_diff(&out.variables["A"].data, &want);
+        assert!(e < 1e-7, "s = {s}: A off by {e:.2e}: {:?}", out.variables["A"].data);
+    }
+}
+
+#[test]
+fn svm_head_gradient_matches_finite_differences() {
+    let (n, d, k) = (6, 4, 3);
+    let l = layer("svm_head", &[("N", n as i64), ("d", d as i64), ("K", k as i64)]);
+    let x: Vec<f64> = (0..n * d).map(|i| ((i * 37 % 23) as f64 - 11.0) / 7.0).collect();
+    let labels = [0, 1, 2, 0, 1, 2];
+    let p = svm_params(&x, n, d, &labels, k);
+    let out = l.forward_with(&p, &Settings::tight()).unwrap();
+    assert!(out.status.is_optimal(), "{}", out.status);
+    // the loss of a query's scores: w . (q (X^T A)) for a fixed query q, via A's cotangent
+    let w: Vec<f64> = (0..n * k).map(|i| ((i * 5 % 7) as f64 - 3.0) / 4.0).collect();
+    let mut cot = Values::new();
+    cot.insert("A".into(), Array { shape: Shape::matrix(n, k), data: w.clone() });
+    let g = l.backward(&out, &cot).unwrap();
+    assert!(!g.degenerate, "a non-degenerate instance");
+    let cases = [("X", 0), ("X", 5), ("X", 13), ("X", 22), ("Y", 1), ("Y", 9)];
+    check_central_differences(&l, &p, "A", &w, &g.params, &cases, 1e-5, 1e-5);
 }
 
 #[test]
