@@ -73,9 +73,12 @@ mod syntax;
 mod values;
 
 pub use frontend::Failure as Error;
-pub use ir::array::Array;
+pub use ir::array::{Array, ArrayError};
 pub use ir::shape::Shape;
-pub use layer::{BatchPolicy, ConstraintInfo, DiffOptions, Gradients, Layer, Output, Signature};
+pub use layer::{
+    Batch, BatchPolicy, ConstraintInfo, CotangentValues, Cotangents, DiffOptions, Gradients, Inputs, Layer,
+    Output, OutputHandle, ParamHandle, ParamValues, Signature,
+};
 pub use problem::Problem;
 pub use sema::Dims;
 pub use solve::{RawSolution, Settings, Status};

@@ -6,18 +6,21 @@
 //! Nothing of the problem's text is looked at per call. This file builds layers;
 //! `signature` checks and flattens parameter values, `forward` solves and reads the
 //! solution out, `backward` differentiates (reverse and forward mode), `file` saves
-//! and loads layers, `batch` runs many calls in parallel.
+//! and loads layers, `batch` runs many calls in parallel, `handles` holds the typed
+//! parameter and output handles.
 
 mod backward;
 mod batch;
 mod file;
 mod forward;
+mod handles;
 mod signature;
 
 pub use backward::{DiffOptions, Gradients};
-pub use batch::BatchPolicy;
+pub use batch::{Batch, BatchPolicy};
 pub use file::{FORMAT_VERSION, checksum, is_layer_file, looks_like_layer_file};
 pub use forward::Output;
+pub use handles::{CotangentValues, Cotangents, Inputs, OutputHandle, ParamHandle, ParamValues};
 pub use signature::{ATTR_RTOL, ConstraintInfo, Signature};
 
 use crate::canon;
@@ -61,6 +64,8 @@ pub struct Layer {
     kkt: std::sync::OnceLock<std::sync::Arc<KktSymbolic>>,
     /// Which columns and rows of the cone program carry parameters (or outputs).
     dependence: std::sync::OnceLock<Dependence>,
+    /// The signature's fingerprint, carried by the handles made from it.
+    key: u64,
 }
 
 /// The columns of x and rows of A whose data depend on the parameters; output
@@ -133,7 +138,7 @@ impl Layer {
     }
 
     fn from_parts(sig: Signature, cone: ConeProgram, settings: Settings, diff: DiffOptions) -> Layer {
-        Layer {
+        let mut layer = Layer {
             sig,
             cone,
             settings,
@@ -141,7 +146,10 @@ impl Layer {
             solvers: std::sync::Mutex::new(Vec::new()),
             kkt: std::sync::OnceLock::new(),
             dependence: std::sync::OnceLock::new(),
-        }
+            key: 0,
+        };
+        layer.key = handles::signature_key(&layer);
+        layer
     }
 
     /// The same layer with other solver settings.
@@ -189,7 +197,7 @@ fn check_size(program: &Program) -> Result<(), Diagnostic> {
     if let Some(big) = decls().max_by_key(|d| d.shape.size()) {
         d = d
             .primary(big.span, format!("`{}` alone has {} entries", big.name, big.shape.size()))
-            .help("check the dims (`--dim`)");
+            .help("check the dims the problem is compiled with");
     }
     Err(d)
 }
