@@ -120,6 +120,16 @@ impl Inputs {
         self.set_array(p, &value.into())
     }
 
+    /// [`Inputs::set`], by value: `layer.inputs().with(&x, [1.0, 2.0])?` builds a
+    /// batch member in one expression.
+    ///
+    /// # Errors
+    /// As [`Inputs::set`].
+    pub fn with(mut self, p: &ParamHandle, value: impl Into<Array>) -> Result<Inputs, Error> {
+        self.set(p, value)?;
+        Ok(self)
+    }
+
     /// Set parameter `p` from its entries in row-major order (the declared shape).
     ///
     /// # Errors
@@ -215,6 +225,15 @@ impl Cotangents {
         };
         self.slots[at] = Some(value);
         Ok(())
+    }
+
+    /// [`Cotangents::set`], by value.
+    ///
+    /// # Errors
+    /// As [`Cotangents::set`].
+    pub fn with(mut self, o: &OutputHandle, value: impl Into<Array>) -> Result<Cotangents, Error> {
+        self.set(o, value)?;
+        Ok(self)
     }
 
     /// Set the cotangent of the objective's value.

@@ -48,6 +48,29 @@ use crate::solve::{self, Settings};
 /// A panic inside a call is a bug in dopt: every public function that does work
 /// returns it as an E0999 error instead of unwinding into the caller (a batch member
 /// gets its own).
+///
+/// ```
+/// use dopt::{Dims, Problem, Status};
+///
+/// // y = max(x, 0) as a projection; the constraint's dual is λ = max(−2x, 0).
+/// let text = "dim n\nparameter x[n]\nvariable y[n]\nminimize sum_squares(y - x)\n\
+///             subject to\n    pos: y >= 0\n";
+/// let layer = Problem::from_str("relu.dopt", text)?.compile(&Dims::new().with("n", 2))?;
+/// let (x, y, pos) = (layer.param("x")?, layer.output("y")?, layer.output("dual:pos")?);
+/// let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(p, q)| (p - q).abs() < 1e-6);
+///
+/// let out = layer.forward(&layer.inputs().with(&x, [1.5, -2.0])?)?;
+/// assert_eq!(out.status, Status::Optimal);
+/// assert!(close(&out.get(&y)?.data, &[1.5, 0.0]) && close(&out.get(&pos)?.data, &[0.0, 4.0]));
+///
+/// // d(y₀ + y₁)/dx = (1, 0); forward mode along dx = (1, 1) gives dy = (1, 0).
+/// let g = layer.backward(&out, &layer.cotangents().with(&y, [1.0, 1.0])?)?;
+/// assert!(close(g.get(&x)?, &[1.0, 0.0]));
+/// let dx = [("x".to_string(), [1.0, 1.0].into())].into_iter().collect();
+/// let (dy, _) = layer.jvp(&out, &dx)?;
+/// assert!(close(&dy["y"].data, &[1.0, 0.0]));
+/// # Ok::<(), dopt::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Layer {
     /// Names, shapes and attributes of inputs and outputs.
