@@ -565,3 +565,23 @@ fn infer_dims(src: &crate::source::SourceFile, values: &Values, dims: &mut Dims)
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The library's messages name options, not flags; the CLI adds the flag.
+    #[test]
+    fn the_command_line_names_its_flags_in_library_messages() {
+        let smoothing = Diagnostic::error(codes::NOT_DIFFERENTIABLE, "cannot differentiate: singular")
+            .note("the derivative system at this solution is singular; smoothing the projections (the `smoothing` option) may help");
+        let dim = Diagnostic::error(codes::DIM_UNKNOWN, "dim `rows` has no value");
+        let out = with_flags(&[smoothing.clone(), dim]);
+        assert_eq!(out[0].help, ["on the command line: `--smoothing MU`"]);
+        assert_eq!(out[1].help, ["on the command line: `--dim rows=10`"]);
+        // Other diagnostics are left as they are.
+        let other = Diagnostic::error(codes::BAD_PARAMETER, "no value for parameter `x`");
+        assert_eq!(with_flags(std::slice::from_ref(&other)), [other]);
+        assert_eq!(smoothing.help.len(), 0);
+    }
+}

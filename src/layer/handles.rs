@@ -9,6 +9,7 @@ use super::forward::Output;
 use super::signature::check_param;
 use super::{Error, Layer, checksum};
 use crate::diag::{Diagnostic, codes, suggest};
+use crate::frontend;
 use crate::ir::hir::Array;
 use crate::ir::shape::Shape;
 use crate::values::{Values, clip};
@@ -151,8 +152,10 @@ impl Inputs {
     }
 
     fn set_array(&mut self, p: &ParamHandle, value: &Array) -> Result<(), Error> {
-        same_layer(self.key, p.key, "parameter", &p.decl.name)?;
-        check_param(&p.decl, value)?;
+        let fits = p.index < self.set.len() && p.entries.end <= self.theta.len();
+        same_layer(self.key, if fits { p.key } else { !self.key }, "parameter", &p.decl.name)?;
+        // The attribute checks run linear algebra (psd): a panic there is an E0999 error.
+        frontend::guard("Inputs::set", || Ok(check_param(&p.decl, value)?))?;
         self.theta[p.entries.clone()].copy_from_slice(&value.data);
         self.set[p.index] = true;
         Ok(())
@@ -210,7 +213,11 @@ impl Cotangents {
     /// E0702 when `o` belongs to another layer, or the value does not have the
     /// output's shape (the message gives both) or has an entry that is not finite.
     pub fn set(&mut self, o: &OutputHandle, value: impl Into<Array>) -> Result<(), Error> {
-        same_layer(self.key, o.key, "output", &o.name)?;
+        let at = match o.slot {
+            Slot::Variable { pos } => pos,
+            Slot::Dual { pos } => self.nvars + pos,
+        };
+        same_layer(self.key, if at < self.slots.len() { o.key } else { !self.key }, "output", &o.name)?;
         let value = value.into();
         let what = if o.is_dual() { format!("dual:{}", o.name) } else { o.name.clone() };
         if value.shape != o.shape || value.data.len() != o.shape.size() {
@@ -219,10 +226,6 @@ impl Cotangents {
         if value.data.iter().any(|v| !v.is_finite()) {
             return Err(bad_value(format!("`{what}`: values must be finite")));
         }
-        let at = match o.slot {
-            Slot::Variable { pos } => pos,
-            Slot::Dual { pos } => self.nvars + pos,
-        };
         self.slots[at] = Some(value);
         Ok(())
     }
@@ -258,10 +261,11 @@ fn same_layer(expected: u64, key: u64, what: &str, name: &str) -> Result<(), Err
     if expected == key {
         return Ok(());
     }
-    Err(bad_value(format!(
-        "the {what} handle `{}` was made by another layer (one with a different signature)",
-        clip(name)
-    )))
+    Err(another_layer(&format!("the {what} handle `{}` was", clip(name))))
+}
+
+fn another_layer(what: &str) -> Error {
+    bad_value(format!("{what} made by another layer (one with a different signature)"))
 }
 
 /// What a forward call accepts as parameter values: [`Values`] (by name, checked at
@@ -295,10 +299,11 @@ impl ParamValues for Values {
 
 impl ParamValues for Inputs {
     fn theta_for(&self, layer: &Layer) -> Result<Vec<f64>, Error> {
-        if self.key != layer.key || self.theta.len() != layer.cone.nparams {
-            return Err(bad_value(
-                "these inputs were made by another layer (one with a different signature)".into(),
-            ));
+        if self.key != layer.key
+            || self.theta.len() != layer.cone.nparams
+            || self.set.len() != layer.sig.params.len()
+        {
+            return Err(another_layer("these inputs were"));
         }
         let missing: Vec<Diagnostic> =
             (0..self.set.len()).filter(|&k| !self.set[k]).map(|k| layer.sig.missing_param(k)).collect();
@@ -314,14 +319,15 @@ impl CotangentValues for Values {
 
 impl CotangentValues for Cotangents {
     fn vectors_for(&self, layer: &Layer, _out: &Output) -> Result<(Vec<f64>, Vec<f64>, f64), Error> {
-        if self.key != layer.key {
-            return Err(bad_value(
-                "these cotangents were made by another layer (one with a different signature)".into(),
-            ));
+        let labels = layer.dual_labels();
+        if self.key != layer.key
+            || self.nvars != layer.sig.outputs.len()
+            || self.slots.len() != self.nvars + labels.len()
+        {
+            return Err(another_layer("these cotangents were"));
         }
         let mut gx = vec![0.0; layer.cone.n];
         let mut gz = vec![0.0; layer.cone.m];
-        let labels = layer.dual_labels();
         for (at, g) in self.slots.iter().enumerate() {
             let Some(g) = g else { continue };
             match layer.sig.outputs.get(at) {
