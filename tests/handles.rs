@@ -2,8 +2,6 @@
 //! output handles, batch results with one `Result`, and library errors that name no
 //! command-line flag.
 
-mod common;
-use common::{dopt, temp_file};
 use dopt::{Array, BatchPolicy, Dims, Layer, Problem, Status, Values};
 
 fn sparsemax(n: i64) -> Layer {
@@ -264,17 +262,4 @@ fn dim_errors_from_the_library_name_no_flag() {
         assert!(!e.contains("--dim") && !e.contains("command line"), "{e}");
     }
     assert!(!missing.contains("--dim") && !missing.contains("command line"), "{missing}");
-}
-
-#[test]
-fn the_command_line_adds_the_flag_to_the_librarys_dim_messages() {
-    let f = temp_file("handles", "nodim.dopt", b"dim n\nvariable x[n]\nminimize sum(x)\n");
-    let (code, _, err) = dopt(&["check", &f]);
-    assert_eq!(code, 1);
-    assert!(err.contains("give `n` a value in the dims the problem is compiled with"), "{err}");
-    assert!(err.contains("= help: on the command line: `--dim n=10`"), "{err}");
-    let (code, _, err) = dopt(&["check", &f, "--dim", "n=0"]);
-    assert_eq!(code, 1);
-    assert!(err.contains("error[E0701]: dim `n` is given 0, out of range"), "{err}");
-    assert!(err.contains("= note: on the command line, dims are given with `--dim NAME=VALUE`"), "{err}");
 }
