@@ -574,7 +574,7 @@ mod tests {
     #[test]
     fn the_command_line_names_its_flags_in_library_messages() {
         let smoothing = Diagnostic::error(codes::NOT_DIFFERENTIABLE, "cannot differentiate: singular")
-            .note("the derivative system at this solution is singular; smoothing the projections (the `smoothing` option) may help");
+            .note("the derivative system at this solution is singular; the `smoothing` option may help");
         let dim = Diagnostic::error(codes::DIM_UNKNOWN, "dim `rows` has no value");
         let out = with_flags(&[smoothing.clone(), dim]);
         assert_eq!(out[0].help, ["on the command line: `--smoothing MU`"]);

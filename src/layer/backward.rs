@@ -211,8 +211,9 @@ impl Layer {
     /// `dvars` maps output variable names, `dual:NAME` for a named constraint and
     /// `objective` to d(loss)/d(that value), each of that value's shape; missing ones
     /// count as zero. It is a [`Values`], or [`Cotangents`](super::Cotangents) set
-    /// through output handles (checked when set). The gradient of a `symmetric`/`psd`/`nsd` parameter is the
-    /// symmetric matrix S with dL = ⟨S, dX⟩ for symmetric dX.
+    /// through output handles (checked when set). The gradient of a
+    /// `symmetric`/`psd`/`nsd` parameter is the symmetric matrix S with dL = ⟨S, dX⟩
+    /// for symmetric dX.
     ///
     /// # Errors
     /// Refused (E0704) when the solve of `out` did not reach optimality or the
@@ -396,8 +397,9 @@ impl Layer {
         match kkt.error() {
             None => Ok(kkt),
             Some(why) => Err(Error::from(
-                Diagnostic::error(codes::NOT_DIFFERENTIABLE, format!("cannot differentiate: {why}"))
-                    .note("the derivative system at this solution is singular; smoothing the projections (the `smoothing` option) may help"),
+                Diagnostic::error(codes::NOT_DIFFERENTIABLE, format!("cannot differentiate: {why}")).note(
+                    "the derivative system at this solution is singular; the `smoothing` option may help",
+                ),
             )),
         }
     }
@@ -428,7 +430,7 @@ impl Layer {
                     kkt.residual.get()
                 ),
             )
-            .note("the solution may be degenerate; smoothing the projections (the `smoothing` option) gives an averaged gradient"),
+            .note("the solution may be degenerate; the `smoothing` option gives an averaged gradient"),
         ))
     }
 }
