@@ -42,6 +42,12 @@ impl From<Diagnostic> for Failure {
     }
 }
 
+impl From<crate::ir::array::ArrayError> for Failure {
+    fn from(e: crate::ir::array::ArrayError) -> Failure {
+        Failure::from(Diagnostic::error(codes::BAD_PARAMETER, e.to_string()))
+    }
+}
+
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.render().trim_end())

@@ -5,40 +5,49 @@
 //!
 //! [`Problem`] reads a problem and checks it (names, shapes, DCP, DPP), and
 //! [`Problem::compile`] with the [`Dims`] makes a [`Layer`]: compiled once, called many
-//! times. [`Layer::forward`] solves for the parameters' [`Values`] and returns an
+//! times. [`Layer::forward`] solves for the parameters' values and returns an
 //! [`Output`] (status, objective, variables, duals of named constraints);
 //! [`Layer::backward`] maps d(loss)/d(outputs) to d(loss)/d(parameters)
-//! ([`Gradients`]) and [`Layer::jvp`] is the forward mode; batches run in parallel under
-//! a [`BatchPolicy`]. Every error is an [`Error`] holding located diagnostics, never a
-//! panic.
+//! ([`Gradients`]) and [`Layer::jvp`] is the forward mode. Values go in and come out
+//! by handle ([`Layer::param`] and [`Layer::output`] look a name up once; [`Inputs`] and
+//! [`Cotangents`] are set through them, checked when set) or by name ([`Values`]), as
+//! [`Array`]s, which convert from numbers, lists and rows. Batches run in parallel under
+//! a [`BatchPolicy`] and return a [`Batch`] with a status per member. Every error is an
+//! [`Error`] holding located diagnostics, never a panic.
 //!
 //! ```
-//! use dopt::{Array, BatchPolicy, Dims, Layer, Problem, Values};
+//! use dopt::{Array, BatchPolicy, Dims, Layer, Problem, Status, Values};
 //!
-//! let vector = |name: &str, v: &[f64]| Values::from([(name.to_string(), Array::vector(v))]);
 //! let layer = Problem::from_file("std:sparsemax")?.compile(&Dims::new().with("n", 4))?;
+//! // Names are looked up once, here: a misspelling fails now, with a suggestion.
+//! let (x, y) = (layer.param("x")?, layer.output("y")?);
 //!
 //! // Forward: sparsemax(0.8, 0.1, 0.5, -0.3) = (0.65, 0, 0.35, 0).
-//! let out = layer.forward(&vector("x", &[0.8, 0.1, 0.5, -0.3]))?;
-//! let y = &out.variables["y"].data;
-//! assert!((y[0] - 0.65).abs() < 1e-6 && (y[2] - 0.35).abs() < 1e-6);
+//! let inputs = layer.inputs().with(&x, [0.8, 0.1, 0.5, -0.3])?; // the shape is checked here
+//! let out = layer.forward(&inputs)?;
+//! let yv = &out.get(&y)?.data;
+//! assert!((yv[0] - 0.65).abs() < 1e-6 && (yv[2] - 0.35).abs() < 1e-6);
 //!
 //! // Reverse mode: the gradient of y₀ is (½, 0, −½, 0) on the support {0, 2}.
-//! let g = layer.backward(&out, &vector("y", &[1.0, 0.0, 0.0, 0.0]))?;
-//! assert!((g.params["x"].data[0] - 0.5).abs() < 1e-9 && (g.params["x"].data[2] + 0.5).abs() < 1e-9);
+//! let g = layer.backward(&out, &layer.cotangents().with(&y, [1.0, 0.0, 0.0, 0.0])?)?;
+//! let gx = g.get(&x)?;
+//! assert!((gx[0] - 0.5).abs() < 1e-9 && (gx[2] + 0.5).abs() < 1e-9);
 //!
 //! // Forward mode: the direction dx = e₀ moves y by the same Jacobian's first column.
-//! let (dy, _duals) = layer.jvp(&out, &vector("x", &[1.0, 0.0, 0.0, 0.0]))?;
+//! // (Values, arrays by name, work wherever handles do.)
+//! let dx = Values::from([("x".to_string(), Array::from([1.0, 0.0, 0.0, 0.0]))]);
+//! let (dy, _duals) = layer.jvp(&out, &dx)?;
 //! assert!((dy["y"].data[0] - 0.5).abs() < 1e-9 && (dy["y"].data[2] + 0.5).abs() < 1e-9);
 //!
-//! // Batches run in parallel; a bad member (a wrong shape here) fails alone.
-//! let batch = [vector("x", &[1.0, 0.0, 0.0, 0.0]), vector("x", &[1.0])];
+//! // Batches run in parallel; one Result for the call, a status per member.
+//! let batch = [inputs.clone(), layer.inputs().with(&x, [2.0, 0.0, 0.0, 0.0])?];
 //! let outs = layer.forward_batch(&batch, BatchPolicy::PerMember)?;
-//! assert!(outs[0].is_ok() && outs[1].is_err());
+//! assert_eq!(outs.statuses(), [Some(Status::Optimal); 2]);
+//! assert!((outs.solution(1).unwrap().get(&y)?.data[0] - 1.0).abs() < 1e-6);
 //!
 //! // Layer files: the bytes of `dopt compile`.
-//! let again = Layer::from_bytes(&layer.to_bytes()).expect("a layer file");
-//! assert_eq!(again.forward(&vector("x", &[0.8, 0.1, 0.5, -0.3]))?.variables["y"].data.len(), 4);
+//! let again = Layer::from_bytes(&layer.to_bytes())?;
+//! assert_eq!(again.forward(&inputs)?.get(&y)?.data.len(), 4);
 //! # Ok::<(), dopt::Error>(())
 //! ```
 //!
@@ -73,9 +82,12 @@ mod syntax;
 mod values;
 
 pub use frontend::Failure as Error;
-pub use ir::array::Array;
+pub use ir::array::{Array, ArrayError};
 pub use ir::shape::Shape;
-pub use layer::{BatchPolicy, ConstraintInfo, DiffOptions, Gradients, Layer, Output, Signature};
+pub use layer::{
+    Batch, BatchPolicy, ConstraintInfo, CotangentValues, Cotangents, DiffOptions, Gradients, Inputs, Layer,
+    Output, OutputHandle, ParamHandle, ParamValues, Signature,
+};
 pub use problem::Problem;
 pub use sema::Dims;
 pub use solve::{RawSolution, Settings, Status};

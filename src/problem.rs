@@ -31,6 +31,29 @@ use crate::source::SourceFile;
 /// and DCP/DPP need the dims and are checked by [`Problem::compile`]). A panic inside
 /// these functions is a bug in dopt: it is returned as an E0999 error, never unwound
 /// into the caller.
+///
+/// ```
+/// use dopt::{Dims, Problem};
+///
+/// // The projection onto the box [0, u]ⁿ, compiled for n = 3.
+/// let problem = Problem::from_str(
+///     "box.dopt",
+///     "dim n\nparameter x[n]\nparameter u nonneg\nvariable y[n]\n\
+///      minimize sum_squares(y - x)\nsubject to\n    y >= 0\n    y <= u\n",
+/// )?;
+/// let layer = problem.compile(&Dims::new().with("n", 3))?;
+/// let (x, u, y) = (layer.param("x")?, layer.param("u")?, layer.output("y")?);
+/// let out = layer.forward(&layer.inputs().with(&x, [2.0, -1.0, 0.5])?.with(&u, 1.0)?)?;
+/// let want = [1.0, 0.0, 0.5];
+/// assert!(out.get(&y)?.data.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-6));
+///
+/// // Errors are located in the text and say what to change; none is a panic.
+/// let e = Problem::from_str("bad.dopt", "variable y\nminimize sqrt(y)\n")?.compile(&Dims::new()).unwrap_err();
+/// assert!(e.to_string().contains("bad.dopt:2:"), "{e}");
+/// let e = problem.compile(&Dims::new()).unwrap_err(); // n has no value
+/// assert!(e.to_string().contains("dim `n` has no value"));
+/// # Ok::<(), dopt::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Problem {
     source: SourceFile,

@@ -333,7 +333,7 @@ fn a_psd_projection_at_a_zero_eigenvalue_is_flagged_degenerate() {
         let out = l.forward_with(&p, &Settings::tight()).unwrap();
         assert!(out.status.is_optimal());
         let w = dopt::internals::ir::hir::Array::matrix(2, 2, &[1.0, 0.5, 0.5, -1.0]).unwrap();
-        let g = l.backward(&out, &[("X".to_string(), w)].into_iter().collect()).unwrap();
+        let g = l.backward(&out, &[("X".to_string(), w)].into_iter().collect::<Values>()).unwrap();
         assert!(g.params["C"].data.iter().all(|v| v.is_finite()));
         assert_eq!(g.degenerate, flagged, "eigenvalues (2, {second})");
     }

@@ -835,7 +835,7 @@ impl PyLayer {
                 None => vec![layer.forward(&members[0])],
                 Some(_) => layer
                     .forward_batch(&members, dopt::BatchPolicy::PerMember)
-                    .unwrap_or_else(|e| vec![Err(e); members.len()]),
+                    .map_or_else(|e| vec![Err(e); members.len()], dopt::Batch::into_results),
             }))
         })?;
         if policy == OnFailure::Raise {

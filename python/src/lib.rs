@@ -89,8 +89,7 @@ fn rust_step_time(
                     l.backward(&out, &dvars[0])?;
                 }
             } else {
-                let outs: Vec<dopt::Output> =
-                    l.forward_batch(&params, policy)?.into_iter().collect::<Result<_, _>>()?;
+                let outs = l.forward_batch(&params, policy)?.into_values()?;
                 l.backward_batch(&outs, &dvars, policy)?;
             }
             times.push(t.elapsed().as_secs_f64());

@@ -223,7 +223,7 @@ impl<'a> Canon<'a> {
                 self.budget
             ),
             at: Some((span, format!("{what} brings the count to {}", self.terms()))),
-            help: Some("make the dims (`--dim`) or this expression smaller".into()),
+            help: Some("make the dims or this expression smaller".into()),
         })
     }
 

@@ -1,6 +1,7 @@
 //! The `dopt` command line. `main.rs` only calls [`run`]. The reports the commands
 //! print about a problem or a layer are in `report`.
 
+use crate::diag::{Diagnostic, codes};
 use crate::frontend::{self, Failure};
 use crate::layer::{DiffOptions, Layer};
 use crate::sema::Dims;
@@ -219,8 +220,35 @@ pub fn parse_dims(items: &[String]) -> Result<Dims, String> {
     Ok(dims)
 }
 
+/// The library's diagnostics name no command-line flag (they reach Rust and Python
+/// users too); here, say which flag gives what a message asks for.
+fn with_flags(diags: &[Diagnostic]) -> Vec<Diagnostic> {
+    let mut diags = diags.to_vec();
+    for d in &mut diags {
+        // The dim's name is the message's first `quoted` word.
+        let name = d.message.split('`').nth(1).filter(|_| d.message.contains("dim `")).map(str::to_string);
+        if d.code == codes::DIM_UNKNOWN
+            && let Some(n) = &name
+        {
+            d.help.push(format!("on the command line: `--dim {n}=10`"));
+        } else if d.code == codes::BAD_DIM_ARG {
+            d.notes.push("on the command line, dims are given with `--dim NAME=VALUE`".into());
+        } else if d.code == codes::NOT_DIFFERENTIABLE
+            && d.notes.iter().any(|n| n.contains("`smoothing` option"))
+        {
+            d.help.push("on the command line: `--smoothing MU`".into());
+        }
+    }
+    diags
+}
+
+/// Diagnostics as the command line prints them ([`with_flags`]).
+fn render(diags: &[Diagnostic], src: Option<&crate::source::SourceFile>) -> String {
+    crate::diag::render_all(&with_flags(diags), src)
+}
+
 fn report(f: &Failure, err: &mut dyn Write) -> i32 {
-    let _ = err.write_all(f.render().as_bytes());
+    let _ = err.write_all(render(&f.diagnostics, f.source.as_ref()).as_bytes());
     let n = f.diagnostics.iter().filter(|d| d.is_error()).count();
     if n > 1 {
         let _ = writeln!(err, "\n{n} errors");
@@ -252,7 +280,7 @@ fn check(file: &str, dims: &[String], ir: bool, out: &mut dyn Write, err: &mut d
         Ok(c) => {
             // Canonicalize too (cheap): check accepts exactly what compiles.
             if let Err(d) = crate::layer::cone_program(&c.program, &c.analysis) {
-                let _ = err.write_all(d.render(Some(&src)).as_bytes());
+                let _ = err.write_all(render(&[d], Some(&src)).as_bytes());
                 return EXIT_INVALID;
             }
             let _ = out.write_all(summary(file, &c.program).as_bytes());
@@ -334,7 +362,7 @@ fn compile(file: &str, dims: &[String], params: Option<&Values>, err: &mut dyn W
     }
     let c = frontend::analyze(&src, &dims).map_err(|f| report(&f, err))?;
     Layer::compile(&c.program, &c.analysis, file).map_err(|d| {
-        let _ = err.write_all(d.render(Some(&src)).as_bytes());
+        let _ = err.write_all(render(&[d], Some(&src)).as_bytes());
         EXIT_INVALID
     })
 }
@@ -405,7 +433,7 @@ fn solve(
     let o = match layer.forward_with(&values, &settings) {
         Ok(o) => o,
         Err(diags) => {
-            let _ = err.write_all(crate::diag::render_all(&diags, None).as_bytes());
+            let _ = err.write_all(render(&diags, None).as_bytes());
             return EXIT_INVALID;
         }
     };
@@ -415,13 +443,13 @@ fn solve(
         Some(d) if o.status.is_optimal() => match layer.backward_with(&o, d, &opts) {
             Ok(g) => Some(g),
             Err(diags) => {
-                let _ = err.write_all(crate::diag::render_all(&diags, None).as_bytes());
+                let _ = err.write_all(render(&diags, None).as_bytes());
                 return EXIT_INVALID;
             }
         },
         Some(d) => {
             if let Err(diags) = layer.check_cotangents(&o, d) {
-                let _ = err.write_all(crate::diag::render_all(&diags, None).as_bytes());
+                let _ = err.write_all(render(&diags, None).as_bytes());
                 return EXIT_INVALID;
             }
             None
@@ -535,5 +563,25 @@ fn infer_dims(src: &crate::source::SourceFile, values: &Values, dims: &mut Dims)
                 dims.set(n, extent as i64);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The library's messages name options, not flags; the CLI adds the flag.
+    #[test]
+    fn the_command_line_names_its_flags_in_library_messages() {
+        let smoothing = Diagnostic::error(codes::NOT_DIFFERENTIABLE, "cannot differentiate: singular")
+            .note("the derivative system at this solution is singular; the `smoothing` option may help");
+        let dim = Diagnostic::error(codes::DIM_UNKNOWN, "dim `rows` has no value");
+        let out = with_flags(&[smoothing.clone(), dim]);
+        assert_eq!(out[0].help, ["on the command line: `--smoothing MU`"]);
+        assert_eq!(out[1].help, ["on the command line: `--dim rows=10`"]);
+        // Other diagnostics are left as they are.
+        let other = Diagnostic::error(codes::BAD_PARAMETER, "no value for parameter `x`");
+        assert_eq!(with_flags(std::slice::from_ref(&other)), [other]);
+        assert_eq!(smoothing.help.len(), 0);
     }
 }

@@ -118,7 +118,7 @@ codes! {
     DPP_PARAMETER_ARGUMENT = "E0603", Dpp, "parameter where the data must be parameter-free";
     DPP_CURVATURE = "E0604", Dpp, "parameters enter the problem nonlinearly";
 
-    BAD_DIM_ARG = "E0701", Input, "bad --dim value";
+    BAD_DIM_ARG = "E0701", Input, "bad given dim value";
     BAD_PARAMETER = "E0702", Input, "bad parameter value";
     BAD_JSON = "E0703", Input, "malformed values file";
     NOT_DIFFERENTIABLE = "E0704", Input, "backward pass through a solve that is not optimal";

@@ -2,6 +2,7 @@
 //! reverse mode ([`Layer::backward`]) and forward mode ([`Layer::jvp`]) through the
 //! derivative system, and the refusals of points that cannot be differentiated.
 
+use super::handles::CotangentValues;
 use super::signature::malformed;
 use super::{Dependence, Layer, Output};
 use crate::diag::{Diagnostic, codes, suggest};
@@ -62,9 +63,44 @@ pub struct DiffOptions {
 }
 
 impl Layer {
+    /// Add the cotangent `g` (row-major, the declared shape) of variable `v` (an index
+    /// into [`Signature::vars`](super::Signature::vars)) onto the cone program's x.
+    pub(super) fn add_variable_cotangent(&self, v: usize, g: &[f64], gx: &mut [f64]) {
+        let cp = &self.cone;
+        for (c, d) in cp.var_cols[v].clone().zip(cp.var_layout[v].read_adjoint(g)) {
+            gx[c] += d;
+        }
+    }
+
+    /// Add the cotangent `g` of the dual of the constraints labelled `label` (the
+    /// shape of [`Output::duals`]`[label]`) onto the cone program's z.
+    pub(super) fn add_dual_cotangent(&self, label: &str, g: &[f64], gz: &mut [f64]) {
+        // Walk the instances in the order `output` stacked them.
+        let mut at = 0;
+        for rows in &self.cone.constraint_rows {
+            let con = &self.sig.constraints[rows.constraint];
+            if con.label.as_deref() != Some(label) {
+                continue;
+            }
+            let entries = match rows.layout {
+                RowLayout::Elementwise => rows.rows.len(),
+                RowLayout::Psd(n) | RowLayout::Triangle(n) => n * n,
+            };
+            let gr = rows.layout.read_adjoint(&g[at..at + entries]);
+            for (r, v) in rows.rows.clone().zip(gr) {
+                gz[r] += rows.sign * v;
+            }
+            at += entries;
+        }
+    }
+
     /// Cotangents of the outputs (variables, `dual:NAME`, `objective`) as vectors over
     /// the cone program's x and z, and the objective's cotangent.
-    fn cotangents(&self, out: &Output, dvars: &Values) -> Result<(Vec<f64>, Vec<f64>, f64), Vec<Diagnostic>> {
+    pub(super) fn cotangent_vectors(
+        &self,
+        out: &Output,
+        dvars: &Values,
+    ) -> Result<(Vec<f64>, Vec<f64>, f64), Vec<Diagnostic>> {
         let p = &self.sig;
         let cp = &self.cone;
         let mut gx = vec![0.0; cp.n];
@@ -94,23 +130,7 @@ impl Layer {
                     ));
                     continue;
                 }
-                // Walk the instances in the order `output` stacked them.
-                let mut at = 0;
-                for rows in &cp.constraint_rows {
-                    let con = &p.constraints[rows.constraint];
-                    if con.label.as_deref() != Some(label) {
-                        continue;
-                    }
-                    let entries = match rows.layout {
-                        RowLayout::Elementwise => rows.rows.len(),
-                        RowLayout::Psd(n) | RowLayout::Triangle(n) => n * n,
-                    };
-                    let gr = rows.layout.read_adjoint(&g.data[at..at + entries]);
-                    for (r, v) in rows.rows.clone().zip(gr) {
-                        gz[r] += rows.sign * v;
-                    }
-                    at += entries;
-                }
+                self.add_dual_cotangent(label, &g.data, &mut gz);
                 continue;
             }
             if let Some(v) = p.var(name) {
@@ -122,9 +142,7 @@ impl Layer {
                     ));
                     continue;
                 }
-                for (c, v) in cp.var_cols[v].clone().zip(cp.var_layout[v].read_adjoint(&g.data)) {
-                    gx[c] += v;
-                }
+                self.add_variable_cotangent(v, &g.data, &mut gx);
                 continue;
             }
             if name == "objective" {
@@ -158,7 +176,7 @@ impl Layer {
     /// [`Layer::backward`]) without differentiating.
     pub fn check_cotangents(&self, out: &Output, dvars: &Values) -> Result<(), Error> {
         frontend::guard("Layer::check_cotangents", || {
-            self.cotangents(out, dvars).map(|_| ()).map_err(Error::from)
+            self.cotangent_vectors(out, dvars).map(|_| ()).map_err(Error::from)
         })
     }
 
@@ -192,8 +210,10 @@ impl Layer {
     ///
     /// `dvars` maps output variable names, `dual:NAME` for a named constraint and
     /// `objective` to d(loss)/d(that value), each of that value's shape; missing ones
-    /// count as zero. The gradient of a `symmetric`/`psd`/`nsd` parameter is the
-    /// symmetric matrix S with dL = ⟨S, dX⟩ for symmetric dX.
+    /// count as zero. It is a [`Values`], or [`Cotangents`](super::Cotangents) set
+    /// through output handles (checked when set). The gradient of a
+    /// `symmetric`/`psd`/`nsd` parameter is the symmetric matrix S with dL = ⟨S, dX⟩
+    /// for symmetric dX.
     ///
     /// # Errors
     /// Refused (E0704) when the solve of `out` did not reach optimality or the
@@ -221,28 +241,28 @@ impl Layer {
     /// assert!(close(&layer.backward(&out, &dobj)?.params["x"].data, &[0.0, -4.0, 0.0]));
     /// # Ok::<(), dopt::Error>(())
     /// ```
-    pub fn backward(&self, out: &Output, dvars: &Values) -> Result<Gradients, Error> {
+    pub fn backward<C: CotangentValues + ?Sized>(&self, out: &Output, dvars: &C) -> Result<Gradients, Error> {
         self.backward_with(out, dvars, &self.diff)
     }
 
     /// [`Layer::backward`] with other differentiation options for this call.
-    pub fn backward_with(
+    pub fn backward_with<C: CotangentValues + ?Sized>(
         &self,
         out: &Output,
-        dvars: &Values,
+        dvars: &C,
         opts: &DiffOptions,
     ) -> Result<Gradients, Error> {
         frontend::guard("Layer::backward", || self.backward_unguarded(out, dvars, opts))
     }
 
-    fn backward_unguarded(
+    fn backward_unguarded<C: CotangentValues + ?Sized>(
         &self,
         out: &Output,
-        dvars: &Values,
+        dvars: &C,
         opts: &DiffOptions,
     ) -> Result<Gradients, Error> {
         self.refuse_unsolved(out)?;
-        let (gx, gz, gobj) = self.cotangents(out, dvars).map_err(Error::from)?;
+        let (gx, gz, gobj) = dvars.vectors_for(self, out)?;
         let cp = &self.cone;
         if cp.n == 0 {
             // No variables: the value is r(θ) and z = 0 locally, so only the
@@ -355,7 +375,7 @@ impl Layer {
         if cp.n == 0 {
             // No variables, and the multipliers stay at zero (see `solve_without_variables`).
             let fake = solve::RawSolution { x: Vec::new(), z: vec![0.0; cp.m], ..out.raw.clone() };
-            let o = self.output(fake, dtheta);
+            let o = self.read_output(fake, dtheta);
             return Ok((o.variables, o.duals));
         }
         let d = solve::data(cp, &out.theta);
@@ -365,7 +385,7 @@ impl Layer {
         Layer::refuse_unsolved_system(&kkt, &dx)?;
         Layer::refuse_unsolved_system(&kkt, &dy)?;
         let fake = solve::RawSolution { x: dx, z: dy, s: vec![0.0; cp.m], ..out.raw.clone() };
-        let o = self.output(fake, dtheta);
+        let o = self.read_output(fake, dtheta);
         Ok((o.variables, o.duals))
     }
 
@@ -377,8 +397,9 @@ impl Layer {
         match kkt.error() {
             None => Ok(kkt),
             Some(why) => Err(Error::from(
-                Diagnostic::error(codes::NOT_DIFFERENTIABLE, format!("cannot differentiate: {why}"))
-                    .note("the derivative system at this solution is singular; --smoothing MU may help"),
+                Diagnostic::error(codes::NOT_DIFFERENTIABLE, format!("cannot differentiate: {why}")).note(
+                    "the derivative system at this solution is singular; the `smoothing` option may help",
+                ),
             )),
         }
     }
@@ -409,7 +430,7 @@ impl Layer {
                     kkt.residual.get()
                 ),
             )
-            .note("the solution may be degenerate; --smoothing MU gives an averaged gradient"),
+            .note("the solution may be degenerate; the `smoothing` option gives an averaged gradient"),
         ))
     }
 }

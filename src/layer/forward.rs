@@ -2,6 +2,7 @@
 //! signed duals of the named constraints out of the cone program's solution.
 
 use super::Layer;
+use super::handles::ParamValues;
 use crate::diag::{Diagnostic, codes};
 use crate::frontend::{self, Failure as Error};
 use crate::ir::cone::RowLayout;
@@ -42,8 +43,9 @@ pub struct Output {
 }
 
 impl Layer {
-    /// Solve for one parameter value (with [`Layer::settings`]). `values` maps every
-    /// parameter name to an array of its declared shape.
+    /// Solve for one parameter value (with [`Layer::settings`]). `values` is a
+    /// [`Values`] mapping every parameter name to an array of its declared shape, or
+    /// [`Inputs`](super::Inputs) set through parameter handles (checked when set).
     ///
     /// # Errors
     /// Unknown or missing parameters, wrong shapes, non-finite entries and values that
@@ -74,12 +76,16 @@ impl Layer {
     /// assert!(layer.forward(&short).unwrap_err().to_string().contains("expected shape [3]"));
     /// # Ok::<(), dopt::Error>(())
     /// ```
-    pub fn forward(&self, values: &Values) -> Result<Output, Error> {
+    pub fn forward<P: ParamValues + ?Sized>(&self, values: &P) -> Result<Output, Error> {
         self.forward_with(values, &self.settings)
     }
 
     /// [`Layer::forward`] with other solver settings for this call.
-    pub fn forward_with(&self, values: &Values, settings: &Settings) -> Result<Output, Error> {
+    pub fn forward_with<P: ParamValues + ?Sized>(
+        &self,
+        values: &P,
+        settings: &Settings,
+    ) -> Result<Output, Error> {
         frontend::guard("Layer::forward", || {
             let mut ws = self.take_solver();
             let out = self.forward_in(values, settings, &mut ws);
@@ -102,17 +108,17 @@ impl Layer {
     }
 
     /// [`Layer::forward_with`] on the solver `ws` (a batch keeps one per thread).
-    pub(super) fn forward_in(
+    pub(super) fn forward_in<P: ParamValues + ?Sized>(
         &self,
-        values: &Values,
+        values: &P,
         settings: &Settings,
         ws: &mut Option<solve::Workspace>,
     ) -> Result<Output, Error> {
-        let theta = self.theta(values).map_err(Error::from)?;
+        let theta = values.theta_for(self)?;
         let d = solve::data(&self.cone, &theta);
         let raw = solve::solve_reusing(&self.cone, &d, settings, ws)
             .map_err(|e| Error::from(vec![Diagnostic::error(codes::SOLVER_SETUP, e)]))?;
-        Ok(self.output(raw, theta))
+        Ok(self.read_output(raw, theta))
     }
 
     /// Rebuild the [`Output`] of an optimal solve from the parameter values and the raw
@@ -163,7 +169,7 @@ impl Layer {
                 setup_time: 0.0,
                 iterations: 0,
             };
-            Ok(self.output(raw, theta))
+            Ok(self.read_output(raw, theta))
         })
     }
 
@@ -181,12 +187,12 @@ impl Layer {
             setup_time: 0.0,
             iterations: 0,
         };
-        let out = self.output(raw, vec![0.0; self.cone.nparams]);
+        let out = self.read_output(raw, vec![0.0; self.cone.nparams]);
         let shapes = |v: &Values| v.iter().map(|(k, a)| (k.clone(), a.shape)).collect();
         (shapes(&out.variables), shapes(&out.duals))
     }
 
-    pub(super) fn output(&self, raw: solve::RawSolution, theta: Vec<f64>) -> Output {
+    pub(super) fn read_output(&self, raw: solve::RawSolution, theta: Vec<f64>) -> Output {
         let p = &self.sig;
         let cp = &self.cone;
         let mut variables = Values::new();
@@ -196,15 +202,7 @@ impl Layer {
             variables.insert(d.name.clone(), Array { shape: d.shape, data });
         }
         let mut duals = Values::new();
-        let mut order: Vec<&str> = Vec::new();
-        for c in &p.constraints {
-            if let Some(l) = &c.label
-                && !order.contains(&l.as_str())
-            {
-                order.push(l);
-            }
-        }
-        for label in order {
+        for label in self.dual_labels() {
             let mut parts: Vec<Array> = Vec::new();
             for rows in &cp.constraint_rows {
                 let con = &p.constraints[rows.constraint];

@@ -6,18 +6,21 @@
 //! Nothing of the problem's text is looked at per call. This file builds layers;
 //! `signature` checks and flattens parameter values, `forward` solves and reads the
 //! solution out, `backward` differentiates (reverse and forward mode), `file` saves
-//! and loads layers, `batch` runs many calls in parallel.
+//! and loads layers, `batch` runs many calls in parallel, `handles` holds the typed
+//! parameter and output handles.
 
 mod backward;
 mod batch;
 mod file;
 mod forward;
+mod handles;
 mod signature;
 
 pub use backward::{DiffOptions, Gradients};
-pub use batch::BatchPolicy;
+pub use batch::{Batch, BatchPolicy};
 pub use file::{FORMAT_VERSION, checksum, is_layer_file, looks_like_layer_file};
 pub use forward::Output;
+pub use handles::{CotangentValues, Cotangents, Inputs, OutputHandle, ParamHandle, ParamValues};
 pub use signature::{ATTR_RTOL, ConstraintInfo, Signature};
 
 use crate::canon;
@@ -45,6 +48,29 @@ use crate::solve::{self, Settings};
 /// A panic inside a call is a bug in dopt: every public function that does work
 /// returns it as an E0999 error instead of unwinding into the caller (a batch member
 /// gets its own).
+///
+/// ```
+/// use dopt::{Dims, Problem, Status};
+///
+/// // y = max(x, 0) as a projection; the constraint's dual is λ = max(−2x, 0).
+/// let text = "dim n\nparameter x[n]\nvariable y[n]\nminimize sum_squares(y - x)\n\
+///             subject to\n    pos: y >= 0\n";
+/// let layer = Problem::from_str("relu.dopt", text)?.compile(&Dims::new().with("n", 2))?;
+/// let (x, y, pos) = (layer.param("x")?, layer.output("y")?, layer.output("dual:pos")?);
+/// let close = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(p, q)| (p - q).abs() < 1e-6);
+///
+/// let out = layer.forward(&layer.inputs().with(&x, [1.5, -2.0])?)?;
+/// assert_eq!(out.status, Status::Optimal);
+/// assert!(close(&out.get(&y)?.data, &[1.5, 0.0]) && close(&out.get(&pos)?.data, &[0.0, 4.0]));
+///
+/// // d(y₀ + y₁)/dx = (1, 0); forward mode along dx = (1, 1) gives dy = (1, 0).
+/// let g = layer.backward(&out, &layer.cotangents().with(&y, [1.0, 1.0])?)?;
+/// assert!(close(g.get(&x)?, &[1.0, 0.0]));
+/// let dx = [("x".to_string(), [1.0, 1.0].into())].into_iter().collect();
+/// let (dy, _) = layer.jvp(&out, &dx)?;
+/// assert!(close(&dy["y"].data, &[1.0, 0.0]));
+/// # Ok::<(), dopt::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Layer {
     /// Names, shapes and attributes of inputs and outputs.
@@ -61,6 +87,8 @@ pub struct Layer {
     kkt: std::sync::OnceLock<std::sync::Arc<KktSymbolic>>,
     /// Which columns and rows of the cone program carry parameters (or outputs).
     dependence: std::sync::OnceLock<Dependence>,
+    /// The signature's fingerprint, carried by the handles made from it.
+    key: u64,
 }
 
 /// The columns of x and rows of A whose data depend on the parameters; output
@@ -133,7 +161,7 @@ impl Layer {
     }
 
     fn from_parts(sig: Signature, cone: ConeProgram, settings: Settings, diff: DiffOptions) -> Layer {
-        Layer {
+        let mut layer = Layer {
             sig,
             cone,
             settings,
@@ -141,7 +169,10 @@ impl Layer {
             solvers: std::sync::Mutex::new(Vec::new()),
             kkt: std::sync::OnceLock::new(),
             dependence: std::sync::OnceLock::new(),
-        }
+            key: 0,
+        };
+        layer.key = handles::signature_key(&layer);
+        layer
     }
 
     /// The same layer with other solver settings.
@@ -189,7 +220,7 @@ fn check_size(program: &Program) -> Result<(), Diagnostic> {
     if let Some(big) = decls().max_by_key(|d| d.shape.size()) {
         d = d
             .primary(big.span, format!("`{}` alone has {} entries", big.name, big.shape.size()))
-            .help("check the dims (`--dim`)");
+            .help("check the dims the problem is compiled with");
     }
     Err(d)
 }

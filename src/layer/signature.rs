@@ -65,6 +65,27 @@ impl Signature {
     pub fn var(&self, name: &str) -> Option<usize> {
         self.vars.iter().position(|d| d.name == name)
     }
+    /// The error for a name that is not a parameter, with the nearest parameter's
+    /// name or the list of them.
+    pub(super) fn unknown_param(&self, name: &str) -> Diagnostic {
+        let d = Diagnostic::error(
+            codes::BAD_PARAMETER,
+            format!("`{}` is not a parameter of this problem", clip(name)),
+        );
+        match suggest::best_match(name, self.params.iter().map(|d| d.name.as_str())) {
+            Some(s) => d.help(format!("did you mean `{s}`?")),
+            None => {
+                let names: Vec<&str> = self.params.iter().map(|d| d.name.as_str()).collect();
+                d.note(format!("the parameters are: {}", names.join(", ")))
+            }
+        }
+    }
+    /// The error for parameter `k` given no value.
+    pub(super) fn missing_param(&self, k: usize) -> Diagnostic {
+        let decl = &self.params[k];
+        Diagnostic::error(codes::BAD_PARAMETER, format!("no value for parameter `{}`", decl.name))
+            .note(format!("`{}` has shape {}", decl.name, decl.shape))
+    }
 }
 
 impl Layer {
@@ -76,36 +97,17 @@ impl Layer {
         let mut errs = Vec::new();
         for name in values.keys() {
             if p.param(name).is_none() {
-                let mut d = Diagnostic::error(
-                    codes::BAD_PARAMETER,
-                    format!("`{}` is not a parameter of this problem", clip(name)),
-                );
-                if let Some(s) = suggest::best_match(name, p.params.iter().map(|d| d.name.as_str())) {
-                    d = d.help(format!("did you mean `{s}`?"));
-                } else {
-                    let names: Vec<&str> = p.params.iter().map(|d| d.name.as_str()).collect();
-                    d = d.note(format!("the parameters are: {}", names.join(", ")));
-                }
-                errs.push(d);
+                errs.push(p.unknown_param(name));
             }
         }
         let mut theta = vec![0.0; self.cone.nparams];
         for (k, decl) in p.params.iter().enumerate() {
             let Some(v) = values.get(&decl.name) else {
-                errs.push(
-                    Diagnostic::error(
-                        codes::BAD_PARAMETER,
-                        format!("no value for parameter `{}`", decl.name),
-                    )
-                    .note(format!("`{}` has shape {}", decl.name, decl.shape)),
-                );
+                errs.push(p.missing_param(k));
                 continue;
             };
-            if let Err(msg) = check_value(decl, v) {
-                errs.push(Diagnostic::error(
-                    codes::BAD_PARAMETER,
-                    format!("parameter `{}`: {msg}", decl.name),
-                ));
+            if let Err(d) = check_param(decl, v) {
+                errs.push(d);
                 continue;
             }
             theta[self.cone.param_entries[k].clone()].copy_from_slice(&v.data);
@@ -141,7 +143,14 @@ pub(super) fn malformed(v: &Array) -> String {
     format!("the array has shape {} but {} entries (it needs {})", v.shape, v.data.len(), v.shape.size())
 }
 
-fn check_value(decl: &crate::ir::hir::Decl, v: &Array) -> Result<(), String> {
+/// Check a value of the parameter `decl` (shape, finiteness, declared attributes);
+/// the error names the parameter.
+pub(super) fn check_param(decl: &Decl, v: &Array) -> Result<(), Diagnostic> {
+    check_value(decl, v)
+        .map_err(|msg| Diagnostic::error(codes::BAD_PARAMETER, format!("parameter `{}`: {msg}", decl.name)))
+}
+
+fn check_value(decl: &Decl, v: &Array) -> Result<(), String> {
     if v.shape != decl.shape {
         let hint = if decl.shape_text.is_empty() {
             String::new()

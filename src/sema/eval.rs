@@ -96,7 +96,7 @@ impl<'a> Checker<'a> {
                 Diagnostic::error(codes::DIM_UNKNOWN, format!("dim `{}` has no value", name.name))
                     .primary(name.span, "no default and not given")
                     .help(format!(
-                        "give it on the command line (`--dim {0}=10`) or write a default (`dim {0} = 10`)",
+                        "give `{0}` a value in the dims the problem is compiled with, or write a default (`dim {0} = 10`)",
                         name.name
                     )),
             ));

@@ -414,7 +414,8 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// `--dim` values (or [`Dims`]) that do not fit the file. They come from outside
+    /// Given dims ([`Dims`], `--dim` on the command line) that do not fit the file.
+    /// The wording names no command-line flag (the CLI adds that); they come from outside
     /// the source, but each message points at the place in the file it concerns: the
     /// dim, the declaration of a name that is not a dim, or the file's dims.
     fn check_given_dims(&mut self) {
@@ -427,7 +428,9 @@ impl<'a> Checker<'a> {
                         self.diags.push(
                             Diagnostic::error(
                                 codes::BAD_DIM_ARG,
-                                format!("--dim {name}={value} is out of range: a dim must be between 1 and {MAX_DIM}"),
+                                format!(
+                                    "dim `{name}` is given {value}, out of range: a dim must be between 1 and {MAX_DIM}"
+                                ),
                             )
                             .primary(span, format!("the value given for `{name}` is {value}")),
                         );
@@ -439,10 +442,10 @@ impl<'a> Checker<'a> {
                     self.diags.push(
                         Diagnostic::error(
                             codes::BAD_DIM_ARG,
-                            format!("--dim {name}=...: `{name}` is a {noun}, not a dim"),
+                            format!("`{name}` is given a value as a dim, but it is a {noun}, not a dim"),
                         )
                         .primary(span, format!("`{name}` is declared here as a {noun}"))
-                        .help(format!("drop `--dim {name}=...`, or declare `{name}` with `dim {name}`")),
+                        .help(format!("drop `{name}` from the dims, or declare `{name}` with `dim {name}`")),
                     );
                 }
                 None => {
@@ -454,7 +457,7 @@ impl<'a> Checker<'a> {
                         .collect();
                     let mut d = Diagnostic::error(
                         codes::BAD_DIM_ARG,
-                        format!("--dim {name}=...: the file declares no dim `{name}`"),
+                        format!("dim `{name}` is given a value, but the file declares no dim `{name}`"),
                     );
                     if let Some(s) = suggest::best_match(name, dims.iter().map(|(n, _)| *n)) {
                         let at = dims.iter().find(|(n, _)| *n == s).map(|(_, sp)| *sp).unwrap_or_default();
@@ -469,7 +472,7 @@ impl<'a> Checker<'a> {
                     } else {
                         d = d
                             .primary(Span::new(0, 0), "this file declares no dims")
-                            .help(format!("drop `--dim {name}=...`, or declare it with `dim {name}`"));
+                            .help(format!("drop `{name}` from the dims, or declare it with `dim {name}`"));
                     }
                     self.diags.push(d);
                 }
