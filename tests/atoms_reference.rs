@@ -30,8 +30,17 @@ fn tolerance(name: &str) -> f64 {
         "matrix_norms",
         "rowwise_norms_axis",
         "lambda_sum_largest_smallest",
+        "matrix_frac_tr_inv",
+        "von_neumann_entr",
     ];
-    if slow_cones.contains(&name) { 2e-5 } else { 1e-6 }
+    // cvxpy's own answer for loggamma's ten pieces is solved at 1e-8 (make_reference.py).
+    if name == "log_normcdf_loggamma" {
+        1e-4
+    } else if slow_cones.contains(&name) {
+        2e-5
+    } else {
+        1e-6
+    }
 }
 
 #[test]
@@ -40,7 +49,7 @@ fn issue_11_atoms_match_cvxpy() {
         .unwrap();
     let json: Value = serde_json::from_str(&text).unwrap();
     let cases = json["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 16);
+    assert_eq!(cases.len(), 20);
     let mut covered = String::new();
     let mut report = Vec::new();
     for case in cases {
@@ -94,6 +103,14 @@ fn issue_11_atoms_match_cvxpy() {
         "bmat",
         "lambda_sum_largest",
         "lambda_sum_smallest",
+        "mixed_norm",
+        "var",
+        "std",
+        "matrix_frac",
+        "tr_inv",
+        "von_neumann_entr",
+        "log_normcdf",
+        "loggamma",
     ] {
         let called = covered
             .match_indices(&format!("{atom}("))
@@ -119,7 +136,41 @@ fn issue_11_atoms_match_cvxpy() {
         "norm(Z, \"inf\")",
         "norm(V, \"fro\")",
         "geo_mean(x, [1, 2, 0.5])",
+        "mixed_norm(X, 1, \"inf\")",
+        "std(y, ddof=1)",
+        "var(Z, axis=1)",
+        "std(Z, axis=0, keepdims=True)",
+        "matrix_frac(Y, P)",
+        "matrix_frac(B, Q)",
     ] {
         assert!(covered.contains(form), "no solve uses {form}");
+    }
+}
+
+/// `log_normcdf` and `loggamma` are cvxpy's approximations, not log Φ and log Γ: their
+/// values agree with cvxpy's own values of the same approximations (`approximations` in
+/// solves.json), to rounding, at points on every piece (and the knots of the spline).
+#[test]
+fn the_approximating_atoms_have_cvxpys_values() {
+    use dopt::internals::atoms::{ATOMS, Atom};
+    use dopt::internals::ir::hir::Array;
+    use dopt::internals::ir::shape::Shape;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/atoms/solves.json"))
+        .unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let cases = json["approximations"].as_array().unwrap();
+    assert_eq!(cases.len(), 2);
+    for case in cases {
+        let name = case["atom"].as_str().unwrap();
+        let atom: &dyn Atom = *ATOMS.iter().find(|a| a.name() == name).unwrap();
+        let nums = |k: &str| -> Vec<f64> {
+            case[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
+        };
+        let (x, want) = (nums("x"), nums("value"));
+        assert!(x.len() >= 9, "{name}");
+        let got = atom.eval(&[&Array { shape: Shape::vector(x.len()), data: x.clone() }], &[]).unwrap();
+        for ((xi, g), w) in x.iter().zip(&got.data).zip(&want) {
+            assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "{name}({xi}) = {g}, cvxpy {w}");
+        }
     }
 }
