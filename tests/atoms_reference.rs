@@ -174,3 +174,61 @@ fn the_approximating_atoms_have_cvxpys_values() {
         }
     }
 }
+
+/// Solve `text` (no parameters) and return the optimal value and variables.
+fn solve_text(name: &str, text: &str) -> (f64, dopt::internals::values::Values) {
+    let src = SourceFile::new(format!("{name}.dopt"), text);
+    let c = frontend::analyze(&src, &Dims::new()).unwrap_or_else(|f| panic!("{name}:\n{}", f.render()));
+    let l = Layer::new(c.program, &c.analysis).unwrap_or_else(|d| panic!("{name}: {}", d.message));
+    let t = 1e-10;
+    let settings = Settings { tol_gap_abs: t, tol_gap_rel: t, tol_feas: t, ..Settings::tight() };
+    let out = l.forward_with(&values(&serde_json::json!({})), &settings).unwrap();
+    assert!(matches!(out.status, Status::Optimal), "{name}: {}", out.status);
+    (out.objective, out.variables)
+}
+
+/// The matrix atoms in problems solved by hand: matrix_frac with P = I is the sum of
+/// squares (min ‖x‖² − c·x at x = c/2, value −‖c‖²/4) and with P = diag(d) weighs by
+/// 1/d (x = d∘c/2); tr_inv(S) + tr(diag(w)·S) is least at S = diag(1/√w), value 2Σ√wᵢ;
+/// the maximum of von_neumann_entr(X) − tr(diag(c)·X) is at X = diag(e^(−1−cᵢ)), value
+/// Σ e^(−1−cᵢ). The variables of these PSD forms come out about 1e-6 accurate (the
+/// optimum is a singular block), the values about 1e-9.
+#[test]
+fn matrix_atoms_reach_hand_solved_optima() {
+    let close = |name: &str, got: f64, want: f64, tol: f64| {
+        assert!((got - want).abs() <= tol * want.abs().max(1.0), "{name}: {got} vs {want}");
+    };
+    let (v, x) = solve_text(
+        "matrix_frac_identity",
+        "variable x[3]\nminimize matrix_frac(x, eye(3)) - [1.0, -2.0, 0.5] @ x\n",
+    );
+    close("matrix_frac_identity", v, -(1.0 + 4.0 + 0.25) / 4.0, 1e-7);
+    for (g, w) in x["x"].data.iter().zip([0.5, -1.0, 0.25]) {
+        close("matrix_frac_identity x", *g, w, 1e-5);
+    }
+    let (v, x) = solve_text(
+        "matrix_frac_diagonal",
+        "variable x[2]\nminimize matrix_frac(x, [[2.0, 0.0], [0.0, 0.5]]) - [1.0, 3.0] @ x\n",
+    );
+    // x = d∘c/2 = (1, 0.75); value −Σ dᵢcᵢ²/4 = −(2 + 4.5)/4.
+    close("matrix_frac_diagonal", v, -6.5 / 4.0, 1e-7);
+    close("matrix_frac_diagonal x1", x["x"].data[1], 0.75, 1e-5);
+    let (v, x) = solve_text(
+        "tr_inv_diagonal",
+        "variable S[3, 3] symmetric\nminimize tr_inv(S) + trace(diag([4.0, 1.0, 0.25]) @ S)\n",
+    );
+    close("tr_inv_diagonal", v, 2.0 * (2.0 + 1.0 + 0.5), 1e-7);
+    let want = [0.5, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 2.0];
+    for (g, w) in x["S"].data.iter().zip(want) {
+        close("tr_inv_diagonal S", *g, w, 1e-5);
+    }
+    let c = [0.5f64, -0.3, 0.0];
+    let (v, x) = solve_text(
+        "von_neumann_entr_diagonal",
+        "variable X[3, 3] symmetric\nmaximize von_neumann_entr(X) - trace(diag([0.5, -0.3, 0.0]) @ X)\n",
+    );
+    close("von_neumann_entr_diagonal", v, c.iter().map(|ci| (-1.0 - ci).exp()).sum(), 1e-6);
+    for (i, ci) in c.iter().enumerate() {
+        close("von_neumann_entr_diagonal X", x["X"].data[i * 3 + i], (-1.0 - ci).exp(), 1e-5);
+    }
+}
