@@ -524,6 +524,35 @@ pub fn axis_lanes(
     })
 }
 
+/// The lanes of a running operation along `axis` (default 0) that keeps x's shape
+/// (`cumsum`, `cummax`): those of [`axis_lanes`], with help on a bad axis saying what
+/// the operation does along it (`verb`: "accumulates", "runs").
+pub fn running_lanes(
+    name: &str,
+    verb: &str,
+    x: Shape,
+    axis: Option<f64>,
+) -> Result<::std::vec::Vec<::std::vec::Vec<usize>>, ShapeError> {
+    self::axis_lanes(name, x, axis.unwrap_or(0.0)).map_err(|e| {
+        e.help(if x.is_matrix() {
+            format!("axis 0 {verb} down the columns, axis 1 along the rows")
+        } else {
+            "a vector has only axis 0 (or -1)".to_string()
+        })
+    })
+}
+
+/// x with `f(previous result, entry)` folded along each lane (running sums, maxima).
+pub fn accumulate(x: &Array, lanes: &[::std::vec::Vec<usize>], f: impl Fn(f64, f64) -> f64) -> Array {
+    let mut data = x.data.clone();
+    for lane in lanes {
+        for k in 1..lane.len() {
+            data[lane[k]] = f(data[lane[k - 1]], data[lane[k]]);
+        }
+    }
+    Array { shape: x.shape, data }
+}
+
 /// cvxpy's optional `axis=` and `keepdims=` of a reduction, to follow an atom's other
 /// compile-time arguments in its signature.
 pub const AXIS_KEEPDIMS: [StaticParam; 2] =
