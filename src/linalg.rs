@@ -19,6 +19,18 @@ pub fn sym_eigvals(a: &Array) -> Vec<f64> {
     }
 }
 
+/// Eigenvalues (ascending) and eigenvectors (`vectors[k]` belongs to `values[k]`) of
+/// the symmetric part `(A + Aᵀ)/2` of a square matrix; `None` if the decomposition fails.
+pub fn sym_eigen(a: &Array) -> Option<(Vec<f64>, Vec<Vec<f64>>)> {
+    let m = to_mat(a);
+    let n = m.nrows();
+    let s = Mat::from_fn(n, n, |i, j| 0.5 * (m[(i, j)] + m[(j, i)]));
+    let e = s.self_adjoint_eigen(Side::Lower).ok()?;
+    let values = (0..n).map(|k| e.S().column_vector()[k]).collect();
+    let vectors = (0..n).map(|k| (0..n).map(|i| e.U()[(i, k)]).collect()).collect();
+    Some((values, vectors))
+}
+
 /// Singular values (descending) of a matrix.
 pub fn singular_values(a: &Array) -> Vec<f64> {
     let m = to_mat(a);

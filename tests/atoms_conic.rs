@@ -508,11 +508,34 @@ fn cases() -> Vec<Case> {
         case("cvar", Convex, vec![v(arr(&[5], &[1.0, 5.0, 2.0, 4.0, 3.0]))], &[n(0.5)]),
         case("cvar", Convex, vec![v(v4.clone())], &[n(0.8)]),
         case("cvar", Convex, vec![v(v4.clone())], &[n(0.0)]),
+        // ---- new in issue 11 (second part)
+        case("mixed_norm", Convex, vec![v(m23.clone())], &[n(2.0), n(1.0)]),
+        case("mixed_norm", Convex, vec![v(m32.clone())], &[n(f64::INFINITY), n(2.0)]),
+        case("mixed_norm", Convex, vec![v(m23.clone())], &[n(1.5), n(3.0)]),
+        case("var", Convex, vec![v(m23.clone())], &[None, None, n(0.0)]),
+        case("var", Convex, vec![v(m23.clone())], &[n(1.0), None, n(1.0)]),
+        case("var", Convex, vec![v(v4.clone())], &[None, None, n(1.5)]),
+        case("std", Convex, vec![v(m32.clone())], &[n(0.0), n(1.0), n(0.0)]),
+        case("std", Convex, vec![v(v4.clone())], &[None, None, n(1.0)]),
+        case("matrix_frac", Convex, vec![v(v3.clone()), v(pd3.clone())], &[]),
+        case("matrix_frac", Convex, vec![v(m32.clone()), v(pd3.clone())], &[]),
+        case("matrix_frac", Convex, vec![v(arr(&[2], &[1.0, -0.5])), (ConstOrParam, pd2.clone())], &[]),
+        case("tr_inv", Convex, vec![v(pd3.clone())], &[]),
+        case("tr_inv", Convex, vec![v(pd2.clone())], &[]),
+        case("von_neumann_entr", Concave, vec![v(pd3.clone())], &[]),
+        case("von_neumann_entr", Concave, vec![v(arr(&[2, 2], &[0.5, 0.5, 0.5, 0.5]))], &[]),
+        case("log_normcdf", Concave, vec![v(arr(&[5], &[-4.0, -1.0, 0.5, 2.5, 3.5]))], &[]),
+        case("loggamma", Convex, vec![v(arr(&[5], &[0.05, 0.7, 1.0, 3.0, 12.0]))], &[]),
     ];
     // A 1×1 matrix through every matrix atom.
-    for (atom, sense) in
-        [("lambda_max", Convex), ("lambda_min", Concave), ("log_det", Concave), ("sigma_max", Convex)]
-    {
+    for (atom, sense) in [
+        ("lambda_max", Convex),
+        ("lambda_min", Concave),
+        ("log_det", Concave),
+        ("sigma_max", Convex),
+        ("tr_inv", Convex),
+        ("von_neumann_entr", Concave),
+    ] {
         c.push(case(atom, sense, vec![v(arr(&[1, 1], &[1.7]))], &[]));
     }
     c

@@ -296,6 +296,29 @@ fn axis_keepdims_bad(pre: &[Option<f64>]) -> Vec<Bad> {
     ]
 }
 
+/// `var` and `std`: (axis, keepdims, ddof) with the shapes of `sum`.
+fn spread_calls() -> Vec<Call> {
+    let s = Some;
+    vec![
+        call(&[&[2, 3]], &[None, None, s(0.0)], &[REAL], &[]),
+        call(&[&[2, 3]], &[s(0.0), None, s(0.0)], &[REAL], &[3]),
+        call(&[&[2, 3]], &[s(1.0), s(1.0), s(1.0)], &[REAL], &[2, 1]),
+        call(&[&[4]], &[None, None, s(1.5)], &[REAL], &[]),
+        call(&[&[4]], &[s(0.0), s(1.0), s(0.0)], &[REAL], &[1]),
+        call(&[&[]], &[None, None, s(0.0)], &[REAL], &[]),
+    ]
+}
+
+fn spread_bad() -> Vec<Bad> {
+    let s = Some;
+    vec![
+        bad(&[&[2, 3]], &[s(2.0), None, s(0.0)]),
+        bad(&[&[4]], &[None, None, s(4.0)]),
+        bad(&[&[2, 3]], &[s(0.0), None, s(2.0)]),
+        bad(&[&[]], &[s(0.0), None, s(0.0)]),
+    ]
+}
+
 fn axis_reduction_bad() -> Vec<Bad> {
     vec![bad(&[&[2, 3]], &[Some(2.0)]), bad(&[&[2, 3]], &[Some(-3.0)]), bad(&[&[]], &[Some(0.0)])]
 }
@@ -509,6 +532,8 @@ fn specs() -> Vec<Spec> {
         spec("maximum", Vec::new(), vec![bad(&[&[3], &[2]], &[]), bad(&[&[2, 3], &[3], &[2]], &[])]),
         spec("minimum", Vec::new(), vec![bad(&[&[3], &[2]], &[]), bad(&[&[2, 3], &[3], &[2]], &[])]),
         spec("log1p", unary(&[], ABOVE_MINUS_ONE), vec![]),
+        spec("log_normcdf", unary(&[], REAL), vec![]),
+        spec("loggamma", unary(&[], POS), vec![]),
         spec("xexp", unary(&[], NONNEG), vec![]),
         spec(
             "cummax",
@@ -629,6 +654,22 @@ fn specs() -> Vec<Spec> {
                 bad(&[&[]], &[s(0.5)]),
             ],
         ),
+        spec(
+            "mixed_norm",
+            vec![
+                call(&[&[2, 3]], &[s(2.0), s(1.0)], &[REAL], &[]),
+                call(&[&[3, 3]], &[s(1.0), s(f64::INFINITY)], &[MATRIX], &[]),
+                call(&[&[3, 1]], &[s(f64::INFINITY), s(2.0)], &[REAL], &[]),
+                call(&[&[2, 3]], &[s(1.5), s(3.0)], &[REAL], &[]),
+            ],
+            vec![
+                bad(&[&[3]], &[s(2.0), s(1.0)]),
+                bad(&[&[]], &[s(2.0), s(1.0)]),
+                bad(&[&[2, 3]], &[s(0.5), s(1.0)]),
+            ],
+        ),
+        spec("var", spread_calls(), spread_bad()),
+        spec("std", spread_calls(), spread_bad()),
         // ----- matrix
         spec(
             "lambda_max",
@@ -661,6 +702,33 @@ fn specs() -> Vec<Spec> {
                 call(&[&[3, 3]], &[s(0.5)], &[SYMMETRIC], &[]),
             ],
             vec![bad(&[&[2, 2]], &[s(2.5)]), bad(&[&[2, 2]], &[s(-1.0)]), bad(&[&[]], &[s(1.0)])],
+        ),
+        spec(
+            "matrix_frac",
+            vec![
+                call(&[&[3], &[3, 3]], &[], &[REAL, &[Pd]], &[]),
+                call(&[&[3, 2], &[3, 3]], &[], &[REAL, &[Pd]], &[]),
+                call(&[&[1], &[1, 1]], &[], &[REAL, &[Pd]], &[]),
+            ],
+            vec![
+                bad(&[&[2], &[3, 3]], &[]),
+                bad(&[&[], &[3, 3]], &[]),
+                bad(&[&[3], &[3, 2]], &[]),
+                bad(&[&[3], &[3]], &[]),
+            ],
+        ),
+        spec(
+            "tr_inv",
+            vec![call(&[&[3, 3]], &[], &[&[Pd]], &[]), call(&[&[1, 1]], &[], &[&[Pd]], &[])],
+            vec![bad(&[&[3]], &[]), bad(&[&[2, 3]], &[]), bad(&[&[]], &[])],
+        ),
+        spec(
+            "von_neumann_entr",
+            vec![
+                call(&[&[3, 3]], &[], &[&[Psd, PsdNonneg, Pd, Zero]], &[]),
+                call(&[&[1, 1]], &[], &[&[Psd, Zero]], &[]),
+            ],
+            vec![bad(&[&[3]], &[]), bad(&[&[2, 3]], &[])],
         ),
         spec(
             "log_det",

@@ -30,8 +30,17 @@ fn tolerance(name: &str) -> f64 {
         "matrix_norms",
         "rowwise_norms_axis",
         "lambda_sum_largest_smallest",
+        "matrix_frac_tr_inv",
+        "von_neumann_entr",
     ];
-    if slow_cones.contains(&name) { 2e-5 } else { 1e-6 }
+    // cvxpy's own answer for loggamma's ten pieces is solved at 1e-8 (make_reference.py).
+    if name == "log_normcdf_loggamma" {
+        1e-4
+    } else if slow_cones.contains(&name) {
+        2e-5
+    } else {
+        1e-6
+    }
 }
 
 #[test]
@@ -40,7 +49,7 @@ fn issue_11_atoms_match_cvxpy() {
         .unwrap();
     let json: Value = serde_json::from_str(&text).unwrap();
     let cases = json["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 16);
+    assert_eq!(cases.len(), 20);
     let mut covered = String::new();
     let mut report = Vec::new();
     for case in cases {
@@ -94,6 +103,14 @@ fn issue_11_atoms_match_cvxpy() {
         "bmat",
         "lambda_sum_largest",
         "lambda_sum_smallest",
+        "mixed_norm",
+        "var",
+        "std",
+        "matrix_frac",
+        "tr_inv",
+        "von_neumann_entr",
+        "log_normcdf",
+        "loggamma",
     ] {
         let called = covered
             .match_indices(&format!("{atom}("))
@@ -119,7 +136,99 @@ fn issue_11_atoms_match_cvxpy() {
         "norm(Z, \"inf\")",
         "norm(V, \"fro\")",
         "geo_mean(x, [1, 2, 0.5])",
+        "mixed_norm(X, 1, \"inf\")",
+        "std(y, ddof=1)",
+        "var(Z, axis=1)",
+        "std(Z, axis=0, keepdims=True)",
+        "matrix_frac(Y, P)",
+        "matrix_frac(B, Q)",
     ] {
         assert!(covered.contains(form), "no solve uses {form}");
+    }
+}
+
+/// `log_normcdf` and `loggamma` are cvxpy's approximations, not log Φ and log Γ: their
+/// values agree with cvxpy's own values of the same approximations (`approximations` in
+/// solves.json), to rounding, at points on every piece (and the knots of the spline).
+#[test]
+fn the_approximating_atoms_have_cvxpys_values() {
+    use dopt::internals::atoms::{ATOMS, Atom};
+    use dopt::internals::ir::hir::Array;
+    use dopt::internals::ir::shape::Shape;
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/atoms/solves.json"))
+        .unwrap();
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let cases = json["approximations"].as_array().unwrap();
+    assert_eq!(cases.len(), 2);
+    for case in cases {
+        let name = case["atom"].as_str().unwrap();
+        let atom: &dyn Atom = *ATOMS.iter().find(|a| a.name() == name).unwrap();
+        let nums = |k: &str| -> Vec<f64> {
+            case[k].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
+        };
+        let (x, want) = (nums("x"), nums("value"));
+        assert!(x.len() >= 9, "{name}");
+        let got = atom.eval(&[&Array { shape: Shape::vector(x.len()), data: x.clone() }], &[]).unwrap();
+        for ((xi, g), w) in x.iter().zip(&got.data).zip(&want) {
+            assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "{name}({xi}) = {g}, cvxpy {w}");
+        }
+    }
+}
+
+/// Solve `text` (no parameters) and return the optimal value and variables.
+fn solve_text(name: &str, text: &str) -> (f64, dopt::internals::values::Values) {
+    let src = SourceFile::new(format!("{name}.dopt"), text);
+    let c = frontend::analyze(&src, &Dims::new()).unwrap_or_else(|f| panic!("{name}:\n{}", f.render()));
+    let l = Layer::new(c.program, &c.analysis).unwrap_or_else(|d| panic!("{name}: {}", d.message));
+    let t = 1e-10;
+    let settings = Settings { tol_gap_abs: t, tol_gap_rel: t, tol_feas: t, ..Settings::tight() };
+    let out = l.forward_with(&values(&serde_json::json!({})), &settings).unwrap();
+    assert!(matches!(out.status, Status::Optimal), "{name}: {}", out.status);
+    (out.objective, out.variables)
+}
+
+/// The matrix atoms in problems solved by hand: matrix_frac with P = I is the sum of
+/// squares (min ‖x‖² − c·x at x = c/2, value −‖c‖²/4) and with P = diag(d) weighs by
+/// 1/d (x = d∘c/2); tr_inv(S) + tr(diag(w)·S) is least at S = diag(1/√w), value 2Σ√wᵢ;
+/// the maximum of von_neumann_entr(X) − tr(diag(c)·X) is at X = diag(e^(−1−cᵢ)), value
+/// Σ e^(−1−cᵢ). The variables of these PSD forms come out about 1e-6 accurate (the
+/// optimum is a singular block), the values about 1e-9.
+#[test]
+fn matrix_atoms_reach_hand_solved_optima() {
+    let close = |name: &str, got: f64, want: f64, tol: f64| {
+        assert!((got - want).abs() <= tol * want.abs().max(1.0), "{name}: {got} vs {want}");
+    };
+    let (v, x) = solve_text(
+        "matrix_frac_identity",
+        "variable x[3]\nminimize matrix_frac(x, eye(3)) - [1.0, -2.0, 0.5] @ x\n",
+    );
+    close("matrix_frac_identity", v, -(1.0 + 4.0 + 0.25) / 4.0, 1e-7);
+    for (g, w) in x["x"].data.iter().zip([0.5, -1.0, 0.25]) {
+        close("matrix_frac_identity x", *g, w, 1e-5);
+    }
+    let (v, x) = solve_text(
+        "matrix_frac_diagonal",
+        "variable x[2]\nminimize matrix_frac(x, [[2.0, 0.0], [0.0, 0.5]]) - [1.0, 3.0] @ x\n",
+    );
+    // x = d∘c/2 = (1, 0.75); value −Σ dᵢcᵢ²/4 = −(2 + 4.5)/4.
+    close("matrix_frac_diagonal", v, -6.5 / 4.0, 1e-7);
+    close("matrix_frac_diagonal x1", x["x"].data[1], 0.75, 1e-5);
+    let (v, x) = solve_text(
+        "tr_inv_diagonal",
+        "variable S[3, 3] symmetric\nminimize tr_inv(S) + trace(diag([4.0, 1.0, 0.25]) @ S)\n",
+    );
+    close("tr_inv_diagonal", v, 2.0 * (2.0 + 1.0 + 0.5), 1e-7);
+    let want = [0.5, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 2.0];
+    for (g, w) in x["S"].data.iter().zip(want) {
+        close("tr_inv_diagonal S", *g, w, 1e-5);
+    }
+    let c = [0.5f64, -0.3, 0.0];
+    let (v, x) = solve_text(
+        "von_neumann_entr_diagonal",
+        "variable X[3, 3] symmetric\nmaximize von_neumann_entr(X) - trace(diag([0.5, -0.3, 0.0]) @ X)\n",
+    );
+    close("von_neumann_entr_diagonal", v, c.iter().map(|ci| (-1.0 - ci).exp()).sum(), 1e-6);
+    for (i, ci) in c.iter().enumerate() {
+        close("von_neumann_entr_diagonal X", x["X"].data[i * 3 + i], (-1.0 - ci).exp(), 1e-5);
     }
 }

@@ -14,15 +14,9 @@ use crate::ir::shape::Shape;
 
 pub(crate) struct Cummax;
 
-/// The lanes the maximum runs along (`axis_lanes`, with cummax's help on a bad axis).
+/// The lanes the maximum runs along.
 fn lanes(x: Shape, axis: Option<f64>) -> Result<Vec<Vec<usize>>, ShapeError> {
-    super::axis_lanes("cummax", x, axis.unwrap_or(0.0)).map_err(|e| {
-        e.help(if x.is_matrix() {
-            "axis 0 runs down the columns, axis 1 along the rows"
-        } else {
-            "a vector has only axis 0 (or -1)"
-        })
-    })
+    super::running_lanes("cummax", "runs", x, axis)
 }
 
 impl Atom for Cummax {
@@ -50,14 +44,8 @@ impl Atom for Cummax {
         Mono::Increasing
     }
     fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
-        let x = args[0];
-        let mut data = x.data.clone();
-        for lane in lanes(x.shape, statics[0]).map_err(|e| e.message)? {
-            for k in 1..lane.len() {
-                data[lane[k]] = data[lane[k]].max(data[lane[k - 1]]);
-            }
-        }
-        Ok(Array { shape: x.shape, data })
+        let lanes = lanes(args[0].shape, statics[0]).map_err(|e| e.message)?;
+        Ok(super::accumulate(args[0], &lanes, f64::max))
     }
     fn canonicalize(
         &self,

@@ -25,17 +25,8 @@ impl Atom for Cumsum {
         }
     }
     fn shape(&self, args: &[Shape], statics: &[Option<f64>]) -> Result<Shape, ShapeError> {
-        let x = args[0];
-        if !x.is_scalar() {
-            super::axis("cumsum", statics[0].unwrap_or(0.0), x.ndim()).map_err(|e| {
-                e.help(if x.is_matrix() {
-                    "axis 0 accumulates down the columns, axis 1 along the rows"
-                } else {
-                    "a vector has only axis 0 (or -1)"
-                })
-            })?;
-        }
-        Ok(x)
+        super::running_lanes("cumsum", "accumulates", args[0], statics[0])?;
+        Ok(args[0])
     }
     fn curvature(&self, _args: &[ArgInfo], _statics: &[Option<f64>]) -> AtomCurvature {
         AtomCurvature::Affine
@@ -48,29 +39,8 @@ impl Atom for Cumsum {
         Mono::Increasing
     }
     fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
-        let x = args[0];
-        let shape = self.shape(&[x.shape], statics).map_err(|e| e.message)?;
-        let mut data = x.data.clone();
-        if x.shape.is_scalar() {
-            return Ok(Array { shape, data });
-        }
-        let ax = super::axis("cumsum", statics[0].unwrap_or(0.0), x.shape.ndim()).map_err(|e| e.message)?;
-        let (m, n) = x.shape.rows_cols();
-        if ax == 0 {
-            // Down each column (a vector is one column).
-            for i in 1..m {
-                for j in 0..n {
-                    data[i * n + j] += data[(i - 1) * n + j];
-                }
-            }
-        } else {
-            for i in 0..m {
-                for j in 1..n {
-                    data[i * n + j] += data[i * n + j - 1];
-                }
-            }
-        }
-        Ok(Array { shape, data })
+        let lanes = super::running_lanes("cumsum", "accumulates", args[0].shape, statics[0]).map_err(|e| e.message)?;
+        Ok(super::accumulate(args[0], &lanes, |a, b| a + b))
     }
     fn canonicalize(
         &self,
@@ -80,18 +50,8 @@ impl Atom for Cumsum {
         statics: &[Option<f64>],
         _out: Shape,
     ) -> Result<Affine, String> {
-        let x = &args[0];
-        if shapes[0].is_scalar() {
-            return Ok(x.clone());
-        }
-        let ax = super::axis("cumsum", statics[0].unwrap_or(0.0), shapes[0].ndim()).map_err(|e| e.message)?;
-        let (m, n) = shapes[0].rows_cols();
-        // Lanes of the running sums (row-major entries): columns for axis 0, rows for 1.
-        Ok(if ax == 0 {
-            x.running_sums((0..n).map(|j| (0..m).map(move |i| i * n + j)))
-        } else {
-            x.running_sums((0..m).map(|i| (0..n).map(move |j| i * n + j)))
-        })
+        let lanes = super::running_lanes("cumsum", "accumulates", shapes[0], statics[0]).map_err(|e| e.message)?;
+        Ok(args[0].running_sums(lanes.iter().map(|lane| lane.iter().copied())))
     }
 }
 

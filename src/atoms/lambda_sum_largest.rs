@@ -52,9 +52,16 @@ fn top_sum(eigs: &[f64], k: f64) -> f64 {
 /// k·t + trace(Z) with Z ⪰ 0 and Z − X + t·I ⪰ 0 (X = Xᵀ), whose minimum over t and Z
 /// is the sum of the k largest eigenvalues of X[n, n].
 fn top_sum_form(c: &mut ConeBuilder, x: &Affine, n: usize, k: f64) -> Affine {
+    c.symmetric(x, n);
+    top_sum_bound(c, x, n, k)
+}
+
+/// [`top_sum_form`] without X = Xᵀ, for a caller that adds it once for several k
+/// (`von_neumann_entr`): an upper bound of the fractional top-k eigenvalue sum of the
+/// symmetric part of X, reaching it.
+pub(crate) fn top_sum_bound(c: &mut ConeBuilder, x: &Affine, n: usize, k: f64) -> Affine {
     let t = c.var(1);
     let z = super::symmetric_var(c, n);
-    c.symmetric(x, n);
     c.psd(&z, n);
     c.psd(&super::sub(z.clone(), x.clone()).add(super::scaled_identity(&t, n)), n);
     let diag: Vec<_> = (0..n).map(|i| (0, i * n + i, 1.0)).collect();

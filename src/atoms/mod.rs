@@ -333,6 +333,8 @@ atoms! {
     log1p => Log1p,
     xexp => Xexp,
     cummax => Cummax,
+    log_normcdf => LogNormcdf,
+    loggamma => Loggamma,
     // reductions to a scalar
     norm1 => Norm1,
     norm2 => Norm2,
@@ -354,6 +356,9 @@ atoms! {
     harmonic_mean => HarmonicMean,
     dotsort => Dotsort,
     cvar => Cvar,
+    mixed_norm => MixedNorm,
+    var => Var,
+    std => Std,
     // matrix
     lambda_max => LambdaMax,
     lambda_min => LambdaMin,
@@ -362,6 +367,9 @@ atoms! {
     log_det => LogDet,
     sigma_max => SigmaMax,
     norm_nuc => NormNuc,
+    matrix_frac => MatrixFrac,
+    tr_inv => TrInv,
+    von_neumann_entr => VonNeumannEntr,
 }
 
 /// The atom called `name`, if there is one.
@@ -435,6 +443,28 @@ pub fn require_symmetric(name: &str, x: &Array) -> Result<(), String> {
     }
 }
 
+/// The eigenvalues (ascending) of a symmetric matrix argument (named `arg` in the
+/// message) that must be positive
+/// definite (`strict`) or semidefinite (`tr_inv`, `von_neumann_entr`), to the tolerance of
+/// [`crate::linalg::PSD_RTOL`]; otherwise the domain error naming the atom.
+pub fn definite_eigvals(
+    name: &str,
+    arg: &str,
+    x: &Array,
+    strict: bool,
+) -> Result<::std::vec::Vec<f64>, String> {
+    require_square(name, &[x.shape], 0).map_err(|e| e.message)?;
+    require_symmetric(name, x)?;
+    let eigs = crate::linalg::sym_eigvals(x);
+    let tol = crate::linalg::PSD_RTOL * x.data.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+    let low = eigs.first().copied().unwrap_or(0.0);
+    if low.is_nan() || (strict && low <= tol) || low < -tol {
+        let what = if strict { "positive definite" } else { "positive semidefinite" };
+        return Err(format!("`{name}` needs {arg} {what}, and {arg} has the eigenvalue {low}"));
+    }
+    Ok(eigs)
+}
+
 /// Require a scalar argument.
 pub fn require_scalar(name: &str, args: &[Shape], i: usize, what: &str) -> Result<(), ShapeError> {
     if args[i].is_scalar() {
@@ -481,7 +511,7 @@ pub fn axis_lanes(
     name: &str,
     x: Shape,
     axis: f64,
-) -> Result<std::vec::Vec<std::vec::Vec<usize>>, ShapeError> {
+) -> Result<::std::vec::Vec<::std::vec::Vec<usize>>, ShapeError> {
     if x.is_scalar() {
         return Ok(vec![vec![0]]);
     }
@@ -492,6 +522,35 @@ pub fn axis_lanes(
     } else {
         (0..m).map(|i| (0..n).map(|j| i * n + j).collect()).collect()
     })
+}
+
+/// The lanes of a running operation along `axis` (default 0) that keeps x's shape
+/// (`cumsum`, `cummax`): those of [`axis_lanes`], with help on a bad axis saying what
+/// the operation does along it (`verb`: "accumulates", "runs").
+pub fn running_lanes(
+    name: &str,
+    verb: &str,
+    x: Shape,
+    axis: Option<f64>,
+) -> Result<::std::vec::Vec<::std::vec::Vec<usize>>, ShapeError> {
+    self::axis_lanes(name, x, axis.unwrap_or(0.0)).map_err(|e| {
+        e.help(if x.is_matrix() {
+            format!("axis 0 {verb} down the columns, axis 1 along the rows")
+        } else {
+            "a vector has only axis 0 (or -1)".to_string()
+        })
+    })
+}
+
+/// x with `f(previous result, entry)` folded along each lane (running sums, maxima).
+pub fn accumulate(x: &Array, lanes: &[::std::vec::Vec<usize>], f: impl Fn(f64, f64) -> f64) -> Array {
+    let mut data = x.data.clone();
+    for lane in lanes {
+        for k in 1..lane.len() {
+            data[lane[k]] = f(data[lane[k - 1]], data[lane[k]]);
+        }
+    }
+    Array { shape: x.shape, data }
 }
 
 /// cvxpy's optional `axis=` and `keepdims=` of a reduction, to follow an atom's other
@@ -529,7 +588,7 @@ pub fn reduction_lanes(
     name: &str,
     x: Shape,
     axis: Option<f64>,
-) -> Result<std::vec::Vec<std::vec::Vec<usize>>, ShapeError> {
+) -> Result<::std::vec::Vec<::std::vec::Vec<usize>>, ShapeError> {
     match axis {
         None => Ok(vec![(0..x.size()).collect()]),
         Some(a) => {
@@ -621,7 +680,7 @@ pub fn filled(n: usize, v: f64) -> Affine {
 
 /// The sum of all entries of `x` (one entry).
 pub fn sum_entries(x: &Affine) -> Affine {
-    let map: std::vec::Vec<_> = (0..x.size).map(|i| (0, i, 1.0)).collect();
+    let map: ::std::vec::Vec<_> = (0..x.size).map(|i| (0, i, 1.0)).collect();
     x.linear_map(1, &map)
 }
 
@@ -669,13 +728,13 @@ pub fn sum_squares_epigraph(c: &mut ConeBuilder, x: &Affine) -> Affine {
 
 /// The n×n matrix `t·I` (row-major) of a one-entry expression t.
 pub fn scaled_identity(t: &Affine, n: usize) -> Affine {
-    let map: std::vec::Vec<_> = (0..n).map(|i| (i * n + i, 0, 1.0)).collect();
+    let map: ::std::vec::Vec<_> = (0..n).map(|i| (i * n + i, 0, 1.0)).collect();
     t.linear_map(n * n, &map)
 }
 
 /// The transpose of an m×n row-major expression (n×m, row-major).
 pub fn transpose(x: &Affine, m: usize, n: usize) -> Affine {
-    let rows: std::vec::Vec<usize> = (0..n * m).map(|k| (k % m) * n + k / m).collect();
+    let rows: ::std::vec::Vec<usize> = (0..n * m).map(|k| (k % m) * n + k / m).collect();
     x.gather(&rows)
 }
 
@@ -699,7 +758,7 @@ pub fn symmetric_var(c: &mut ConeBuilder, n: usize) -> Affine {
 /// `(expr, its rows, its columns, first row, first column)`.
 pub fn block_matrix(rows: usize, cols: usize, blocks: &[(&Affine, usize, usize, usize, usize)]) -> Affine {
     let src = Affine::concat(blocks.iter().map(|b| b.0.clone()).collect());
-    let mut map = std::vec::Vec::new();
+    let mut map = ::std::vec::Vec::new();
     let mut base = 0;
     for &(e, m, n, r0, c0) in blocks {
         debug_assert_eq!(e.size, m * n);
@@ -778,7 +837,7 @@ pub(crate) mod tests {
     #[test]
     fn every_atom_file_is_registered() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/atoms");
-        let mut files: std::vec::Vec<String> = std::fs::read_dir(dir)
+        let mut files: ::std::vec::Vec<String> = ::std::fs::read_dir(dir)
             .unwrap()
             .filter_map(|e| {
                 let name = e.unwrap().file_name().into_string().unwrap();
@@ -787,7 +846,7 @@ pub(crate) mod tests {
             })
             .collect();
         files.sort();
-        let mut registered: std::vec::Vec<String> = MODULES.iter().map(|s| s.to_string()).collect();
+        let mut registered: ::std::vec::Vec<String> = MODULES.iter().map(|s| s.to_string()).collect();
         registered.sort();
         assert_eq!(files, registered, "src/atoms/*.rs and the atoms! list differ");
     }
@@ -797,7 +856,7 @@ pub(crate) mod tests {
         for (m, a) in MODULES.iter().zip(ATOMS.iter()) {
             assert_eq!(*m, a.name(), "atom in {m}.rs is named {}", a.name());
         }
-        let mut names: std::vec::Vec<_> = ATOMS.iter().map(|a| a.name()).collect();
+        let mut names: ::std::vec::Vec<_> = ATOMS.iter().map(|a| a.name()).collect();
         names.sort();
         names.dedup();
         assert_eq!(names.len(), ATOMS.len());

@@ -38,18 +38,7 @@ impl Atom for Sum {
         Mono::Increasing
     }
     fn eval(&self, args: &[&Array], statics: &[Option<f64>]) -> Result<Array, String> {
-        let x = args[0];
-        let out = self.shape(&[x.shape], statics).map_err(|e| e.message)?;
-        let (Some(a), true) = (super::static_at(statics, 0), x.shape.is_matrix()) else {
-            return Ok(Array { shape: out, data: vec![x.data.iter().sum()] });
-        };
-        let (m, n) = x.shape.rows_cols();
-        let data = if super::axis("sum", a, 2).map_err(|e| e.message)? == 0 {
-            (0..n).map(|j| (0..m).map(|i| x.data[i * n + j]).sum()).collect()
-        } else {
-            (0..m).map(|i| x.data[i * n..(i + 1) * n].iter().sum()).collect()
-        };
-        Ok(Array { shape: out, data })
+        super::eval_lanes("sum", args[0], statics, |lane| Ok(lane.data.iter().sum()))
     }
     fn canonicalize(
         &self,
@@ -59,15 +48,9 @@ impl Atom for Sum {
         statics: &[Option<f64>],
         out: Shape,
     ) -> Result<Affine, String> {
-        let x = &args[0];
-        let (Some(a), true) = (super::static_at(statics, 0), shapes[0].is_matrix()) else {
-            return Ok(super::sum_entries(x));
-        };
-        let (m, n) = shapes[0].rows_cols();
-        let down = super::axis("sum", a, 2).map_err(|e| e.message)? == 0;
-        let map: Vec<_> =
-            (0..m).flat_map(|i| (0..n).map(move |j| (if down { j } else { i }, i * n + j, 1.0))).collect();
-        Ok(x.linear_map(out.size(), &map))
+        let lanes = super::reduction_lanes("sum", shapes[0], super::static_at(statics, 0)).map_err(|e| e.message)?;
+        let map: Vec<_> = lanes.iter().enumerate().flat_map(|(r, lane)| lane.iter().map(move |&i| (r, i, 1.0))).collect();
+        Ok(args[0].linear_map(out.size(), &map))
     }
 }
 

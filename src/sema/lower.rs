@@ -30,10 +30,6 @@ pub(crate) struct Expansion<'a> {
 const ALIASES: &[(&str, &str)] = &[
     ("pnorm", "`norm(x, p)`"),
     ("matmul", "the `@` operator"),
-    (
-        "mixed_norm",
-        "`norm(norm(X, p, axis=1), q)` (cvxpy's `mixed_norm(X, p, q)`; q = 1 is `sum(norm(X, p, axis=1))`)",
-    ),
     ("inv", "`inv_pos(x)` (elementwise 1/x for x > 0)"),
     ("logsumexp", "`log_sum_exp(x)`"),
     ("dot", "`x @ y`"),
@@ -43,8 +39,6 @@ const ALIASES: &[(&str, &str)] = &[
     ("sq", "`square(x)`"),
     ("relu", "`pos(x)` (or the layer `std:relu`)"),
     // Near the names of newer atoms, so that the spelling alone would mislead.
-    ("var", "`sum_squares(x - mean(x)) / n` (cvxpy's `var`, the variance, with n entries)"),
-    ("std", "`norm2(x - mean(x)) / s` with s = √n (cvxpy's `std`, the standard deviation)"),
     ("cummin", "`-cummax(-x)` (the running minimum)"),
     // cvxpy atoms dopt lacks that another spelling expresses.
     ("stack", "`vstack(x, y, …)` (vectors as rows: cvxpy's `stack` with axis 0)"),
@@ -60,10 +54,6 @@ const ALIASES: &[(&str, &str)] = &[
     ("psd_wrap", "a parameter declared `psd`"),
     ("symmetric_wrap", "a parameter or variable declared `symmetric`"),
     (
-        "matrix_frac",
-        "`quad_form(x, Pinv)` with the inverse of a constant P computed beforehand (dopt has no form for a variable P yet)",
-    ),
-    (
         "prod",
         "`geo_mean(x)` to maximize a product of nonnegative entries (its n-th root), or `inv_prod(x)` for 1/Πxᵢ (cvxpy's `prod` is a geometric-program atom, not DCP)",
     ),
@@ -71,16 +61,12 @@ const ALIASES: &[(&str, &str)] = &[
 
 /// cvxpy atoms dopt does not have (yet), and why.
 const MISSING: &[(&str, &str)] = &[
-    ("tr_inv", "not available yet (trace of the inverse: it needs a block PSD form)"),
-    ("log_normcdf", "not available yet (cvxpy's is a quadratic approximation)"),
-    ("loggamma", "not available yet (cvxpy's is a piecewise-linear approximation)"),
-    (
-        "von_neumann_entr",
-        "not available: no exact form over dopt's cones (cvxpy approximates it by quadrature)",
-    ),
     (
         "quantum_rel_entr",
-        "not available: no exact form over dopt's cones (cvxpy approximates it by quadrature)",
+        "not available: tr(X log X − X log Y) has no exact form over dopt's cones (cvxpy \
+         approximates the operator relative entropy cone by quadrature, so its answer is not \
+         the atom's); for X and Y that commute, such as diagonal ones, write \
+         `sum(rel_entr(diag(X), diag(Y)))`, and −tr(X log X) alone is `von_neumann_entr(X)`",
     ),
     (
         "quantum_cond_entr",
