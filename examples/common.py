@@ -72,6 +72,18 @@ def require_cvxpylayers() -> Any:
     return cvxpylayers.torch
 
 
+def cvxpylayers_lml(n: int, k: int) -> Any:
+    """The LML projection (std:lml) written in cvxpy, as a cvxpylayers layer."""
+    import cvxpy as cp
+
+    layers = require_cvxpylayers()
+    x = cp.Parameter(n)
+    y = cp.Variable(n)
+    prob = cp.Problem(cp.Maximize(x @ y + cp.sum(cp.entr(y)) + cp.sum(cp.entr(1 - y))), [cp.sum(y) == k])
+    layer = layers.CvxpyLayer(prob, parameters=[x], variables=[y])
+    return lambda s: layer(s)
+
+
 class Timer:
     """Wall time per epoch."""
 

@@ -61,7 +61,7 @@ class Model(torch.nn.Module):
 
                 self.head = dopt.torch.Layer("std:lml", dims={"n": n, "k": k}, on_failure="status")
             else:
-                self.head = cvxpylayers_lml(n, k)
+                self.head = common.cvxpylayers_lml(n, k)
         elif head == "sparsemax":
             import dopt.torch
 
@@ -78,17 +78,6 @@ class Model(torch.nn.Module):
             return -(torch.log(y.clamp_min(1e-12)) * t).sum(dim=1).mean()
         q = t / self.k
         return (-(q * scores) + y * scores - 0.5 * y**2 + 0.5 * q**2).sum(dim=1).mean()
-
-
-def cvxpylayers_lml(n: int, k: int) -> Any:
-    import cvxpy as cp
-
-    layers = common.require_cvxpylayers()
-    x = cp.Parameter(n)
-    y = cp.Variable(n)
-    prob = cp.Problem(cp.Maximize(x @ y + cp.sum(cp.entr(y)) + cp.sum(cp.entr(1 - y))), [cp.sum(y) == k])
-    layer = layers.CvxpyLayer(prob, parameters=[x], variables=[y])
-    return lambda s: layer(s)
 
 
 def train(head: str, args: Any, data: dict[str, torch.Tensor], epochs: int, seed: int) -> dict[str, Any]:

@@ -144,3 +144,26 @@ def test_mpc_imitation_learns_the_cost(tmp_path):
     assert r["loss_reduction"] >= 100
     assert r["held_out_input_error"] < 0.01
     assert r["model_error"] < 0.01  # the diagonal state cost itself is recovered
+
+
+def test_matrix_game_payoffs_are_learned_from_equilibria(tmp_path):
+    r = _run("matrix_game", tmp_path)
+    assert r["mixed_equilibria"] > 0.5
+    assert r["tv_mean_before"] > 0.3
+    assert r["tv_95"] < 0.01  # the target: held-out equilibria within 0.01 in TV
+
+
+def test_svm_meta_learning_trains_both_heads(tmp_path):
+    r = _run("svm_meta", tmp_path)
+    assert r["before_acc_5shot"] < 0.35  # chance is 0.2
+    for head in ("svm", "prototype"):
+        assert r[f"{head}_acc_5shot"] > 0.7
+        assert r[f"{head}_acc_1shot"] > 0.5
+        assert r[f"{head}_acc_5shot"] > r[f"{head}_acc_1shot"]
+
+
+def test_dcem_learns_an_energy_whose_minimizer_regresses(tmp_path):
+    r = _run("dcem", tmp_path)
+    # three quick epochs take DCEM's test error from about 24 to about 6
+    assert r["dcem_test_loss"] < 0.4 * r["dcem_test_loss_before"]
+    assert r["unrolled_test_loss"] < 6.0
