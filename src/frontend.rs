@@ -134,12 +134,27 @@ pub struct Checked {
     pub analysis: crate::dcp::check::Analysis,
 }
 
-/// Parse, check, and verify that the problem is DCP and DPP.
+/// Parse, check, and verify that the problem is DCP and DPP. A problem marked
+/// `geometric` is checked by the DGP rules and replaced by its log-domain form
+/// (`dgp`), which is then analyzed as any other; a DCP rejection of a problem that
+/// follows the DGP rules says that `geometric` would make it solvable.
 pub fn analyze(src: &SourceFile, dims: &Dims) -> Result<Checked, Failure> {
-    let program = check(src, dims)?;
+    let fail = |diagnostics| Failure { source: Some(src.clone()), diagnostics };
+    let mut program = check(src, dims)?;
+    if program.geometric.is_some() {
+        program = crate::dgp::log_program(&program, src).map_err(fail)?;
+    }
     match crate::dcp::check::check(&program, src) {
         Ok(analysis) => Ok(Checked { program, analysis }),
-        Err(diagnostics) => Err(Failure { source: Some(src.clone()), diagnostics }),
+        Err(mut diagnostics) => {
+            if program.geometric.is_none() && crate::dgp::is_geometric(&program, src) {
+                let hint = "this problem follows the rules of geometric programming (DGP): write `geometric` on a line of its own to solve it in the log domain, with every variable and parameter positive";
+                if let Some(d) = diagnostics.first_mut() {
+                    *d = d.clone().help(hint);
+                }
+            }
+            Err(fail(diagnostics))
+        }
     }
 }
 

@@ -122,14 +122,15 @@ impl Layer {
                     ));
                     continue;
                 }
-                for (c, v) in cp.var_cols[v].clone().zip(cp.var_layout[v].read_adjoint(&g.data)) {
+                let g = self.cotangent_to_log(out, v, &g.data);
+                for (c, v) in cp.var_cols[v].clone().zip(cp.var_layout[v].read_adjoint(&g)) {
                     gx[c] += v;
                 }
                 continue;
             }
             if name == "objective" {
                 match g.as_scalar() {
-                    Some(v) => gobj = v,
+                    Some(v) => gobj = self.objective_cotangent_to_log(out, v),
                     None => {
                         errs.push(Diagnostic::error(codes::BAD_PARAMETER, "`objective`: expected a number"))
                     }
@@ -249,7 +250,8 @@ impl Layer {
             // objective's cotangent reaches θ, through the map's r row.
             let mut g = solve::data_direction(cp, &vec![0.0; cp.nparams]);
             g.r = gobj * cp.objective_sign;
-            let dtheta = solve::data_adjoint(cp, &g);
+            let mut dtheta = solve::data_adjoint(cp, &g);
+            self.divide_by_parameters(out, &mut dtheta);
             return Ok(Gradients {
                 params: self.unflatten(&dtheta, true),
                 degenerate: false,
@@ -265,8 +267,9 @@ impl Layer {
             let v = kkt.value_gradient(cp, gobj * cp.objective_sign);
             add_data(&mut g, &v);
         }
-        let dtheta = solve::data_adjoint(cp, &g);
+        let mut dtheta = solve::data_adjoint(cp, &g);
         Layer::refuse_unsolved_system(&kkt, &dtheta)?;
+        self.divide_by_parameters(out, &mut dtheta);
         let residual = kkt.residual.get();
         let singular = self.gradient_not_unique(&kkt);
         Ok(Gradients {
@@ -352,6 +355,7 @@ impl Layer {
             }
             dtheta[cp.param_entries[k].clone()].copy_from_slice(&v.data);
         }
+        self.divide_by_parameters(out, &mut dtheta);
         if cp.n == 0 {
             // No variables, and the multipliers stay at zero (see `solve_without_variables`).
             let fake = solve::RawSolution { x: Vec::new(), z: vec![0.0; cp.m], ..out.raw.clone() };
@@ -365,7 +369,8 @@ impl Layer {
         Layer::refuse_unsolved_system(&kkt, &dx)?;
         Layer::refuse_unsolved_system(&kkt, &dy)?;
         let fake = solve::RawSolution { x: dx, z: dy, s: vec![0.0; cp.m], ..out.raw.clone() };
-        let o = self.output(fake, dtheta);
+        let mut o = self.output(fake, dtheta);
+        self.tangent_from_log(out, &mut o.variables);
         Ok((o.variables, o.duals))
     }
 

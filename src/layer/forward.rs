@@ -112,7 +112,7 @@ impl Layer {
         let d = solve::data(&self.cone, &theta);
         let raw = solve::solve_reusing(&self.cone, &d, settings, ws)
             .map_err(|e| Error::from(vec![Diagnostic::error(codes::SOLVER_SETUP, e)]))?;
-        Ok(self.output(raw, theta))
+        Ok(self.output_mapped(raw, theta))
     }
 
     /// Rebuild the [`Output`] of an optimal solve from the parameter values and the raw
@@ -163,7 +163,7 @@ impl Layer {
                 setup_time: 0.0,
                 iterations: 0,
             };
-            Ok(self.output(raw, theta))
+            Ok(self.output_mapped(raw, theta))
         })
     }
 

@@ -12,6 +12,7 @@ mod backward;
 mod batch;
 mod file;
 mod forward;
+mod gp;
 mod signature;
 
 pub use backward::{DiffOptions, Gradients};

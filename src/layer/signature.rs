@@ -30,6 +30,10 @@ pub struct Signature {
     pub constraints: Vec<ConstraintInfo>,
     /// `false` for a feasibility problem (its objective value is reported as 0).
     pub has_objective: bool,
+    /// A geometric program solved in the log domain: parameter values p > 0 enter the
+    /// cone program as log p, and the variables and the objective leave it as exp(·)
+    /// (`dgp`; the map is in `super::gp`).
+    pub geometric: bool,
 }
 
 /// What the dual of a constraint needs: its label and shape.
@@ -55,6 +59,7 @@ impl Signature {
                 .map(|c| ConstraintInfo { label: c.label.clone(), shape: c.shape })
                 .collect(),
             has_objective: program.objective.is_some(),
+            geometric: program.geometric.is_some(),
         }
     }
     /// Index in [`Signature::params`] of the parameter `name`.
@@ -101,7 +106,7 @@ impl Layer {
                 );
                 continue;
             };
-            if let Err(msg) = check_value(decl, v) {
+            if let Err(msg) = check_value(decl, v).and_then(|()| super::gp::check_positive(p, v)) {
                 errs.push(Diagnostic::error(
                     codes::BAD_PARAMETER,
                     format!("parameter `{}`: {msg}", decl.name),
@@ -110,6 +115,7 @@ impl Layer {
             }
             theta[self.cone.param_entries[k].clone()].copy_from_slice(&v.data);
         }
+        super::gp::log_theta(p, &mut theta);
         if errs.is_empty() { Ok(theta) } else { Err(errs) }
     }
 
