@@ -148,7 +148,7 @@ pub fn analyze(src: &SourceFile, dims: &Dims) -> Result<Checked, Failure> {
         Ok(analysis) => Ok(Checked { program, analysis }),
         Err(mut diagnostics) => {
             if program.geometric.is_none() && crate::dgp::is_geometric(&program, src) {
-                let hint = "this problem follows the rules of geometric programming (DGP): write `geometric` on a line of its own to solve it in the log domain, with every variable and parameter positive";
+                let hint = "if every variable and parameter is positive, this is a geometric program (it follows the DGP rules): write `geometric` on a line of its own to solve it in the log domain";
                 if let Some(d) = diagnostics.first_mut() {
                     *d = d.clone().help(hint);
                 }

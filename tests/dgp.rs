@@ -305,7 +305,12 @@ fn dgp_rejections_point_at_the_offending_expression() {
 fn a_gp_written_without_the_marker_gets_a_hint() {
     let text = "variable x\nvariable y\nminimize x * y + 1 / x\nsubject to\n    x / y <= 2\n";
     let out = check_text(text);
-    assert!(out.contains("E0502") && out.contains("write `geometric` on a line of its own"), "{out}");
+    assert!(
+        out.contains("E0502")
+            && out.contains("this is a geometric program")
+            && out.contains("write `geometric` on a line of its own"),
+        "{out}"
+    );
     // Not a GP (a difference): no hint.
     let out = check_text("variable x\nvariable y\nminimize x * y - x\n");
     assert!(!out.contains("geometric"), "{out}");
