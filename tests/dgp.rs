@@ -384,3 +384,76 @@ fn cli_checks_solves_differentiates_and_compiles_a_gp() {
     assert_eq!(code, 1);
     assert!(err.contains("E0702") && err.contains("a_floor") && err.contains("must be positive"), "{err}");
 }
+
+/// Every log-domain form at once: the variables are pinned to parameter values, so the
+/// optimal value is the objective's value there, computed here by hand, and its
+/// gradient is the objective's gradient (checked by differences of the values).
+#[test]
+fn each_log_domain_form_has_the_value_of_its_expression() {
+    let text = "geometric
+constant A[2, 2] = [[1, 2], [3, 0.5]]
+parameter P[2, 2]
+parameter q[2]
+variable X[2, 2]
+variable v[2]
+minimize sum(A @ X) + trace(X) + mean(v) + norm(v, 3) + quad_over_lin(v, X[0, 0]) \\
+    + exp(v[0]) + inv_prod(v) + max(X @ v) + sum(X + v) + sum(v @ X) + geo_mean(v, [1, 3]) \\
+    + sum(norm2(X, axis=1)) + sum_squares(v) + sum(X @ X) + maximum(v[0], 2 * v[1]) / v[1]
+subject to
+    X == P
+    v == q
+";
+    let f = |x: &[f64], v: &[f64]| {
+        let a = [1.0, 2.0, 3.0, 0.5];
+        let mm = |p: &[f64], q: &[f64], i: usize, j: usize| p[2 * i] * q[j] + p[2 * i + 1] * q[2 + j];
+        let xv = |i: usize| x[2 * i] * v[0] + x[2 * i + 1] * v[1];
+        let mut s = 0.0;
+        for i in 0..2 {
+            for j in 0..2 {
+                s += mm(&a, x, i, j) + x[2 * i + j] + v[j] + v[i] * x[2 * i + j] + mm(x, x, i, j);
+            }
+            s += (x[2 * i].powi(2) + x[2 * i + 1].powi(2)).sqrt();
+        }
+        s + x[0]
+            + x[3]
+            + (v[0] + v[1]) / 2.0
+            + (v[0].powi(3) + v[1].powi(3)).cbrt()
+            + (v[0] * v[0] + v[1] * v[1]) / x[0]
+            + v[0].exp()
+            + 1.0 / (v[0] * v[1])
+            + xv(0).max(xv(1))
+            + v[0].powf(0.25) * v[1].powf(0.75)
+            + v[0] * v[0]
+            + v[1] * v[1]
+            + v[0].max(2.0 * v[1]) / v[1]
+    };
+    let ten = Settings { tol_gap_abs: 1e-10, tol_gap_rel: 1e-10, tol_feas: 1e-10, ..Settings::default() };
+    let l = layer("forms.dopt", text).with_settings(ten);
+    let (x, v) = ([1.0, 2.0, 0.5, 3.0], [0.7, 1.6]);
+    let params = |x: &[f64], v: &[f64]| {
+        Values::from([
+            ("P".to_string(), Array::matrix(2, 2, x).unwrap()),
+            ("q".to_string(), Array::vector(v)),
+        ])
+    };
+    let out = l.forward(&params(&x, &v)).unwrap();
+    assert!(matches!(out.status, Status::Optimal), "{}", out.status);
+    assert_close("objective", &[out.objective], &[f(&x, &v)], 1e-7, 0.0);
+    let g = l.backward(&out, &Values::from([("objective".to_string(), Array::scalar(1.0))])).unwrap();
+    for i in 0..4 {
+        let h = 1e-6;
+        let (mut up, mut dn) = (x, x);
+        up[i] += h;
+        dn[i] -= h;
+        let fd = (f(&up, &v) - f(&dn, &v)) / (2.0 * h);
+        assert_close(&format!("d/dP[{i}]"), &[g.params["P"].data[i]], &[fd], 1e-5, 1.0);
+    }
+    for i in 0..2 {
+        let h = 1e-6;
+        let (mut up, mut dn) = (v, v);
+        up[i] += h;
+        dn[i] -= h;
+        let fd = (f(&x, &up) - f(&x, &dn)) / (2.0 * h);
+        assert_close(&format!("d/dq[{i}]"), &[g.params["q"].data[i]], &[fd], 1e-5, 1.0);
+    }
+}
