@@ -292,6 +292,8 @@ fn dgp_rejections_point_at_the_offending_expression() {
         ("posynomial_on_the_right", "minimize x\nsubject to\n    x <= y + 1"),
         ("semidefinite", "variable V[2, 2]\nminimize x\nsubject to\n    x * V >> V"),
         ("attribute", "variable w nonpos\nminimize x\nsubject to\n    x >= w"),
+        ("geo_mean_weights", "variable v[2]\nmaximize geo_mean(v, [0, 0])"),
+        ("matrix_norm", "variable V[2, 2]\nminimize norm(V, 2)"),
     ];
     for (name, body) in cases {
         let text = format!("geometric\nvariable x\nvariable y\n{body}\n");

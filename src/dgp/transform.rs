@@ -544,6 +544,15 @@ impl Builder<'_> {
                             return None;
                         };
                         let total: f64 = v.data.iter().sum();
+                        if v.data.iter().any(|x| !(x.is_finite() && *x >= 0.0)) || total <= 0.0 {
+                            self.error(
+                                id,
+                                "the weights of `{}` are not nonnegative numbers with a positive sum".into(),
+                                "weights p ≥ 0, not all 0",
+                                "",
+                            );
+                            return None;
+                        }
                         v.data.iter().map(|x| x / total).collect()
                     }
                 };
