@@ -459,3 +459,31 @@ subject to
         assert_close(&format!("d/dq[{i}]"), &[g.params["q"].data[i]], &[fd], 1e-5, 1.0);
     }
 }
+
+#[test]
+fn a_feasibility_gp_with_a_for_constraint() {
+    // x[i+1] = 2·x[i] and x[0]·x[2] = 4: x = (1, 2, 4); no objective, reported as 0.
+    let text = "geometric\nvariable x[3]\nsubject to\n    step: for i in 0..2: x[i + 1] == 2 * x[i]\n    x[0] * x[2] == 4\n";
+    let l = layer("feas.dopt", text);
+    let out = l.forward(&Values::new()).unwrap();
+    assert!(matches!(out.status, Status::Optimal | Status::Inaccurate), "{}", out.status);
+    assert_close("x", &out.variables["x"].data, &[1.0, 2.0, 4.0], 1e-7, 0.0);
+    assert_eq!(out.objective, 0.0);
+    assert_eq!(out.duals["step"].shape.dims(), &[2]);
+}
+
+#[test]
+fn the_power_control_example_gives_cvxpys_answer() {
+    let case = reference().into_iter().find(|c| c["name"] == "power_control").unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let l = layer(
+        "power_control.dopt",
+        &std::fs::read_to_string(format!("{root}/examples/power_control.dopt")).unwrap(),
+    );
+    let params = std::fs::read_to_string(format!("{root}/examples/power_control.params.json")).unwrap();
+    let params = dopt::values_from_json(&params).unwrap();
+    assert_eq!(params, values(&case["params"]));
+    let out = l.forward(&params).unwrap();
+    assert_close("objective", &[out.objective], &[case["objective"].as_f64().unwrap()], 1e-6, 0.0);
+    assert_close("P", &out.variables["P"].data, &flat(&case["variables"]["P"]), 1e-6, 0.0);
+}
