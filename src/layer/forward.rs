@@ -37,7 +37,7 @@ pub struct Output {
     /// The raw primal-dual solution of the cone program (for the backward pass).
     pub raw: solve::RawSolution,
     /// The flattened parameter value θ the solve was made at (row-major per
-    /// parameter, parameters in declaration order).
+    /// parameter, parameters in declaration order; log p for a geometric program).
     pub theta: Vec<f64>,
 }
 

@@ -74,7 +74,8 @@ impl Signature {
 
 impl Layer {
     /// Check parameter values against the declarations and flatten them into θ
-    /// (row-major per parameter, in declaration order); the errors are those of
+    /// (row-major per parameter, in declaration order; the logarithms of a geometric
+    /// program's values, which must be positive); the errors are those of
     /// [`Layer::forward`], every one of them.
     pub fn theta(&self, values: &Values) -> Result<Vec<f64>, Vec<Diagnostic>> {
         let p = &self.sig;
