@@ -140,12 +140,30 @@ pub struct Checked {
     pub analysis: crate::dcp::check::Analysis,
 }
 
-/// Parse, check, and verify that the problem is DCP and DPP.
+/// Parse, check, and verify that the problem is DCP and DPP. A problem marked
+/// `geometric` is checked by the DGP rules and replaced by its log-domain form
+/// (`dgp`), which is then analyzed as any other; a DCP rejection of a problem that
+/// follows the DGP rules says that `geometric` would make it solvable.
 pub fn analyze(src: &SourceFile, dims: &Dims) -> Result<Checked, Failure> {
-    let program = check(src, dims)?;
+    let fail = |diagnostics| Failure { source: Some(src.clone()), diagnostics };
+    let mut program = check(src, dims)?;
+    if program.geometric.is_some() {
+        program = crate::dgp::log_program(&program, src).map_err(fail)?;
+    }
     match crate::dcp::check::check(&program, src) {
         Ok(analysis) => Ok(Checked { program, analysis }),
-        Err(diagnostics) => Err(Failure { source: Some(src.clone()), diagnostics }),
+        Err(mut diagnostics) => {
+            // The hint must never make a rejection worse: a bug in the transform
+            // (a panic) only loses the hint.
+            let gp = || crate::dgp::is_geometric(&program, src);
+            if program.geometric.is_none() && catch_panic("dgp::is_geometric", gp).unwrap_or(false) {
+                let hint = "if every variable and parameter is positive, this is a geometric program (it follows the DGP rules): write `geometric` on a line of its own to solve it in the log domain";
+                if let Some(d) = diagnostics.first_mut() {
+                    *d = d.clone().help(hint);
+                }
+            }
+            Err(fail(diagnostics))
+        }
     }
 }
 

@@ -67,6 +67,7 @@ mod canon;
 mod cli;
 mod conic;
 mod dcp;
+mod dgp;
 mod diag;
 mod diff;
 mod frontend;
@@ -114,8 +115,8 @@ pub mod internals {
         };
     }
     reexport!(
-        atoms, bench, blas, canon, cli, conic, dcp, diag, diff, frontend, ir, layer, linalg, problem, sema,
-        solve, source, stdlib, syntax, values,
+        atoms, bench, blas, canon, cli, conic, dcp, dgp, diag, diff, frontend, ir, layer, linalg, problem,
+        sema, solve, source, stdlib, syntax, values,
     );
 }
 

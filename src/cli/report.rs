@@ -11,10 +11,17 @@ use std::fmt::Write as _;
 pub fn curvature_summary(c: &frontend::Checked, src: &crate::source::SourceFile) -> String {
     let p = &c.program;
     let f = &c.analysis.dcp;
+    // A geometric program's log-domain curvature is the log-log curvature of what
+    // was written (`dgp`).
+    let gp = if p.geometric.is_some() { "log-log " } else { "" };
+    let curv = |id| match f.curvature(id) {
+        crate::ir::algebra::Curvature::Constant => "constant".to_string(),
+        k => format!("{gp}{k}"),
+    };
     let mut s = String::new();
     if let Some(o) = &p.objective {
         let sense = if o.sense == Sense::Minimize { "minimize" } else { "maximize" };
-        let _ = writeln!(s, "curvature: {sense} {}", f.curvature(o.expr));
+        let _ = writeln!(s, "curvature: {sense} {}", curv(o.expr));
     }
     // The constraints of one statement are consecutive: visit each run once (a scan
     // of the whole list per statement was quadratic in the number of statements).
@@ -33,7 +40,7 @@ pub fn curvature_summary(c: &frontend::Checked, src: &crate::source::SourceFile)
         let parts: Vec<String> = group
             .iter()
             .take_while(|k| k.iteration == con.iteration)
-            .map(|k| format!("{} {} {}", f.curvature(k.lhs), k.kind.symbol(), f.curvature(k.rhs)))
+            .map(|k| format!("{} {} {}", curv(k.lhs), k.kind.symbol(), curv(k.rhs)))
             .collect();
         let count = group.len();
         let times = if con.iteration.is_empty() {
@@ -48,7 +55,11 @@ pub fn curvature_summary(c: &frontend::Checked, src: &crate::source::SourceFile)
     } else {
         " (with parametric quad_form in the objective)".into()
     };
-    let _ = writeln!(s, "DCP: yes; DPP: yes{ext}");
+    if gp.is_empty() {
+        let _ = writeln!(s, "DCP: yes; DPP: yes{ext}");
+    } else {
+        let _ = writeln!(s, "DGP: yes (solved in the log domain, which is DCP and DPP)");
+    }
     s
 }
 
@@ -64,6 +75,10 @@ fn decl_lines(s: &mut String, params: &[hir::Decl], vars: &[hir::Decl]) {
         }
     }
 }
+
+/// What the summaries say of a geometric program.
+const GEOMETRIC_LINE: &str =
+    "geometric program: parameters and variables positive, solved in the log domain (u = log x)";
 
 /// The summary `dopt check` prints for a valid problem.
 pub fn summary(file: &str, p: &hir::Program) -> String {
@@ -84,6 +99,9 @@ pub fn summary(file: &str, p: &hir::Program) -> String {
         let _ = writeln!(s, "dims: {}", dims.join(", "));
     }
     decl_lines(&mut s, &p.params, &p.vars);
+    if p.geometric.is_some() {
+        let _ = writeln!(s, "{GEOMETRIC_LINE}");
+    }
     match &p.objective {
         Some(o) => {
             let sense = if o.sense == Sense::Minimize { "minimize" } else { "maximize" };
@@ -162,6 +180,9 @@ pub fn layer_summary(file: &str, layer: &Layer) -> String {
         let _ = writeln!(s, "dims: {}", dims.join(", "));
     }
     decl_lines(&mut s, &sig.params, &sig.vars);
+    if sig.geometric {
+        let _ = writeln!(s, "{GEOMETRIC_LINE}");
+    }
     let outs: Vec<&str> = sig.outputs.iter().map(|&v| sig.vars[v].name.as_str()).collect();
     let _ = writeln!(s, "outputs: {}", outs.join(", "));
     let _ = writeln!(

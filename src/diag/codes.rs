@@ -112,6 +112,8 @@ codes! {
     DCP_CONSTRAINT = "E0506", Dcp, "constraint that is not convex";
     DCP_NOT_SYMMETRIC = "E0507", Dcp, "semidefinite constraint on a matrix not known to be symmetric";
     DCP_INDEFINITE = "E0508", Dcp, "quad_form with a matrix that is neither PSD nor NSD";
+    DGP_UNSUPPORTED = "E0509", Dcp, "construct a geometric program cannot have (subtraction, a non-positive constant, an atom without a log-log form)";
+    DGP_CURVATURE = "E0510", Dcp, "not log-log convex by the DGP rules (expression, objective or constraint of a geometric program)";
 
     DPP_PRODUCT = "E0601", Dpp, "product of two parameter-dependent factors";
     DPP_NONLINEAR_PARAMETER = "E0602", Dpp, "nonlinear function of a parameter used as a coefficient";

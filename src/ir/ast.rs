@@ -282,6 +282,9 @@ pub enum StmtKind {
     },
     /// `subject to`: the constraints follow.
     SubjectTo,
+    /// `geometric`: the problem is a geometric program, checked by the DGP rules and
+    /// solved through the log change of variables (`dgp`).
+    Geometric,
     /// `output a, b, …`: the variables a layer returns, in this order.
     Output(Vec<Ident>),
     /// One constraint line.

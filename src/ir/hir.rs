@@ -221,6 +221,9 @@ pub struct Program {
     pub outputs: Vec<VarId>,
     /// Each `let` with the node it names (in the order they were evaluated).
     pub lets: Vec<(String, NodeId)>,
+    /// The `geometric` statement, when the problem is marked as a geometric program
+    /// (kept on the log-transformed program that `dgp` makes of it).
+    pub geometric: Option<Span>,
 }
 
 impl Program {

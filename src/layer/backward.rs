@@ -142,12 +142,13 @@ impl Layer {
                     ));
                     continue;
                 }
-                self.add_variable_cotangent(v, &g.data, &mut gx);
+                let g = self.cotangent_to_log(out, v, &g.data);
+                self.add_variable_cotangent(v, &g, &mut gx);
                 continue;
             }
             if name == "objective" {
                 match g.as_scalar() {
-                    Some(v) => gobj = v,
+                    Some(v) => gobj = self.objective_cotangent_to_log(out, v),
                     None => {
                         errs.push(Diagnostic::error(codes::BAD_PARAMETER, "`objective`: expected a number"))
                     }
@@ -269,7 +270,8 @@ impl Layer {
             // objective's cotangent reaches θ, through the map's r row.
             let mut g = solve::data_direction(cp, &vec![0.0; cp.nparams]);
             g.r = gobj * cp.objective_sign;
-            let dtheta = solve::data_adjoint(cp, &g);
+            let mut dtheta = solve::data_adjoint(cp, &g);
+            self.divide_by_parameters(out, &mut dtheta);
             return Ok(Gradients {
                 params: self.unflatten(&dtheta, true),
                 degenerate: false,
@@ -285,8 +287,9 @@ impl Layer {
             let v = kkt.value_gradient(cp, gobj * cp.objective_sign);
             add_data(&mut g, &v);
         }
-        let dtheta = solve::data_adjoint(cp, &g);
+        let mut dtheta = solve::data_adjoint(cp, &g);
         Layer::refuse_unsolved_system(&kkt, &dtheta)?;
+        self.divide_by_parameters(out, &mut dtheta);
         let residual = kkt.residual.get();
         let singular = self.gradient_not_unique(&kkt);
         Ok(Gradients {
@@ -372,6 +375,7 @@ impl Layer {
             }
             dtheta[cp.param_entries[k].clone()].copy_from_slice(&v.data);
         }
+        self.divide_by_parameters(out, &mut dtheta);
         if cp.n == 0 {
             // No variables, and the multipliers stay at zero (see `solve_without_variables`).
             let fake = solve::RawSolution { x: Vec::new(), z: vec![0.0; cp.m], ..out.raw.clone() };
@@ -385,7 +389,8 @@ impl Layer {
         Layer::refuse_unsolved_system(&kkt, &dx)?;
         Layer::refuse_unsolved_system(&kkt, &dy)?;
         let fake = solve::RawSolution { x: dx, z: dy, s: vec![0.0; cp.m], ..out.raw.clone() };
-        let o = self.read_output(fake, dtheta);
+        let mut o = self.read_output(fake, dtheta);
+        self.tangent_from_log(out, &mut o.variables);
         Ok((o.variables, o.duals))
     }
 

@@ -27,7 +27,10 @@ use std::ops::Range;
 /// The first 8 bytes of every layer file.
 pub const MAGIC: &[u8; 8] = b"DOPTLAYR";
 /// Bumped whenever the payload layout changes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+/// The oldest version still read: version 2 is version 3 without geometric programs
+/// (bit 1 of the objective flags, which version 2 leaves 0).
+pub const OLDEST_VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 8;
 
 /// FNV-1a, 64 bits: enough to detect corruption (not an integrity guarantee).
@@ -77,9 +80,9 @@ impl Layer {
             return Err("truncated layer file (the header is incomplete)".into());
         }
         let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
-        if version != FORMAT_VERSION {
+        if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(format!(
-                "layer file format version {version}, but this dopt reads version {FORMAT_VERSION}: \
+                "layer file format version {version}, but this dopt reads versions {OLDEST_VERSION} to {FORMAT_VERSION}: \
                  compile the layer again with this version"
             ));
         }
@@ -100,7 +103,7 @@ impl Layer {
             return Err("corrupted layer file: checksum mismatch".into());
         }
         let mut r = Reader { bytes: payload, at: 0 };
-        let layer = get_layer(&mut r).map_err(|e| format!("corrupted layer file: {e}"))?;
+        let layer = get_layer(&mut r, version).map_err(|e| format!("corrupted layer file: {e}"))?;
         if r.at != payload.len() {
             return Err("corrupted layer file: unread bytes at the end of the payload".into());
         }
@@ -213,7 +216,8 @@ fn put_layer(w: &mut Writer, l: &Layer) {
         w.opt_str(c.label.as_deref());
         put_shape(w, c.shape);
     }
-    w.u8(s.has_objective as u8);
+    // Bit 0: the objective; bit 1 (format 3): a geometric program.
+    w.u8(s.has_objective as u8 | (s.geometric as u8) << 1);
 
     let c = &l.cone;
     w.u64(c.n as u64);
@@ -267,7 +271,7 @@ fn put_layer(w: &mut Writer, l: &Layer) {
     };
 }
 
-fn get_layer(r: &mut Reader) -> Result<Layer, String> {
+fn get_layer(r: &mut Reader, version: u32) -> Result<Layer, String> {
     let source = r.str()?;
     let nd = r.len()?;
     let mut dims = Vec::new();
@@ -285,8 +289,12 @@ fn get_layer(r: &mut Reader) -> Result<Layer, String> {
         let label = r.opt_str()?;
         constraints.push(ConstraintInfo { label, shape: get_shape(r)? });
     }
-    let has_objective = r.u8()? != 0;
-    let sig = Signature { source, dims, params, vars, outputs, constraints, has_objective };
+    let flags = r.u8()?;
+    if flags > 3 || (version < 3 && flags > 1) {
+        return Err(format!("bad objective flags {flags}"));
+    }
+    let (has_objective, geometric) = (flags & 1 != 0, flags & 2 != 0);
+    let sig = Signature { source, dims, params, vars, outputs, constraints, has_objective, geometric };
 
     let n = r.usize()?;
     let m = r.usize()?;

@@ -38,7 +38,7 @@ pub struct Output {
     /// The raw primal-dual solution of the cone program (for the backward pass).
     pub raw: solve::RawSolution,
     /// The flattened parameter value θ the solve was made at (row-major per
-    /// parameter, parameters in declaration order).
+    /// parameter, parameters in declaration order; log p for a geometric program).
     pub theta: Vec<f64>,
 }
 
@@ -118,7 +118,7 @@ impl Layer {
         let d = solve::data(&self.cone, &theta);
         let raw = solve::solve_reusing(&self.cone, &d, settings, ws)
             .map_err(|e| Error::from(vec![Diagnostic::error(codes::SOLVER_SETUP, e)]))?;
-        Ok(self.read_output(raw, theta))
+        Ok(self.output_mapped(raw, theta))
     }
 
     /// Rebuild the [`Output`] of an optimal solve from the parameter values and the raw
@@ -169,7 +169,7 @@ impl Layer {
                 setup_time: 0.0,
                 iterations: 0,
             };
-            Ok(self.read_output(raw, theta))
+            Ok(self.output_mapped(raw, theta))
         })
     }
 

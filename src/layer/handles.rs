@@ -105,8 +105,11 @@ impl OutputHandle {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Inputs {
     key: u64,
+    /// The values as set (a geometric program's are logged when the layer reads them).
     theta: Vec<f64>,
     set: Vec<bool>,
+    /// The layer is a geometric program: values must be positive.
+    geometric: bool,
 }
 
 impl Inputs {
@@ -155,7 +158,14 @@ impl Inputs {
         let fits = p.index < self.set.len() && p.entries.end <= self.theta.len();
         same_layer(self.key, if fits { p.key } else { !self.key }, "parameter", &p.decl.name)?;
         // The attribute checks run linear algebra (psd): a panic there is an E0999 error.
-        frontend::guard("Inputs::set", || Ok(check_param(&p.decl, value)?))?;
+        // A geometric program's parameters must be positive: refused here, at set-up.
+        frontend::guard("Inputs::set", || {
+            check_param(&p.decl, value)?;
+            super::gp::check_positive_if(self.geometric, value).map_err(|msg| {
+                Diagnostic::error(codes::BAD_PARAMETER, format!("parameter `{}`: {msg}", p.decl.name))
+            })?;
+            Ok(())
+        })?;
         self.theta[p.entries.clone()].copy_from_slice(&value.data);
         self.set[p.index] = true;
         Ok(())
@@ -307,7 +317,12 @@ impl ParamValues for Inputs {
         }
         let missing: Vec<Diagnostic> =
             (0..self.set.len()).filter(|&k| !self.set[k]).map(|k| layer.sig.missing_param(k)).collect();
-        if missing.is_empty() { Ok(self.theta.clone()) } else { Err(Error::from(missing)) }
+        if !missing.is_empty() {
+            return Err(Error::from(missing));
+        }
+        let mut theta = self.theta.clone();
+        super::gp::log_theta(&layer.sig, &mut theta);
+        Ok(theta)
     }
 }
 
@@ -318,7 +333,7 @@ impl CotangentValues for Values {
 }
 
 impl CotangentValues for Cotangents {
-    fn vectors_for(&self, layer: &Layer, _out: &Output) -> Result<(Vec<f64>, Vec<f64>, f64), Error> {
+    fn vectors_for(&self, layer: &Layer, out: &Output) -> Result<(Vec<f64>, Vec<f64>, f64), Error> {
         let labels = layer.dual_labels();
         if self.key != layer.key
             || self.nvars != layer.sig.outputs.len()
@@ -331,11 +346,13 @@ impl CotangentValues for Cotangents {
         for (at, g) in self.slots.iter().enumerate() {
             let Some(g) = g else { continue };
             match layer.sig.outputs.get(at) {
-                Some(&var) => layer.add_variable_cotangent(var, &g.data, &mut gx),
+                Some(&var) => {
+                    layer.add_variable_cotangent(var, &layer.cotangent_to_log(out, var, &g.data), &mut gx)
+                }
                 None => layer.add_dual_cotangent(labels[at - self.nvars], &g.data, &mut gz),
             }
         }
-        Ok((gx, gz, self.objective))
+        Ok((gx, gz, layer.objective_cotangent_to_log(out, self.objective)))
     }
 }
 
@@ -442,7 +459,12 @@ impl Layer {
 
     /// Empty parameter values for this layer, to fill with [`Inputs::set`].
     pub fn inputs(&self) -> Inputs {
-        Inputs { key: self.key, theta: vec![0.0; self.cone.nparams], set: vec![false; self.sig.params.len()] }
+        Inputs {
+            key: self.key,
+            theta: vec![0.0; self.cone.nparams],
+            set: vec![false; self.sig.params.len()],
+            geometric: self.sig.geometric,
+        }
     }
 
     /// Zero cotangents for this layer's outputs, to fill with [`Cotangents::set`].

@@ -13,6 +13,7 @@ mod backward;
 mod batch;
 mod file;
 mod forward;
+mod gp;
 mod handles;
 mod signature;
 

@@ -30,6 +30,10 @@ pub struct Signature {
     pub constraints: Vec<ConstraintInfo>,
     /// `false` for a feasibility problem (its objective value is reported as 0).
     pub has_objective: bool,
+    /// A geometric program solved in the log domain: parameter values p > 0 enter the
+    /// cone program as log p, and the variables and the objective leave it as exp(·)
+    /// (`dgp`; the map is in `super::gp`).
+    pub geometric: bool,
 }
 
 /// What the dual of a constraint needs: its label and shape.
@@ -55,6 +59,7 @@ impl Signature {
                 .map(|c| ConstraintInfo { label: c.label.clone(), shape: c.shape })
                 .collect(),
             has_objective: program.objective.is_some(),
+            geometric: program.geometric.is_some(),
         }
     }
     /// Index in [`Signature::params`] of the parameter `name`.
@@ -90,7 +95,8 @@ impl Signature {
 
 impl Layer {
     /// Check parameter values against the declarations and flatten them into θ
-    /// (row-major per parameter, in declaration order); the errors are those of
+    /// (row-major per parameter, in declaration order; the logarithms of a geometric
+    /// program's values, which must be positive); the errors are those of
     /// [`Layer::forward`], every one of them.
     pub fn theta(&self, values: &Values) -> Result<Vec<f64>, Vec<Diagnostic>> {
         let p = &self.sig;
@@ -106,12 +112,17 @@ impl Layer {
                 errs.push(p.missing_param(k));
                 continue;
             };
-            if let Err(d) = check_param(decl, v) {
+            if let Err(d) = check_param(decl, v).and_then(|()| {
+                super::gp::check_positive(p, v).map_err(|msg| {
+                    Diagnostic::error(codes::BAD_PARAMETER, format!("parameter `{}`: {msg}", decl.name))
+                })
+            }) {
                 errs.push(d);
                 continue;
             }
             theta[self.cone.param_entries[k].clone()].copy_from_slice(&v.data);
         }
+        super::gp::log_theta(p, &mut theta);
         if errs.is_empty() { Ok(theta) } else { Err(errs) }
     }
 

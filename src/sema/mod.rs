@@ -239,6 +239,16 @@ impl<'a> Checker<'a> {
                     }
                     seen_subject_to.get_or_insert(stmt.span);
                 }
+                StmtKind::Geometric => {
+                    if let Some(prev) = self.out.geometric {
+                        self.diags.push(
+                            Diagnostic::error(codes::MISPLACED, "`geometric` appears twice")
+                                .primary(stmt.span, "second `geometric`")
+                                .secondary(prev, "the problem is already marked here"),
+                        );
+                    }
+                    self.out.geometric.get_or_insert(stmt.span);
+                }
                 StmtKind::Output(names) => {
                     if let Some(prev) = output_span {
                         self.diags.push(

@@ -90,6 +90,7 @@ fn stmt(p: Pair<Rule>) -> PResult<Stmt> {
             StmtKind::Objective { sense, expr: expr(it.next().expect("objective"))? }
         }
         Rule::subject_to => StmtKind::SubjectTo,
+        Rule::geometric_stmt => StmtKind::Geometric,
         Rule::output_stmt => {
             it.next();
             StmtKind::Output(it.map(ident).collect())
@@ -307,6 +308,8 @@ fn describe(rule: &Rule) -> Option<&'static str> {
         | Rule::objective_stmt
         | Rule::subject_to
         | Rule::output_stmt
+        | Rule::geometric_stmt
+        | Rule::kw_geometric
         | Rule::constraint_stmt
         | Rule::kw_dim
         | Rule::kw_param
@@ -356,6 +359,7 @@ const KEYWORDS: &[&str] = &[
     "for",
     "in",
     "output",
+    "geometric",
 ];
 
 fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
