@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                losses.append(float(loss))
+                losses.append(float(loss.detach()))
         sched.step()
         err = vertex_error(*_polytope(model))
         curve.append({"epoch": epoch, "loss": float(np.mean(losses)), "vertex_error": err})

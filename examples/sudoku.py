@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
-                losses.append(float(loss))
+                losses.append(float(loss.detach()))
         sched.step()
         acc = evaluate()
         curve.append({"epoch": epoch, "loss": float(np.mean(losses)), "solved": acc, "failed_solves": failed})
