@@ -65,6 +65,7 @@ mod ir;
 mod layer;
 mod linalg;
 mod problem;
+mod qp;
 mod sema;
 mod solve;
 mod source;
@@ -78,7 +79,7 @@ pub use ir::shape::Shape;
 pub use layer::{BatchPolicy, ConstraintInfo, DiffOptions, Gradients, Layer, Output, Signature};
 pub use problem::Problem;
 pub use sema::Dims;
-pub use solve::{RawSolution, Settings, Status};
+pub use solve::{RawSolution, Settings, SolvedBy, SolverChoice, Status};
 pub use values::{Values, values_from_json, values_to_json};
 
 /// The compiler's stages, for the integration tests, the benchmarks, the fuzz targets
@@ -102,8 +103,8 @@ pub mod internals {
         };
     }
     reexport!(
-        atoms, bench, blas, canon, cli, conic, dcp, diag, diff, frontend, ir, layer, linalg, problem, sema,
-        solve, source, stdlib, syntax, values,
+        atoms, bench, blas, canon, cli, conic, dcp, diag, diff, frontend, ir, layer, linalg, problem, qp,
+        sema, solve, source, stdlib, syntax, values,
     );
 }
 

@@ -35,12 +35,19 @@ fn member_error(i: usize, e: Error) -> Error {
 impl Layer {
     /// One member of a forward batch: a panic is this member's E0999 error (the
     /// member's solver is dropped, the others go on).
-    fn forward_member(&self, v: &Values, ws: &mut Option<crate::solve::Workspace>) -> Result<Output, Error> {
-        frontend::guard("Layer::forward_batch", || self.forward_in(v, &self.settings, ws)).inspect_err(|e| {
-            if e.diagnostics.iter().any(|d| d.code == codes::INTERNAL) {
-                *ws = None;
-            }
-        })
+    fn forward_member(
+        &self,
+        v: &Values,
+        ws: &mut Option<crate::solve::Workspace>,
+        slot: usize,
+    ) -> Result<Output, Error> {
+        frontend::guard("Layer::forward_batch", || self.forward_in(v, &self.settings, ws, slot)).inspect_err(
+            |e| {
+                if e.diagnostics.iter().any(|d| d.code == codes::INTERNAL) {
+                    *ws = None;
+                }
+            },
+        )
     }
 
     /// [`Layer::forward`] for every member of `batch`, in parallel (rayon's global
@@ -79,11 +86,17 @@ impl Layer {
     ) -> Result<Vec<Result<Output, Error>>, Error> {
         // One contiguous chunk per thread, each on one solver for its whole length: the
         // solver's memory stays in that core's caches instead of moving between threads.
+        let len = chunk_len(batch.len());
         let outs: Vec<Result<Output, Error>> = batch
-            .par_chunks(chunk_len(batch.len()))
-            .map(|chunk| {
+            .par_chunks(len)
+            .enumerate()
+            .map(|(c, chunk)| {
                 let mut ws = self.take_solver();
-                let outs: Vec<_> = chunk.iter().map(|v| self.forward_member(v, &mut ws)).collect();
+                let outs: Vec<_> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.forward_member(v, &mut ws, c * len + i))
+                    .collect();
                 self.put_solver(ws);
                 outs
             })

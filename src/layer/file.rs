@@ -20,14 +20,17 @@ use crate::diag::{Diagnostic, codes};
 use crate::ir::cone::{Cone, ConeProgram, ConstraintRows, Pattern, RowLayout};
 use crate::ir::hir::{Attrs, Decl};
 use crate::ir::shape::Shape;
-use crate::solve::Settings;
+use crate::solve::{Settings, SolverChoice};
 use crate::source::Span;
 use std::ops::Range;
 
 /// The first 8 bytes of every layer file.
 pub const MAGIC: &[u8; 8] = b"DOPTLAYR";
 /// Bumped whenever the payload layout changes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
+/// Older versions still read: version 2 has no solver choice and warm-start flag at
+/// the end of the payload (they read as `auto` and on).
+const OLDEST_VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 8;
 
 /// FNV-1a, 64 bits: enough to detect corruption (not an integrity guarantee).
@@ -77,7 +80,7 @@ impl Layer {
             return Err("truncated layer file (the header is incomplete)".into());
         }
         let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default());
-        if version != FORMAT_VERSION {
+        if !(OLDEST_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(format!(
                 "layer file format version {version}, but this dopt reads version {FORMAT_VERSION}: \
                  compile the layer again with this version"
@@ -100,7 +103,7 @@ impl Layer {
             return Err("corrupted layer file: checksum mismatch".into());
         }
         let mut r = Reader { bytes: payload, at: 0 };
-        let layer = get_layer(&mut r).map_err(|e| format!("corrupted layer file: {e}"))?;
+        let layer = get_layer(&mut r, version).map_err(|e| format!("corrupted layer file: {e}"))?;
         if r.at != payload.len() {
             return Err("corrupted layer file: unread bytes at the end of the payload".into());
         }
@@ -265,9 +268,15 @@ fn put_layer(w: &mut Writer, l: &Layer) {
         Some(mu) => (w.u8(1), w.f64(mu)),
         None => (w.u8(0), w.f64(0.0)),
     };
+    w.u8(match st.solver {
+        SolverChoice::Auto => 0,
+        SolverChoice::Clarabel => 1,
+        SolverChoice::ActiveSet => 2,
+    });
+    w.u8(st.warm_start as u8);
 }
 
-fn get_layer(r: &mut Reader) -> Result<Layer, String> {
+fn get_layer(r: &mut Reader, version: u32) -> Result<Layer, String> {
     let source = r.str()?;
     let nd = r.len()?;
     let mut dims = Vec::new();
@@ -356,6 +365,7 @@ fn get_layer(r: &mut Reader) -> Result<Layer, String> {
         max_iter: u32::try_from(r.u64()?).map_err(|_| "max_iter out of range")?,
         // Printing is the caller's choice, not the file's.
         verbose: false,
+        ..Settings::default()
     };
     let tol_ok = |t: f64| t > 0.0 && t < 1.0;
     if !(tol_ok(settings.tol_gap_abs) && tol_ok(settings.tol_gap_rel) && tol_ok(settings.tol_feas)) {
@@ -366,6 +376,20 @@ fn get_layer(r: &mut Reader) -> Result<Layer, String> {
         (_, mu) if mu > 0.0 && mu.is_finite() => Some(mu),
         _ => return Err("a smoothing parameter that is not positive".into()),
     };
+    let mut settings = settings;
+    if version >= 3 {
+        settings.solver = match r.u8()? {
+            0 => SolverChoice::Auto,
+            1 => SolverChoice::Clarabel,
+            2 => SolverChoice::ActiveSet,
+            k => return Err(format!("unknown solver choice {k}")),
+        };
+        settings.warm_start = match r.u8()? {
+            0 => false,
+            1 => true,
+            k => return Err(format!("warm-start flag {k} (expected 0 or 1)")),
+        };
+    }
     Ok(Layer::from_parts(sig, cone, settings, super::DiffOptions { smoothing }))
 }
 

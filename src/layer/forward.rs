@@ -82,7 +82,7 @@ impl Layer {
     pub fn forward_with(&self, values: &Values, settings: &Settings) -> Result<Output, Error> {
         frontend::guard("Layer::forward", || {
             let mut ws = self.take_solver();
-            let out = self.forward_in(values, settings, &mut ws);
+            let out = self.forward_in(values, settings, &mut ws, 0);
             self.put_solver(ws);
             out
         })
@@ -101,16 +101,19 @@ impl Layer {
         }
     }
 
-    /// [`Layer::forward_with`] on the solver `ws` (a batch keeps one per thread).
+    /// [`Layer::forward_with`] on the solver `ws` (a batch keeps one per thread), with
+    /// the active-set solver's warm start from `slot` (batch member index; 0 for a
+    /// single call).
     pub(super) fn forward_in(
         &self,
         values: &Values,
         settings: &Settings,
         ws: &mut Option<solve::Workspace>,
+        slot: usize,
     ) -> Result<Output, Error> {
         let theta = self.theta(values).map_err(Error::from)?;
         let d = solve::data(&self.cone, &theta);
-        let raw = solve::solve_reusing(&self.cone, &d, settings, ws)
+        let raw = crate::qp::solve(&self.cone, &d, settings, &self.plan, ws, Some((&self.warm, slot)))
             .map_err(|e| Error::from(vec![Diagnostic::error(codes::SOLVER_SETUP, e)]))?;
         Ok(self.output(raw, theta))
     }
@@ -162,6 +165,7 @@ impl Layer {
                 solve_time: 0.0,
                 setup_time: 0.0,
                 iterations: 0,
+                solver: solve::SolvedBy::Clarabel,
             };
             Ok(self.output(raw, theta))
         })
@@ -180,6 +184,7 @@ impl Layer {
             solve_time: 0.0,
             setup_time: 0.0,
             iterations: 0,
+            solver: solve::SolvedBy::Clarabel,
         };
         let out = self.output(raw, vec![0.0; self.cone.nparams]);
         let shapes = |v: &Values| v.iter().map(|(k, a)| (k.clone(), a.shape)).collect();
