@@ -374,3 +374,37 @@ fn the_solver_choice_is_saved_in_the_layer_file() {
     assert_eq!(SolverChoice::parse("active-set"), Some(SolverChoice::ActiveSet));
     assert_eq!(SolverChoice::parse("simplex"), None);
 }
+
+#[test]
+fn the_command_line_chooses_the_solver_and_prints_it() {
+    let file = common::temp_file(
+        "qp",
+        "relu.dopt",
+        b"parameter c[2]\nvariable y[2]\nminimize sum_squares(y - c)\nsubject to\n    y >= 0\n",
+    );
+    let params = common::temp_file("qp", "relu.json", br#"{"c": [1.5, -2.0]}"#);
+    for (flag, used) in [("auto", "active-set"), ("active-set", "active-set"), ("clarabel", "clarabel")] {
+        let (code, out, err) = common::dopt(&["solve", &file, "--params", &params, "--solver", flag]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains(&format!("iterations ({used})")), "{flag}: {out}");
+        assert!(
+            out.contains("status: optimal\nobjective: 3.99999999") || out.contains("objective: 4"),
+            "{out}"
+        );
+    }
+    let (code, out, _) =
+        common::dopt(&["solve", &file, "--params", &params, "--json", "--solver", "clarabel"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"solver\": \"clarabel\""), "{out}");
+    let (code, _, err) = common::dopt(&["solve", &file, "--params", &params, "--solver", "simplex"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--solver simplex: expected one of `auto`, `clarabel`, `active-set`"), "{err}");
+    // A layer file keeps the choice; --solver overrides it.
+    let layer = common::temp_path("qp", "relu.dlayer");
+    let (code, _, err) = common::dopt(&["compile", &file, "-o", &layer, "--solver", "clarabel"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = common::dopt(&["solve", &layer, "--params", &params]);
+    assert!(out.contains("iterations (clarabel)"), "{out}");
+    let (_, out, _) = common::dopt(&["solve", &layer, "--params", &params, "--solver", "active-set"]);
+    assert!(out.contains("iterations (active-set)"), "{out}");
+}

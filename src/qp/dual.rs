@@ -535,7 +535,7 @@ pub fn solve(qp: &Qp, warm: &[usize], opts: &Options) -> Outcome {
         let moved = delta.iter().fold(0.0f64, |a, t| a.max(t.abs()));
         // The stationarity residual of the original QP is ε·(x_k − x_{k+1}).
         let gscale = scale(&qp.q).max(scale(&p_mul(qp, &wk.x)));
-        if outer > 1 && eps * moved <= 1e-3 * opts.tol * gscale {
+        if outer > 1 && eps * moved <= 1e-5 * opts.tol * gscale {
             break;
         }
         if outer > 2 && moved > 1e-6 * scale(&wk.x) && is_recession(qp, &delta) {
