@@ -82,6 +82,10 @@ enum Command {
         /// Only the problems whose name contains this text (`build` for the build).
         #[arg(long)]
         only: Option<String>,
+        /// Also write the benchmark's cone programs, batch members and dopt's figures
+        /// to this JSON file (for `python -m dopt.bench_moreau`).
+        #[arg(long, value_name = "FILE")]
+        export: Option<String>,
     },
     /// Solve, then differentiate: d(loss)/d(parameters) from d(loss)/d(solution).
     Grad {
@@ -192,13 +196,15 @@ fn run_unguarded(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i
         Command::Solve { file, params, dims, json, solver } => {
             solve(&file, &params, &dims, json, &solver, None, out, err)
         }
-        Command::Bench { quick, only } => match crate::bench::run(quick, only.as_deref(), out) {
-            Ok(()) => EXIT_OK,
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
-                EXIT_INVALID
+        Command::Bench { quick, only, export } => {
+            match crate::bench::run_exporting(quick, only.as_deref(), export.as_deref(), out) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    let _ = writeln!(err, "error: {e}");
+                    EXIT_INVALID
+                }
             }
-        },
+        }
         Command::Compile { file, dims, output, solver } => {
             compile_cmd(&file, &dims, &output, solver.as_deref(), out, err)
         }
