@@ -280,14 +280,22 @@ fn warm_starts_from_wrong_or_stale_working_sets_converge() {
     let warm = Settings { warm_start: true, ..with(SolverChoice::ActiveSet) };
     let cold = Settings { warm_start: false, ..with(SolverChoice::ActiveSet) };
     layer.forget_warm_starts();
+    let mut sets = std::collections::BTreeSet::new();
     for step in 0..10 {
         let mut p = base.clone();
         let q = p.get_mut("q").unwrap();
         q.data.iter_mut().enumerate().for_each(|(i, v)| *v += 0.05 * step as f64 * (i as f64).sin());
+        // h moves too, enough to change the working set: the factorization kept from
+        // the previous call (same Q, G, A) is reused and updated.
+        let h = p.get_mut("h").unwrap();
+        h.data.iter_mut().enumerate().for_each(|(i, v)| *v += 0.2 * step as f64 * (i as f64).cos());
         let a = layer.forward_with(&p, &warm).unwrap();
         let c = layer.forward_with(&p, &cold).unwrap();
+        assert_eq!((a.raw.solver, a.status), (SolvedBy::ActiveSet, Status::Optimal), "step {step}");
         assert!(max_abs_diff(&a.raw.x, &c.raw.x) < 1e-9, "step {step}");
+        sets.insert(layer.warm_set(0));
     }
+    assert!(sets.len() >= 3, "the working set changed along the sequence: {sets:?}");
     let batch: Vec<Values> = (0..6).map(|i| optnet_params(300 + i, 8)).collect();
     for _ in 0..2 {
         let outs = layer.forward_batch(&batch, BatchPolicy::FailBatch).unwrap();

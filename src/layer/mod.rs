@@ -164,6 +164,13 @@ impl Layer {
         self.plan.uses_active_set(choice)
     }
 
+    /// The active-set solver's working set kept for warm starts in `slot` (0 for
+    /// single calls, i for batch member i): rows of the cone program's nonnegative
+    /// cones, empty if none.
+    pub fn warm_set(&self, slot: usize) -> Vec<usize> {
+        self.warm.get(slot)
+    }
+
     /// Forget the working sets kept for warm starts (the next calls start cold).
     pub fn forget_warm_starts(&self) {
         self.warm.clear();

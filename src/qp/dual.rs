@@ -126,6 +126,19 @@ pub struct Outcome {
     pub outer: usize,
 }
 
+/// The factorization at the end of a solve (J, R, the working set with its
+/// equalities, ε): a later solve of a QP with the same P and the same constraint
+/// normals (only q and b differ: MPC's initial state, a training loop's linear term)
+/// starts from it instead of factoring and adding its working set again.
+#[derive(Clone, Debug, Default)]
+pub struct Factor {
+    n: usize,
+    eps: f64,
+    j: Vec<f64>,
+    r: Vec<Vec<f64>>,
+    w: Vec<usize>,
+}
+
 /// The factorization of the working set (module docs).
 struct Work<'a> {
     qp: &'a Qp,
@@ -459,6 +472,18 @@ fn cholesky(qp: &Qp, eps: f64) -> Option<Mat<f64>> {
 /// Solve `qp`, starting from the working-set guess `warm` (inequality rows; ignored
 /// entries out of range).
 pub fn solve(qp: &Qp, warm: &[usize], opts: &Options) -> Outcome {
+    solve_reusing(qp, warm, None, opts).0
+}
+
+/// [`solve`], starting from `factor` (from an earlier solve of a QP with the same P
+/// and constraint normals, which the caller vouches for; `warm` is then ignored), and
+/// returning the final factorization for the next solve.
+pub fn solve_reusing(
+    qp: &Qp,
+    warm: &[usize],
+    factor: Option<Factor>,
+    opts: &Options,
+) -> (Outcome, Option<Factor>) {
     let n = qp.n;
     let m = qp.rows.len();
     let fail = |status| Outcome {
@@ -470,11 +495,101 @@ pub fn solve(qp: &Qp, warm: &[usize], opts: &Options) -> Outcome {
         outer: 0,
     };
     if qp.p.len() != n * n || qp.q.len() != n || qp.b.len() != m || qp.eq.len() != m {
-        return fail(QpStatus::Numerical);
+        return (fail(QpStatus::Numerical), None);
     }
     if qp.p.iter().chain(&qp.q).chain(&qp.b).any(|v| !v.is_finite()) {
-        return fail(QpStatus::Numerical);
+        return (fail(QpStatus::Numerical), None);
     }
+    let factor = factor.filter(|f| f.n == n && f.j.len() == n * n && f.w.iter().all(|&i| i < m));
+    let mut wk = match factor {
+        Some(f) => {
+            let mut in_w = vec![false; m];
+            f.w.iter().for_each(|&i| in_w[i] = true);
+            let k = f.w.len();
+            let wk = Work {
+                qp,
+                n,
+                j: f.j,
+                r: f.r,
+                w: f.w,
+                zw: vec![0.0; k],
+                in_w,
+                g: qp.q.clone(),
+                x: vec![0.0; n],
+                iterations: 0,
+                row_norm: qp.rows.iter().map(Row::norm).collect(),
+            };
+            (wk, f.eps)
+        }
+        None => match start(qp, warm) {
+            Some(w) => w,
+            None => return (fail(QpStatus::Numerical), None),
+        },
+    };
+    let eps = wk.1;
+    let wk = &mut wk.0;
+    let budget = opts.max_iter;
+    let mut outer = 0;
+    let mut status = None;
+    let scale = |v: &[f64]| v.iter().fold(1.0f64, |a, t| a.max(t.abs()));
+    loop {
+        outer += 1;
+        let prev = wk.x.clone();
+        wk.make_dual_feasible();
+        if let Some(s) = wk.inner(budget) {
+            status = Some(s);
+            break;
+        }
+        if eps == 0.0 {
+            break;
+        }
+        let delta: Vec<f64> = wk.x.iter().zip(&prev).map(|(a, b)| a - b).collect();
+        let moved = delta.iter().fold(0.0f64, |a, t| a.max(t.abs()));
+        // The stationarity residual of the original QP is ε·(x_k − x_{k+1}).
+        let gscale = scale(&qp.q).max(scale(&p_mul(qp, &wk.x)));
+        if outer > 1 && eps * moved <= 1e-5 * opts.tol * gscale {
+            break;
+        }
+        if outer > 2 && moved > 1e-6 * scale(&wk.x) && is_recession(qp, &delta) {
+            let o = Outcome {
+                status: QpStatus::Unbounded,
+                x: delta,
+                z: vec![0.0; m],
+                active: Vec::new(),
+                iterations: wk.iterations,
+                outer,
+            };
+            return (o, None);
+        }
+        if outer >= opts.max_outer {
+            status = Some(QpStatus::IterationLimit);
+            break;
+        }
+        wk.g = qp.q.iter().zip(&wk.x).map(|(q, x)| q - eps * x).collect();
+    }
+    let mut z = vec![0.0; m];
+    for (c, &i) in wk.w.iter().enumerate() {
+        z[i] = wk.zw[c];
+    }
+    let active: Vec<usize> = wk.w.iter().copied().filter(|&i| !qp.eq[i]).collect();
+    let status = status.unwrap_or_else(|| kkt_status(qp, &wk.x, &z, opts.tol));
+    let factor = Factor {
+        n,
+        eps,
+        j: std::mem::take(&mut wk.j),
+        r: std::mem::take(&mut wk.r),
+        w: std::mem::take(&mut wk.w),
+    };
+    let x = std::mem::take(&mut wk.x);
+    let iterations = wk.iterations;
+    (Outcome { status, x, z, active, iterations, outer }, Some(factor))
+}
+
+/// A cold start: factor P (+ εI when P is not safely positive definite), put the
+/// equalities and then the guess `warm` into the working set. Returns the work and ε.
+fn start<'a>(qp: &'a Qp, warm: &[usize]) -> Option<(Work<'a>, f64)> {
+    let n = qp.n;
+    let m = qp.rows.len();
     let pmax = (0..n).map(|i| qp.p[i * n + i]).fold(0.0f64, f64::max);
     // Positive definite with a margin: no proximal term. Else ε relative to P's scale.
     let pd = cholesky(qp, 0.0).filter(|l| {
@@ -487,7 +602,7 @@ pub fn solve(qp: &Qp, warm: &[usize], opts: &Options) -> Outcome {
             let eps = 1e-6 * pmax.max(1.0);
             match cholesky(qp, eps) {
                 Some(l) => (eps, l),
-                None => return fail(QpStatus::Numerical),
+                None => return None,
             }
         }
     };
@@ -516,51 +631,7 @@ pub fn solve(qp: &Qp, warm: &[usize], opts: &Options) -> Outcome {
             wk.force(i);
         }
     }
-    let budget = opts.max_iter;
-    let mut outer = 0;
-    let mut status = None;
-    let scale = |v: &[f64]| v.iter().fold(1.0f64, |a, t| a.max(t.abs()));
-    loop {
-        outer += 1;
-        let prev = wk.x.clone();
-        wk.make_dual_feasible();
-        if let Some(s) = wk.inner(budget) {
-            status = Some(s);
-            break;
-        }
-        if eps == 0.0 {
-            break;
-        }
-        let delta: Vec<f64> = wk.x.iter().zip(&prev).map(|(a, b)| a - b).collect();
-        let moved = delta.iter().fold(0.0f64, |a, t| a.max(t.abs()));
-        // The stationarity residual of the original QP is ε·(x_k − x_{k+1}).
-        let gscale = scale(&qp.q).max(scale(&p_mul(qp, &wk.x)));
-        if outer > 1 && eps * moved <= 1e-5 * opts.tol * gscale {
-            break;
-        }
-        if outer > 2 && moved > 1e-6 * scale(&wk.x) && is_recession(qp, &delta) {
-            return Outcome {
-                status: QpStatus::Unbounded,
-                x: delta,
-                z: vec![0.0; m],
-                active: Vec::new(),
-                iterations: wk.iterations,
-                outer,
-            };
-        }
-        if outer >= opts.max_outer {
-            status = Some(QpStatus::IterationLimit);
-            break;
-        }
-        wk.g = qp.q.iter().zip(&wk.x).map(|(q, x)| q - eps * x).collect();
-    }
-    let mut z = vec![0.0; m];
-    for (c, &i) in wk.w.iter().enumerate() {
-        z[i] = wk.zw[c];
-    }
-    let active: Vec<usize> = wk.w.iter().copied().filter(|&i| !qp.eq[i]).collect();
-    let status = status.unwrap_or_else(|| kkt_status(qp, &wk.x, &z, opts.tol));
-    Outcome { status, x: wk.x, z, active, iterations: wk.iterations, outer }
+    Some((wk, eps))
 }
 
 /// Whether `d` is a recession direction of the feasible set along which the objective

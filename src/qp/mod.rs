@@ -69,25 +69,43 @@ impl Plan {
     }
 }
 
-/// The working sets of earlier calls, one per slot (a single call uses slot 0, batch
-/// member i slot i), for warm starts. Kept by the layer; a lock held only to copy a
-/// list in or out.
+/// What a slot keeps of its last active-set solve: the working set, and the
+/// factorization with the values of P and A it was made for.
 #[derive(Debug, Default)]
-pub struct WarmStarts(Mutex<Vec<Vec<usize>>>);
+struct Slot {
+    active: Vec<usize>,
+    p: Vec<f64>,
+    a: Vec<f64>,
+    factor: Option<dual::Factor>,
+}
+
+/// The working sets (and factorizations) of earlier calls, one per slot (a single
+/// call uses slot 0, batch member i slot i), for warm starts. Kept by the layer; the
+/// lock is held only to move a slot in or out.
+#[derive(Debug, Default)]
+pub struct WarmStarts(Mutex<Vec<Slot>>);
 
 impl WarmStarts {
     /// The working set last stored in `slot` (empty if none).
     pub fn get(&self, slot: usize) -> Vec<usize> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).get(slot).cloned().unwrap_or_default()
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(slot)
+            .map(|s| s.active.clone())
+            .unwrap_or_default()
     }
 
-    /// Store the working set of a solve in `slot`.
-    pub fn put(&self, slot: usize, active: Vec<usize>) {
+    fn take(&self, slot: usize) -> Slot {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).get_mut(slot).map(std::mem::take).unwrap_or_default()
+    }
+
+    fn put(&self, slot: usize, s: Slot) {
         let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if v.len() <= slot {
-            v.resize(slot + 1, Vec::new());
+            v.resize_with(slot + 1, Slot::default);
         }
-        v[slot] = active;
+        v[slot] = s;
     }
 
     /// Forget every stored working set.
@@ -165,16 +183,24 @@ pub fn solve(
     }
     let t = std::time::Instant::now();
     let qp = to_qp(cp, d, plan);
-    let guess = match warm {
-        Some((w, slot)) if settings.warm_start => w.get(slot),
-        _ => Vec::new(),
+    let mut slot = match warm {
+        Some((w, k)) if settings.warm_start => w.take(k),
+        _ => Slot::default(),
     };
+    // The factorization is reused only for exactly the same P and A.
+    let factor = slot.factor.take().filter(|_| slot.p == d.p && slot.a == d.a);
     let opts = dual::Options { tol: settings.tol_feas.min(1e-9), ..dual::Options::default() };
-    let o = dual::solve(&qp, &guess, &opts);
+    let (o, factor) = dual::solve_reusing(&qp, &slot.active, factor, &opts);
     if o.status == dual::QpStatus::Optimal {
         let raw = raw_from(cp, d, &qp, &o, t.elapsed().as_secs_f64());
-        if let Some((w, slot)) = warm {
-            w.put(slot, o.active);
+        if let Some((w, k)) = warm {
+            slot.active = o.active;
+            if slot.p != d.p || slot.a != d.a {
+                slot.p.clone_from(&d.p);
+                slot.a.clone_from(&d.a);
+            }
+            slot.factor = factor;
+            w.put(k, slot);
         }
         return Ok(raw);
     }
