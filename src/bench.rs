@@ -401,7 +401,7 @@ pub fn table(rows: &[Row], batch: usize, build: Option<&Build>) -> String {
 
 /// The cone program of `case` and the data of its members `100..100 + members` (the
 /// batch members of [`measure`]) as JSON, for peers that take a cone program (the
-/// Moreau script, `python/dopt/bench_moreau.py`): n, m, the cones in order
+/// Moreau script, `benches/moreau_peer.py`): n, m, the cones in order
 /// (`["zero", k]`, `["nonneg", k]`, `["soc", k]`, `["exp", 3]`, `["pow", α]`,
 /// `["psd", n]`), the CSC patterns of P (upper triangle) and A, and per member the
 /// values of P, q, A, b and a cotangent `dx` on x; with dopt's own figures `dopt`

@@ -83,7 +83,7 @@ enum Command {
         #[arg(long)]
         only: Option<String>,
         /// Also write the benchmark's cone programs, batch members and dopt's figures
-        /// to this JSON file (for `python -m dopt.bench_moreau`).
+        /// to this JSON file (for `benches/moreau_peer.py`).
         #[arg(long, value_name = "FILE")]
         export: Option<String>,
     },

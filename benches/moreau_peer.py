@@ -9,7 +9,7 @@ and prints one table with dopt's figures beside Moreau's.
 
 Usage::
 
-    python -m dopt.bench_moreau [--dopt PATH] [--quick] [--only NAME]
+    python benches/moreau_peer.py [--dopt PATH] [--quick] [--only NAME]
 
 Needs ``moreau`` (never a dependency of dopt: install it into a separate virtual
 environment with numpy and scipy) and the ``dopt`` binary (``--dopt``, default
