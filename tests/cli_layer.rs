@@ -90,7 +90,7 @@ fn check_on_a_layer_file_prints_its_interface() {
     assert_eq!(code, 0, "{err}");
     let (code, out, err) = dopt(&["check", &layer]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("compiled layer, format 2, from `std:lml`"), "{out}");
+    assert!(out.contains("compiled layer, format 3, from `std:lml`"), "{out}");
     assert!(out.contains("dims: n = 6, k = 2"), "{out}");
     assert!(out.contains("x            [6]") && out.contains("outputs: y"), "{out}");
 }

@@ -225,11 +225,12 @@ fn degenerate_infeasible_and_unbounded() {
     // the active set fell back.
     let layer =
         compile("parameter c\nvariable x\nminimize square(x - c)\nsubject to\n    x >= 1\n    x <= 0\n");
-    let out = layer.forward(&vals(&[("c", Array::scalar(0.5))])).unwrap();
+    let active = with(SolverChoice::ActiveSet);
+    let out = layer.forward_with(&vals(&[("c", Array::scalar(0.5))]), &active).unwrap();
     assert_eq!((out.status, out.raw.solver), (Status::Infeasible, SolvedBy::Fallback));
     let layer =
         compile("parameter c\nvariable x\nvariable y\nminimize -c * x + square(y)\nsubject to\n    x >= 0\n");
-    let out = layer.forward(&vals(&[("c", Array::scalar(1.0))])).unwrap();
+    let out = layer.forward_with(&vals(&[("c", Array::scalar(1.0))]), &active).unwrap();
     assert_eq!((out.status, out.raw.solver), (Status::Unbounded, SolvedBy::Fallback));
 }
 
@@ -391,7 +392,9 @@ fn the_command_line_chooses_the_solver_and_prints_it() {
         b"parameter c[2]\nvariable y[2]\nminimize sum_squares(y - c)\nsubject to\n    y >= 0\n",
     );
     let params = common::temp_file("qp", "relu.json", br#"{"c": [1.5, -2.0]}"#);
-    for (flag, used) in [("auto", "active-set"), ("active-set", "active-set"), ("clarabel", "clarabel")] {
+    // `sum_squares(y - c)` puts its curvature on an auxiliary t = y − c, so y has none:
+    // `auto` leaves such a QP to Clarabel (docs/performance.md).
+    for (flag, used) in [("auto", "clarabel"), ("active-set", "active-set"), ("clarabel", "clarabel")] {
         let (code, out, err) = common::dopt(&["solve", &file, "--params", &params, "--solver", flag]);
         assert_eq!(code, 0, "{err}");
         assert!(out.contains(&format!("iterations ({used})")), "{flag}: {out}");
@@ -415,4 +418,29 @@ fn the_command_line_chooses_the_solver_and_prints_it() {
     assert!(out.contains("iterations (clarabel)"), "{out}");
     let (_, out, _) = common::dopt(&["solve", &layer, "--params", &params, "--solver", "active-set"]);
     assert!(out.contains("iterations (active-set)"), "{out}");
+}
+
+/// Regression: `abs(u) <= 1` has an auxiliary t with |u| ≤ t ≤ 1 where |u| < 1, any
+/// value optimal. The active set stopped at t = |u|, a weakly active row with a zero
+/// multiplier, and the backward pass flagged the (unique) gradient degenerate; the
+/// free column is now moved to the middle of its interval, as an interior point would.
+#[test]
+fn free_auxiliary_variables_are_not_left_on_a_bound() {
+    let json = reference_json("tracking_mpc");
+    let layer = reference_layer("tracking_mpc");
+    let out = layer.forward_with(&values(&json["params"]), &with(SolverChoice::ActiveSet)).unwrap();
+    assert_eq!(out.raw.solver, SolvedBy::ActiveSet);
+    // Every nonnegative row is strictly complementary: one of s, z is 0, the other not.
+    let rows = layer.cone.m;
+    let first = rows - 12;
+    for i in first..rows {
+        let (s, z) = (out.raw.s[i], out.raw.z[i]);
+        assert!((s == 0.0) != (z == 0.0) && s.max(z) > 1e-3, "row {i}: s {s}, z {z}");
+    }
+    let g = layer.backward(&out, &values(&json["weights"])).unwrap();
+    assert!(!g.degenerate && !g.singular);
+    for (k, want) in values(&json["grads"]) {
+        let d = max_abs_diff(&g.params[&k].data, &want.data);
+        assert!(d < 1e-6, "d/d{k}: {d:.2e}");
+    }
 }

@@ -20,6 +20,10 @@ use crate::ir::cone::{Cone, ConeProgram};
 use crate::solve::{self, Data, RawSolution, Settings, SolvedBy, SolverChoice, Status, Workspace};
 use std::sync::Mutex;
 
+/// Most variables the dense active-set solver takes at all (its J is n×n): a larger
+/// QP goes to Clarabel whatever the choice, instead of allocating gigabytes.
+pub const MAX_N: usize = 2000;
+
 /// Most variables for which [`SolverChoice::Auto`] picks the active-set solver.
 pub const AUTO_MAX_N: usize = 100;
 
@@ -30,7 +34,7 @@ pub const AUTO_MAX_WORK: f64 = 1.5e6;
 /// What the active-set path needs to know of a cone program, made once per layer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
-    /// Zero and nonnegative cones only, at least one variable.
+    /// Zero and nonnegative cones only, 1 to [`MAX_N`] variables.
     pub is_qp: bool,
     /// The automatic choice: the active-set solver.
     pub auto: bool,
@@ -42,7 +46,9 @@ impl Plan {
     /// The plan of `cp`: is it a QP, and is it small enough for the dense method to
     /// beat the interior-point solver (the rule of the module docs).
     pub fn of(cp: &ConeProgram) -> Plan {
-        let is_qp = cp.n > 0 && cp.cones.iter().all(|c| matches!(c, Cone::Zero(_) | Cone::Nonneg(_)));
+        let is_qp = cp.n > 0
+            && cp.n <= MAX_N
+            && cp.cones.iter().all(|c| matches!(c, Cone::Zero(_) | Cone::Nonneg(_)));
         let mut eq = Vec::with_capacity(cp.m);
         for c in &cp.cones {
             match *c {
@@ -54,7 +60,12 @@ impl Plan {
         let n_eq = eq.iter().filter(|e| **e).count() as f64;
         let n_in = cp.m as f64 - n_eq;
         let work = n * n * n / 3.0 + (n_eq + n_in / 2.0) * n * n;
-        let auto = is_qp && cp.n <= AUTO_MAX_N && work <= AUTO_MAX_WORK;
+        // Curvature on every column (a diagonal entry of P's pattern): otherwise
+        // canonicalization's auxiliary variables without curvature make the primal
+        // solution non-unique, and a vertex of that face (where an active set stops) is
+        // weakly active where an interior point's centre is not.
+        let curved = (0..cp.n).all(|j| (cp.p.colptr[j]..cp.p.colptr[j + 1]).any(|k| cp.p.rowval[k] == j));
+        let auto = is_qp && curved && cp.n <= AUTO_MAX_N && work <= AUTO_MAX_WORK;
         Plan { is_qp, auto, eq }
     }
 
@@ -138,6 +149,60 @@ pub fn to_qp(cp: &ConeProgram, d: &Data, plan: &Plan) -> dual::Qp {
     dual::Qp { n, p, q: d.q.clone(), rows, b: d.b.clone(), eq: plan.eq.clone() }
 }
 
+/// Move each free auxiliary variable off the boundary: a column j with no curvature
+/// (P's column 0), no linear term, in no equality row, and whose inequality rows all
+/// have zero multipliers does not change the objective or stationarity when it moves,
+/// so its value is not unique (the `t` of `abs(u) <= 1` with the bound inactive, any
+/// t with |u| ≤ t ≤ 1 is optimal). The active set stops at an end of that interval,
+/// a weakly active row the backward pass would flag as degenerate; the midpoint (an
+/// interior point's choice) keeps every such row strictly inactive.
+fn center_free_columns(qp: &dual::Qp, o: &mut dual::Outcome) {
+    let n = qp.n;
+    // Multipliers at rounding level (1e-17 where 0 is meant) count as zero.
+    let small = 1e-12 * o.z.iter().fold(1.0f64, |a, z| a.max(z.abs()));
+    let mut cols: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut fixed = vec![false; n];
+    for (i, r) in qp.rows.iter().enumerate() {
+        for &j in &r.idx {
+            cols[j].push(i);
+            fixed[j] |= qp.eq[i] || o.z[i].abs() > small;
+        }
+    }
+    for j in 0..n {
+        if fixed[j]
+            || qp.q[j] != 0.0
+            || qp.p[j * n..(j + 1) * n].iter().any(|v| *v != 0.0)
+            || cols[j].is_empty()
+        {
+            continue;
+        }
+        // The interval of x_j that keeps every row feasible, the others held.
+        let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
+        for &i in &cols[j] {
+            let r = &qp.rows[i];
+            let (mut a, mut rest) = (0.0, qp.b[i]);
+            for (&k, v) in r.idx.iter().zip(&r.val) {
+                if k == j {
+                    a += v;
+                } else {
+                    rest -= v * o.x[k];
+                }
+            }
+            if a > 0.0 {
+                hi = hi.min(rest / a);
+            } else if a < 0.0 {
+                lo = lo.max(rest / a);
+            }
+        }
+        if lo.is_finite() && hi.is_finite() && lo < hi {
+            o.x[j] = 0.5 * (lo + hi);
+            for &i in &cols[j] {
+                o.z[i] = 0.0;
+            }
+        }
+    }
+}
+
 /// The cone-program solution of an optimal active-set outcome: s = b − Ax, exactly 0
 /// on the equality rows and the working set, z the multipliers.
 fn raw_from(cp: &ConeProgram, d: &Data, qp: &dual::Qp, o: &dual::Outcome, time: f64) -> RawSolution {
@@ -190,8 +255,9 @@ pub fn solve(
     // The factorization is reused only for exactly the same P and A.
     let factor = slot.factor.take().filter(|_| slot.p == d.p && slot.a == d.a);
     let opts = dual::Options { tol: settings.tol_feas.min(1e-9), ..dual::Options::default() };
-    let (o, factor) = dual::solve_reusing(&qp, &slot.active, factor, &opts);
+    let (mut o, factor) = dual::solve_reusing(&qp, &slot.active, factor, &opts);
     if o.status == dual::QpStatus::Optimal {
+        center_free_columns(&qp, &mut o);
         let raw = raw_from(cp, d, &qp, &o, t.elapsed().as_secs_f64());
         if let Some((w, k)) = warm {
             slot.active = o.active;
