@@ -49,6 +49,12 @@ impl Plan {
         let is_qp = cp.n > 0
             && cp.n <= MAX_N
             && cp.cones.iter().all(|c| matches!(c, Cone::Zero(_) | Cone::Nonneg(_)));
+        // A layer file's cone program is planned before it is validated: cones whose
+        // sizes do not add up to m (a corrupted file) make no plan.
+        let rows = cp.cones.iter().fold(0usize, |a, c| a.saturating_add(c.dim()));
+        if rows != cp.m {
+            return Plan { is_qp: false, auto: false, eq: Vec::new() };
+        }
         let mut eq = Vec::with_capacity(cp.m);
         for c in &cp.cones {
             match *c {
@@ -64,7 +70,12 @@ impl Plan {
         // canonicalization's auxiliary variables without curvature make the primal
         // solution non-unique, and a vertex of that face (where an active set stops) is
         // weakly active where an interior point's centre is not.
-        let curved = (0..cp.n).all(|j| (cp.p.colptr[j]..cp.p.colptr[j + 1]).any(|k| cp.p.rowval[k] == j));
+        let (ptr, row) = (&cp.p.colptr, &cp.p.rowval);
+        let curved = is_qp
+            && (0..cp.n).all(|j| match (ptr.get(j), ptr.get(j + 1)) {
+                (Some(&a), Some(&b)) => row.get(a..b).is_some_and(|r| r.contains(&j)),
+                _ => false,
+            });
         let auto = is_qp && curved && cp.n <= AUTO_MAX_N && work <= AUTO_MAX_WORK;
         Plan { is_qp, auto, eq }
     }
