@@ -12,7 +12,7 @@ use crate::ir::hir::Array;
 use crate::layer::{BatchPolicy, Layer};
 use crate::problem::Problem;
 use crate::sema::Dims;
-use crate::solve::{self, Settings};
+use crate::solve::{self, Settings, SolvedBy, SolverChoice};
 use crate::values::Values;
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -58,6 +58,8 @@ pub struct Row {
     /// Calls (single, and members of the last batch) that did not end optimal at
     /// Clarabel's default tolerances: left out of the single-call medians.
     pub not_optimal: usize,
+    /// The solver the layer's automatic choice uses (`clarabel` or `active-set`).
+    pub solver: &'static str,
 }
 
 /// The build figure: time and peak memory growth of compiling the dense QP.
@@ -330,6 +332,7 @@ pub fn measure(case: &Case, reps: usize, batch: usize, batch_reps: usize) -> Res
         n: cp.n,
         m: cp.m,
         not_optimal: failed + batch_failed,
+        solver: if layer.uses_active_set(SolverChoice::Auto) { "active-set" } else { "clarabel" },
     })
 }
 
@@ -338,18 +341,19 @@ pub fn table(rows: &[Row], batch: usize, build: Option<&Build>) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "| problem | n × m | compile | raw Clarabel | Clarabel solve only | forward | backward | fwd/raw | fwd/solve | bwd/fwd | step b1 | step b{batch} | b{batch} speed-up |"
+        "| problem | n × m | solver | compile | raw Clarabel | Clarabel solve only | forward | backward | fwd/raw | fwd/solve | bwd/fwd | step b1 | step b{batch} | b{batch} speed-up |"
     );
-    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(s, "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         let step1 = r.forward + r.backward;
         let step_b = r.forward64 + r.backward64;
         let _ = writeln!(
             s,
-            "| {} | {}×{} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {:.2} | {:.2} | {:.3} | {:.1} | {:.2} |",
+            "| {} | {}×{} | {} | {:.2} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {:.2} | {:.2} | {:.3} | {:.1} | {:.2} |",
             r.name,
             r.n,
             r.m,
+            r.solver,
             r.compile * 1e3,
             r.raw * 1e3,
             r.clarabel * 1e3,
@@ -377,7 +381,7 @@ pub fn table(rows: &[Row], batch: usize, build: Option<&Build>) -> String {
         "\nms, medians. raw Clarabel: setup + solve of the same cone program by a fresh solver \
          (data already computed); Clarabel solve only: the same solves without their setup \
          (`DefaultSolver::new`). forward: validate parameters, apply M, solve (reused solver), \
-         map back. step = forward + backward; b{batch} speed-up = {batch} × step b1 / step b{batch} \
+         map back (solver: the layer's automatic choice, which forward uses). step = forward + backward; b{batch} speed-up = {batch} × step b1 / step b{batch} \
          ({} threads).",
         rayon::current_num_threads()
     );
@@ -395,8 +399,67 @@ pub fn table(rows: &[Row], batch: usize, build: Option<&Build>) -> String {
     s
 }
 
+/// The cone program of `case` and the data of its members `100..100 + members` (the
+/// batch members of [`measure`]) as JSON, for peers that take a cone program (the
+/// Moreau script, `benches/moreau_peer.py`): n, m, the cones in order
+/// (`["zero", k]`, `["nonneg", k]`, `["soc", k]`, `["exp", 3]`, `["pow", α]`,
+/// `["psd", n]`), the CSC patterns of P (upper triangle) and A, and per member the
+/// values of P, q, A, b and a cotangent `dx` on x; with dopt's own figures `dopt`
+/// (seconds) when given.
+pub fn export(case: &Case, members: usize, dopt: Option<&Row>) -> Result<serde_json::Value, String> {
+    use crate::ir::cone::Cone;
+    use serde_json::json;
+    let layer: Layer = Problem::from_str(case.name, &case.text)
+        .and_then(|p| p.compile(&case.dims))
+        .map_err(|e| format!("{}: {e}", case.name))?;
+    let cp = &layer.cone;
+    let cones: Vec<serde_json::Value> = cp
+        .cones
+        .iter()
+        .map(|c| match *c {
+            Cone::Zero(k) => json!(["zero", k]),
+            Cone::Nonneg(k) => json!(["nonneg", k]),
+            Cone::Soc(k) => json!(["soc", k]),
+            Cone::Exp => json!(["exp", 3]),
+            Cone::Pow(a) => json!(["pow", a]),
+            Cone::Psd(k) => json!(["psd", k]),
+        })
+        .collect();
+    let mut list = Vec::new();
+    for i in 0..members as u64 {
+        let theta =
+            layer.theta(&(case.params)(100 + i)).map_err(|e| format!("{}: {}", case.name, e[0].message))?;
+        let d = solve::data(cp, &theta);
+        list.push(json!({"P": d.p, "q": d.q, "A": d.a, "b": d.b, "dx": Rng::new(5000 + i).vec(cp.n, 1.0)}));
+    }
+    let figures = dopt.map(|r| {
+        json!({
+            "solver": r.solver,
+            "forward_b1": r.forward, "backward_b1": r.backward,
+            "step_b1": r.forward + r.backward, "step_b64": r.forward64 + r.backward64,
+        })
+    });
+    Ok(json!({
+        "name": case.name, "n": cp.n, "m": cp.m, "cones": cones,
+        "P_colptr": cp.p.colptr, "P_rowval": cp.p.rowval,
+        "A_colptr": cp.a.colptr, "A_rowval": cp.a.rowval,
+        "members": list, "dopt": figures,
+    }))
+}
+
 /// Run the whole benchmark; `quick` makes it a smoke run (few repetitions).
 pub fn run(quick: bool, only: Option<&str>, out: &mut dyn std::io::Write) -> Result<(), String> {
+    run_exporting(quick, only, None, out)
+}
+
+/// [`run`], also writing the cone programs, their batch members and dopt's figures
+/// to `export` as JSON ([`export`]).
+pub fn run_exporting(
+    quick: bool,
+    only: Option<&str>,
+    export_to: Option<&str>,
+    out: &mut dyn std::io::Write,
+) -> Result<(), String> {
     let (reps, batch, batch_reps) = if quick { (3, 8, 1) } else { (50, 64, 5) };
     let build = if only.is_none_or(|o| "build".contains(o) || o == "build") {
         Some(build(if quick { 100 } else { 1000 })?)
@@ -413,5 +476,224 @@ pub fn run(quick: bool, only: Option<&str>, out: &mut dyn std::io::Write) -> Res
         rows.push(measure(&case, reps, batch, batch_reps)?);
     }
     let _ = out.write_all(table(&rows, batch, build.as_ref()).as_bytes());
+    if let Some(path) = export_to {
+        let mut all = Vec::new();
+        for case in cases() {
+            if let Some(row) = rows.iter().find(|r| r.name == case.name) {
+                all.push(export(&case, batch, Some(row))?);
+            }
+        }
+        let text = serde_json::to_string(&serde_json::json!({"batch": batch, "problems": all}))
+            .map_err(|e| e.to_string())?;
+        std::fs::write(path, text).map_err(|e| format!("cannot write {path}: {e}"))?;
+    }
+    let mut paths_rows = Vec::new();
+    let mut train = Vec::new();
+    let calls = if quick { 20 } else { 200 };
+    for case in cases() {
+        if let Some(o) = only
+            && !case.name.contains(o)
+        {
+            continue;
+        }
+        paths_rows.push(paths(&case, reps)?);
+        if case.name.starts_with("OptNet") || case.name.starts_with("box MPC") {
+            train.push(training(&case, SolverChoice::Auto, calls)?);
+            train.push(training(&case, SolverChoice::ActiveSet, calls)?);
+        }
+    }
+    let _ = writeln!(out, "\n## Solver paths\n");
+    let _ = out.write_all(paths_table(&paths_rows, &train).as_bytes());
     Ok(())
+}
+
+/// The two solver paths on one problem: medians of single calls (seconds), each path
+/// forced (the active set cold: no warm start), on the same parameter values.
+#[derive(Clone, Debug)]
+pub struct PathRow {
+    /// The problem.
+    pub name: &'static str,
+    /// The cone program is a QP (the active set can solve it).
+    pub is_qp: bool,
+    /// The automatic choice is the active set.
+    pub auto_active: bool,
+    /// Clarabel: forward, and forward + backward.
+    pub clarabel: (f64, f64),
+    /// The active set, cold: forward, and forward + backward (NaN when not a QP).
+    pub active: (f64, f64),
+    /// Active-set calls that fell back to Clarabel.
+    pub fallbacks: usize,
+}
+
+/// Time `layer.forward_with` + `backward` on `inputs` with `settings`, calls of the two
+/// settings alternating so that background load falls on both alike.
+fn alternate(
+    layer: &Layer,
+    inputs: &[(Values, Values)],
+    settings: [&Settings; 2],
+) -> ([Vec<f64>; 2], [Vec<f64>; 2], usize) {
+    let mut fwd = [Vec::new(), Vec::new()];
+    let mut step = [Vec::new(), Vec::new()];
+    let mut fallbacks = 0;
+    for (p, d) in inputs {
+        for (k, s) in settings.iter().enumerate() {
+            let t = Instant::now();
+            let Ok(out) = layer.forward_with(p, s) else { continue };
+            let f = t.elapsed().as_secs_f64();
+            fallbacks += (out.raw.solver == SolvedBy::Fallback) as usize;
+            if !out.status.is_optimal() {
+                continue;
+            }
+            let ok = layer.backward(&out, d).is_ok();
+            if ok {
+                fwd[k].push(f);
+                step[k].push(t.elapsed().as_secs_f64());
+            }
+        }
+    }
+    (fwd, step, fallbacks)
+}
+
+/// Both solver paths on `case`: `reps` calls each, alternating.
+pub fn paths(case: &Case, reps: usize) -> Result<PathRow, String> {
+    let layer: Layer = Problem::from_str(case.name, &case.text)
+        .and_then(|p| p.compile(&case.dims))
+        .map_err(|e| format!("{}: {e}", case.name))?;
+    let inputs: Vec<(Values, Values)> =
+        (1..=reps as u64).map(|i| ((case.params)(i), (case.dvars)(i))).collect();
+    let clarabel = Settings { solver: SolverChoice::Clarabel, ..Settings::default() };
+    let active = Settings { solver: SolverChoice::ActiveSet, warm_start: false, ..Settings::default() };
+    let is_qp = layer.uses_active_set(SolverChoice::ActiveSet);
+    let _ = layer.forward_with(&inputs[0].0, &clarabel);
+    let (fwd, step, fallbacks) = alternate(&layer, &inputs, [&clarabel, &active]);
+    let [cf, af] = fwd;
+    let [cs, as_] = step;
+    Ok(PathRow {
+        name: case.name,
+        is_qp,
+        auto_active: layer.uses_active_set(SolverChoice::Auto),
+        clarabel: (median(cf), median(cs)),
+        active: if is_qp { (median(af), median(as_)) } else { (f64::NAN, f64::NAN) },
+        fallbacks: if is_qp { fallbacks } else { 0 },
+    })
+}
+
+/// A training sequence: `calls` forward + backward calls with parameter values that
+/// move by small steps, warm started call to call and cold, alternating.
+#[derive(Clone, Debug)]
+pub struct TrainRow {
+    /// The problem.
+    pub name: &'static str,
+    /// The solver setting of the sequence.
+    pub solver: SolverChoice,
+    /// Whether that setting uses the active set on this problem.
+    pub active: bool,
+    /// Calls in the sequence.
+    pub calls: usize,
+    /// Total forward time, warm and cold (seconds).
+    pub forward: (f64, f64),
+    /// Total forward + backward time, warm and cold.
+    pub step: (f64, f64),
+}
+
+/// Member 1's parameter values moved `k` small steps: every entry of a scalar or
+/// vector parameter (q, h, b, x0, …; matrices are kept, so that Q stays PSD) by
+/// `0.01·sin(0.05k + j)·max(1, |v|)`, about 5e-4 relative per step.
+pub fn drift(base: &Values, k: usize) -> Values {
+    let mut v = base.clone();
+    for a in v.values_mut() {
+        if a.shape.ndim() <= 1 {
+            for (j, x) in a.data.iter_mut().enumerate() {
+                *x += 0.01 * (0.05 * k as f64 + j as f64).sin() * x.abs().max(1.0);
+            }
+        }
+    }
+    v
+}
+
+/// The training sequence of `case` with `solver`.
+pub fn training(case: &Case, solver: SolverChoice, calls: usize) -> Result<TrainRow, String> {
+    let layer: Layer = Problem::from_str(case.name, &case.text)
+        .and_then(|p| p.compile(&case.dims))
+        .map_err(|e| format!("{}: {e}", case.name))?;
+    let base = (case.params)(1);
+    let dvars = (case.dvars)(1);
+    let inputs: Vec<(Values, Values)> = (0..calls).map(|k| (drift(&base, k), dvars.clone())).collect();
+    let warm = Settings { solver, warm_start: true, ..Settings::default() };
+    let cold = Settings { solver, warm_start: false, ..Settings::default() };
+    layer.forget_warm_starts();
+    // Warm first on each call: the cold call after it stores the same working set.
+    let (fwd, step, _) = alternate(&layer, &inputs, [&warm, &cold]);
+    let sum = |v: &Vec<f64>| v.iter().sum::<f64>();
+    Ok(TrainRow {
+        name: case.name,
+        solver,
+        active: layer.uses_active_set(solver),
+        calls,
+        forward: (sum(&fwd[0]), sum(&fwd[1])),
+        step: (sum(&step[0]), sum(&step[1])),
+    })
+}
+
+/// The markdown tables of the solver paths and the training sequences (ms).
+pub fn paths_table(rows: &[PathRow], train: &[TrainRow]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "| problem | QP | auto picks | Clarabel fwd | active set fwd (cold) | Clarabel step | active set step (cold) | active / Clarabel step | fallbacks |"
+    );
+    let _ = writeln!(s, "|---|---|---|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} |",
+            r.name,
+            if r.is_qp { "yes" } else { "no" },
+            if r.auto_active { "active set" } else { "Clarabel" },
+            r.clarabel.0 * 1e3,
+            r.active.0 * 1e3,
+            r.clarabel.1 * 1e3,
+            r.active.1 * 1e3,
+            r.active.1 / r.clarabel.1,
+            r.fallbacks,
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nms, medians of single calls, the two paths alternating call by call on the same values; \
+         step = forward + backward.\n"
+    );
+    let _ = writeln!(
+        s,
+        "| training sequence | solver | calls | forward warm | forward cold | cold / warm | step warm | step cold | cold / warm |"
+    );
+    let _ = writeln!(s, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    for t in train {
+        let _ = writeln!(
+            s,
+            "| {} | {}{} | {} | {:.1} | {:.1} | {:.2} | {:.1} | {:.1} | {:.2} |",
+            t.name,
+            t.solver.as_str(),
+            if t.solver == SolverChoice::Auto {
+                if t.active { " (active set)" } else { " (Clarabel)" }
+            } else {
+                ""
+            },
+            t.calls,
+            t.forward.0 * 1e3,
+            t.forward.1 * 1e3,
+            t.forward.1 / t.forward.0,
+            t.step.0 * 1e3,
+            t.step.1 * 1e3,
+            t.step.1 / t.step.0,
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nms, totals over the sequence: {} calls whose vector parameters move by about 5e-4 \
+         (relative) per call (`bench::drift`), each call made warm (from the previous call's \
+         working set) and cold, alternating.",
+        train.first().map_or(0, |t| t.calls)
+    );
+    s
 }

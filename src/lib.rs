@@ -75,6 +75,7 @@ mod ir;
 mod layer;
 mod linalg;
 mod problem;
+mod qp;
 mod sema;
 mod solve;
 mod source;
@@ -91,7 +92,7 @@ pub use layer::{
 };
 pub use problem::Problem;
 pub use sema::Dims;
-pub use solve::{RawSolution, Settings, Status};
+pub use solve::{RawSolution, Settings, SolvedBy, SolverChoice, Status};
 pub use values::{Values, values_from_json, values_to_json};
 
 /// The compiler's stages, for the integration tests, the benchmarks, the fuzz targets
@@ -116,7 +117,7 @@ pub mod internals {
     }
     reexport!(
         atoms, bench, blas, canon, cli, conic, dcp, dgp, diag, diff, frontend, ir, layer, linalg, problem,
-        sema, solve, source, stdlib, syntax, values,
+        qp, sema, solve, source, stdlib, syntax, values,
     );
 }
 

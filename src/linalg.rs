@@ -31,6 +31,17 @@ pub fn sym_eigen(a: &Array) -> Option<(Vec<f64>, Vec<Vec<f64>>)> {
     Some((values, vectors))
 }
 
+/// Whether the symmetric part of the square matrix plus `shift`·I has a Cholesky
+/// factor: a cheap proof (about a fifth of [`sym_eigvals`]' time) that its smallest
+/// eigenvalue exceeds −`shift` (up to rounding of order n·ε·‖A‖). `false` proves
+/// nothing: ask [`sym_eigvals`].
+pub fn shifted_cholesky_exists(a: &Array, shift: f64) -> bool {
+    let m = to_mat(a);
+    let n = m.nrows();
+    let s = Mat::from_fn(n, n, |i, j| 0.5 * (m[(i, j)] + m[(j, i)]) + if i == j { shift } else { 0.0 });
+    s.llt(Side::Lower).is_ok()
+}
+
 /// Singular values (descending) of a matrix.
 pub fn singular_values(a: &Array) -> Vec<f64> {
     let m = to_mat(a);
@@ -88,5 +99,8 @@ mod tests {
         assert!((s[0] - 4.0).abs() < 1e-12 && (s[1] - 3.0).abs() < 1e-12);
         assert!(!is_psd(&mat(2, 2, &[1.0, 2.0, 2.0, 1.0])));
         assert!(!is_psd(&mat(2, 2, &[1.0, 0.5, 0.0, 1.0])), "not symmetric");
+        // Eigenvalues 3 and −1: a shift of 1.5 makes it positive definite, 0.5 does not.
+        assert!(shifted_cholesky_exists(&mat(2, 2, &[1.0, 2.0, 2.0, 1.0]), 1.5));
+        assert!(!shifted_cholesky_exists(&mat(2, 2, &[1.0, 2.0, 2.0, 1.0]), 0.5));
     }
 }

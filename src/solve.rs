@@ -30,12 +30,83 @@ pub struct Settings {
     pub max_iter: u32,
     /// Let Clarabel print its iteration log to stdout.
     pub verbose: bool,
+    /// Which solver a call uses (see [`SolverChoice`]); the active-set solver uses
+    /// `tol_feas` (at most 1e-9) for its final optimality check.
+    pub solver: SolverChoice,
+    /// Start the active-set solver from the working set of the layer's previous call
+    /// (per batch member); off, every call starts cold.
+    pub warm_start: bool,
+}
+
+/// Which solver solves a layer's cone program.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SolverChoice {
+    /// The layer's own choice, made once from the cone program's structure (see
+    /// docs/performance.md): the active-set solver for small QPs, else Clarabel.
+    #[default]
+    Auto,
+    /// Clarabel's interior-point method, for every cone.
+    Clarabel,
+    /// The dense active-set QP solver (`qp`) whenever the cone program is a QP (zero
+    /// and nonnegative cones only); Clarabel for other cone programs and when the
+    /// active-set solve fails.
+    ActiveSet,
+}
+
+impl SolverChoice {
+    /// `auto`, `clarabel` or `active-set` (the command line's spelling).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SolverChoice::Auto => "auto",
+            SolverChoice::Clarabel => "clarabel",
+            SolverChoice::ActiveSet => "active-set",
+        }
+    }
+
+    /// The inverse of [`SolverChoice::as_str`].
+    pub fn parse(s: &str) -> Option<SolverChoice> {
+        [SolverChoice::Auto, SolverChoice::Clarabel, SolverChoice::ActiveSet]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+/// Which solver produced a [`RawSolution`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SolvedBy {
+    /// Clarabel, chosen for this call.
+    #[default]
+    Clarabel,
+    /// The active-set QP solver.
+    ActiveSet,
+    /// Clarabel, after the active-set solver failed (not optimal, or over its
+    /// iteration budget) on this call.
+    Fallback,
+}
+
+impl SolvedBy {
+    /// `clarabel`, `active-set` or `clarabel (active-set fallback)`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SolvedBy::Clarabel => "clarabel",
+            SolvedBy::ActiveSet => "active-set",
+            SolvedBy::Fallback => "clarabel (active-set fallback)",
+        }
+    }
 }
 
 impl Default for Settings {
     /// Clarabel's defaults.
     fn default() -> Settings {
-        Settings { tol_gap_abs: 1e-8, tol_gap_rel: 1e-8, tol_feas: 1e-8, max_iter: 200, verbose: false }
+        Settings {
+            tol_gap_abs: 1e-8,
+            tol_gap_rel: 1e-8,
+            tol_feas: 1e-8,
+            max_iter: 200,
+            verbose: false,
+            solver: SolverChoice::Auto,
+            warm_start: true,
+        }
     }
 }
 
@@ -129,8 +200,10 @@ pub struct RawSolution {
     /// Wall time of setting up a fresh solver for this call, in seconds (0 when a
     /// kept solver was reused through the data-update path).
     pub setup_time: f64,
-    /// Interior-point iterations.
+    /// Interior-point iterations (active-set steps for the active-set solver).
     pub iterations: u32,
+    /// Which solver produced this solution.
+    pub solver: SolvedBy,
 }
 
 /// The problem data for one parameter value: the values on the fixed sparsity
@@ -349,6 +422,7 @@ pub fn solve_without_variables(cp: &ConeProgram, d: &Data, settings: &Settings) 
         solve_time: 0.0,
         setup_time: 0.0,
         iterations: 0,
+        solver: SolvedBy::Clarabel,
     }
 }
 
@@ -447,5 +521,6 @@ fn raw_solution(
         solve_time,
         setup_time,
         iterations: sol.iterations,
+        solver: SolvedBy::Clarabel,
     }
 }

@@ -258,7 +258,8 @@ fn a_gp_layer_file_round_trips_and_format_2_files_still_load() {
     let dv = Values::from([("h".to_string(), Array::scalar(1.0))]);
     assert_eq!(l.backward(&a, &dv).unwrap().params, back.backward(&b, &dv).unwrap().params);
 
-    // A file of format 2 (before geometric programs) is format 3 without the flag.
+    // A file of format 2 (before geometric programs and the solver choice) is format 3
+    // without the flag and the last two payload bytes.
     let relu = Problem::from_str(
         "relu.dopt",
         "parameter x\nvariable y\nminimize square(y - x)\nsubject to\n    y >= 0\n",
@@ -266,16 +267,12 @@ fn a_gp_layer_file_round_trips_and_format_2_files_still_load() {
     .unwrap()
     .compile(&Dims::new())
     .unwrap();
-    let mut old = relu.to_bytes();
-    old[8..12].copy_from_slice(&2u32.to_le_bytes());
-    let loaded = Layer::from_bytes(&old).unwrap();
+    let loaded = Layer::from_bytes(&common::as_format_2(&relu.to_bytes())).unwrap();
     assert!(!loaded.sig.geometric);
     let y = loaded.forward(&Values::from([("x".to_string(), Array::scalar(-3.0))])).unwrap();
     assert!(y.variables["y"].data[0].abs() < 1e-6);
     // …and a format-2 file cannot carry the GP flag.
-    let mut gp2 = l.to_bytes();
-    gp2[8..12].copy_from_slice(&2u32.to_le_bytes());
-    let e = Layer::from_bytes(&gp2).unwrap_err().to_string();
+    let e = Layer::from_bytes(&common::as_format_2(&l.to_bytes())).unwrap_err().to_string();
     assert!(e.contains("E0902") && e.contains("objective flags"), "{e}");
     let mut v9 = l.to_bytes();
     v9[8..12].copy_from_slice(&9u32.to_le_bytes());

@@ -42,6 +42,9 @@ class Solution:
     def status(self) -> str | list[str]:
         """``"optimal"``, ``"infeasible"``, ..., ``"invalid"``; a list for a batch."""
     @property
+    def solver(self) -> str | list[str]:
+        """``"clarabel"``, ``"active-set"`` or ``"clarabel (active-set fallback)"``; a list for a batch."""
+    @property
     def ok(self) -> bool | npt.NDArray[np.bool_]:
         """``status == "optimal"``."""
     @property

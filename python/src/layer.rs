@@ -961,6 +961,18 @@ impl PySolution {
     fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.statuses(py)
     }
+    /// The solver that produced the solution: `"clarabel"`, `"active-set"` or
+    /// `"clarabel (active-set fallback)"` (`""` for a member whose input was refused);
+    /// a list for a batch.
+    #[getter]
+    fn solver<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let vals: Vec<&str> =
+            self.members.iter().map(|m| m.as_ref().map(|o| o.raw.solver.as_str()).unwrap_or("")).collect();
+        match self.batch {
+            None => Ok(pyo3::types::PyString::new(py, vals[0]).into_any()),
+            Some(_) => Ok(PyList::new(py, vals)?.into_any()),
+        }
+    }
     /// `status == "optimal"` (a bool array for a batch).
     #[getter]
     fn ok<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

@@ -5,7 +5,7 @@ use crate::diag::{Diagnostic, codes};
 use crate::frontend::{self, Failure};
 use crate::layer::{DiffOptions, Layer};
 use crate::sema::Dims;
-use crate::solve::{Settings, Status};
+use crate::solve::{Settings, SolverChoice, Status};
 use crate::values::{self, Values};
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -71,6 +71,9 @@ enum Command {
         /// Where to write the layer.
         #[arg(short = 'o', long = "output", value_name = "LAYER")]
         output: String,
+        /// The layer's solver (kept in the file): auto, clarabel or active-set.
+        #[arg(long, value_name = "auto|clarabel|active-set")]
+        solver: Option<String>,
     },
     /// Benchmark compiled layers against raw Clarabel solves; prints a markdown table.
     Bench {
@@ -80,6 +83,10 @@ enum Command {
         /// Only the problems whose name contains this text (`build` for the build).
         #[arg(long)]
         only: Option<String>,
+        /// Also write the benchmark's cone programs, batch members and dopt's figures
+        /// to this JSON file (for `benches/moreau_peer.py`).
+        #[arg(long, value_name = "FILE")]
+        export: Option<String>,
     },
     /// Solve, then differentiate: d(loss)/d(parameters) from d(loss)/d(solution).
     Grad {
@@ -120,6 +127,18 @@ struct SolverArgs {
     /// Print the solver's progress.
     #[arg(long)]
     verbose: bool,
+    /// Which solver: auto (the layer's choice from its structure), clarabel, or
+    /// active-set (the dense QP solver, for cone programs with only zero and
+    /// nonnegative cones). Without it, a layer file's own choice.
+    #[arg(long, value_name = "auto|clarabel|active-set")]
+    solver: Option<String>,
+}
+
+/// The value of `--solver`.
+fn solver_choice(s: &str) -> Result<SolverChoice, String> {
+    SolverChoice::parse(s).ok_or_else(|| {
+        format!("error[E0701]: --solver {s}: expected one of `auto`, `clarabel`, `active-set`")
+    })
 }
 
 impl SolverArgs {
@@ -137,6 +156,9 @@ impl SolverArgs {
             s.max_iter = n;
         }
         s.verbose = self.verbose;
+        if let Some(c) = &self.solver {
+            s.solver = solver_choice(c)?;
+        }
         Ok(s)
     }
 }
@@ -175,14 +197,18 @@ fn run_unguarded(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i
         Command::Solve { file, params, dims, json, solver } => {
             solve(&file, &params, &dims, json, &solver, None, out, err)
         }
-        Command::Bench { quick, only } => match crate::bench::run(quick, only.as_deref(), out) {
-            Ok(()) => EXIT_OK,
-            Err(e) => {
-                let _ = writeln!(err, "error: {e}");
-                EXIT_INVALID
+        Command::Bench { quick, only, export } => {
+            match crate::bench::run_exporting(quick, only.as_deref(), export.as_deref(), out) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    let _ = writeln!(err, "error: {e}");
+                    EXIT_INVALID
+                }
             }
-        },
-        Command::Compile { file, dims, output } => compile_cmd(&file, &dims, &output, out, err),
+        }
+        Command::Compile { file, dims, output, solver } => {
+            compile_cmd(&file, &dims, &output, solver.as_deref(), out, err)
+        }
         Command::Grad { file, params, dvars, dims, json, smoothing, solver } => {
             let g = GradArgs { dvars, smoothing };
             solve(&file, &params, &dims, json, &solver, Some(&g), out, err)
@@ -294,11 +320,32 @@ fn check(file: &str, dims: &[String], ir: bool, out: &mut dyn Write, err: &mut d
     }
 }
 
-fn compile_cmd(file: &str, dims: &[String], output: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+fn compile_cmd(
+    file: &str,
+    dims: &[String],
+    output: &str,
+    solver: Option<&str>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let choice = match solver.map(solver_choice).transpose() {
+        Ok(c) => c,
+        Err(msg) => {
+            let _ = writeln!(err, "{msg}");
+            return EXIT_INVALID;
+        }
+    };
     let start = std::time::Instant::now();
     let layer = match compile(file, dims, None, err) {
         Ok(l) => l,
         Err(code) => return code,
+    };
+    let layer = match choice {
+        Some(c) => {
+            let settings = Settings { solver: c, ..layer.settings };
+            layer.with_settings(settings)
+        }
+        None => layer,
     };
     let secs = start.elapsed().as_secs_f64();
     if let Err(e) = layer.save(output) {
@@ -430,6 +477,10 @@ fn solve(
         Ok(l) => l,
         Err(code) => return code,
     };
+    let mut settings = settings;
+    if solver.solver.is_none() {
+        settings.solver = layer.settings.solver;
+    }
     let o = match layer.forward_with(&values, &settings) {
         Ok(o) => o,
         Err(diags) => {
@@ -487,6 +538,7 @@ fn solve(
         }
         v["solve_time"] = o.solve_time.into();
         v["iterations"] = o.iterations.into();
+        v["solver"] = o.raw.solver.as_str().into();
         let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         let _ = writeln!(out, "status: {}", o.status);
@@ -518,7 +570,13 @@ fn solve(
                 );
             }
         }
-        let _ = writeln!(out, "solve time: {:.3} ms, {} iterations", o.solve_time * 1e3, o.iterations);
+        let _ = writeln!(
+            out,
+            "solve time: {:.3} ms, {} iterations ({})",
+            o.solve_time * 1e3,
+            o.iterations,
+            o.raw.solver.as_str()
+        );
     }
     if !o.status.is_optimal() {
         if grad.is_some() {

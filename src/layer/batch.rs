@@ -40,12 +40,15 @@ impl Layer {
         &self,
         v: &P,
         ws: &mut Option<crate::solve::Workspace>,
+        slot: usize,
     ) -> Result<Output, Error> {
-        frontend::guard("Layer::forward_batch", || self.forward_in(v, &self.settings, ws)).inspect_err(|e| {
-            if e.diagnostics.iter().any(|d| d.code == codes::INTERNAL) {
-                *ws = None;
-            }
-        })
+        frontend::guard("Layer::forward_batch", || self.forward_in(v, &self.settings, ws, slot)).inspect_err(
+            |e| {
+                if e.diagnostics.iter().any(|d| d.code == codes::INTERNAL) {
+                    *ws = None;
+                }
+            },
+        )
     }
 
     /// [`Layer::forward`] for every member of `batch` ([`Values`](crate::Values) or
@@ -86,11 +89,17 @@ impl Layer {
     ) -> Result<Batch<Output>, Error> {
         // One contiguous chunk per thread, each on one solver for its whole length: the
         // solver's memory stays in that core's caches instead of moving between threads.
+        let len = chunk_len(batch.len());
         let outs: Vec<Result<Output, Error>> = batch
-            .par_chunks(chunk_len(batch.len()))
-            .map(|chunk| {
+            .par_chunks(len)
+            .enumerate()
+            .map(|(c, chunk)| {
                 let mut ws = self.take_solver();
-                let outs: Vec<_> = chunk.iter().map(|v| self.forward_member(v, &mut ws)).collect();
+                let outs: Vec<_> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| self.forward_member(v, &mut ws, c * len + i))
+                    .collect();
                 self.put_solver(ws);
                 outs
             })

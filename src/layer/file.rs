@@ -20,7 +20,7 @@ use crate::diag::{Diagnostic, codes};
 use crate::ir::cone::{Cone, ConeProgram, ConstraintRows, Pattern, RowLayout};
 use crate::ir::hir::{Attrs, Decl};
 use crate::ir::shape::Shape;
-use crate::solve::Settings;
+use crate::solve::{Settings, SolverChoice};
 use crate::source::Span;
 use std::ops::Range;
 
@@ -29,7 +29,8 @@ pub const MAGIC: &[u8; 8] = b"DOPTLAYR";
 /// Bumped whenever the payload layout changes.
 pub const FORMAT_VERSION: u32 = 3;
 /// The oldest version still read: version 2 is version 3 without geometric programs
-/// (bit 1 of the objective flags, which version 2 leaves 0).
+/// (bit 1 of the objective flags, which version 2 leaves 0) and without the solver
+/// choice and warm-start flag at the end of the payload (they read as `auto` and on).
 pub const OLDEST_VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 8;
 
@@ -269,6 +270,12 @@ fn put_layer(w: &mut Writer, l: &Layer) {
         Some(mu) => (w.u8(1), w.f64(mu)),
         None => (w.u8(0), w.f64(0.0)),
     };
+    w.u8(match st.solver {
+        SolverChoice::Auto => 0,
+        SolverChoice::Clarabel => 1,
+        SolverChoice::ActiveSet => 2,
+    });
+    w.u8(st.warm_start as u8);
 }
 
 fn get_layer(r: &mut Reader, version: u32) -> Result<Layer, String> {
@@ -364,6 +371,7 @@ fn get_layer(r: &mut Reader, version: u32) -> Result<Layer, String> {
         max_iter: u32::try_from(r.u64()?).map_err(|_| "max_iter out of range")?,
         // Printing is the caller's choice, not the file's.
         verbose: false,
+        ..Settings::default()
     };
     let tol_ok = |t: f64| t > 0.0 && t < 1.0;
     if !(tol_ok(settings.tol_gap_abs) && tol_ok(settings.tol_gap_rel) && tol_ok(settings.tol_feas)) {
@@ -374,6 +382,20 @@ fn get_layer(r: &mut Reader, version: u32) -> Result<Layer, String> {
         (_, mu) if mu > 0.0 && mu.is_finite() => Some(mu),
         _ => return Err("a smoothing parameter that is not positive".into()),
     };
+    let mut settings = settings;
+    if version >= 3 {
+        settings.solver = match r.u8()? {
+            0 => SolverChoice::Auto,
+            1 => SolverChoice::Clarabel,
+            2 => SolverChoice::ActiveSet,
+            k => return Err(format!("unknown solver choice {k}")),
+        };
+        settings.warm_start = match r.u8()? {
+            0 => false,
+            1 => true,
+            k => return Err(format!("warm-start flag {k} (expected 0 or 1)")),
+        };
+    }
     Ok(Layer::from_parts(sig, cone, settings, super::DiffOptions { smoothing }))
 }
 

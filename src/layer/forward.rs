@@ -88,7 +88,7 @@ impl Layer {
     ) -> Result<Output, Error> {
         frontend::guard("Layer::forward", || {
             let mut ws = self.take_solver();
-            let out = self.forward_in(values, settings, &mut ws);
+            let out = self.forward_in(values, settings, &mut ws, 0);
             self.put_solver(ws);
             out
         })
@@ -107,16 +107,19 @@ impl Layer {
         }
     }
 
-    /// [`Layer::forward_with`] on the solver `ws` (a batch keeps one per thread).
+    /// [`Layer::forward_with`] on the solver `ws` (a batch keeps one per thread), with
+    /// the active-set solver's warm start from `slot` (batch member index; 0 for a
+    /// single call).
     pub(super) fn forward_in<P: ParamValues + ?Sized>(
         &self,
         values: &P,
         settings: &Settings,
         ws: &mut Option<solve::Workspace>,
+        slot: usize,
     ) -> Result<Output, Error> {
         let theta = values.theta_for(self)?;
         let d = solve::data(&self.cone, &theta);
-        let raw = solve::solve_reusing(&self.cone, &d, settings, ws)
+        let raw = crate::qp::solve(&self.cone, &d, settings, &self.plan, ws, Some((&self.warm, slot)))
             .map_err(|e| Error::from(vec![Diagnostic::error(codes::SOLVER_SETUP, e)]))?;
         Ok(self.output_mapped(raw, theta))
     }
@@ -168,6 +171,7 @@ impl Layer {
                 solve_time: 0.0,
                 setup_time: 0.0,
                 iterations: 0,
+                solver: solve::SolvedBy::Clarabel,
             };
             Ok(self.output_mapped(raw, theta))
         })
@@ -186,6 +190,7 @@ impl Layer {
             solve_time: 0.0,
             setup_time: 0.0,
             iterations: 0,
+            solver: solve::SolvedBy::Clarabel,
         };
         let out = self.read_output(raw, vec![0.0; self.cone.nparams]);
         let shapes = |v: &Values| v.iter().map(|(k, a)| (k.clone(), a.shape)).collect();

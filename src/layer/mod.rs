@@ -31,6 +31,7 @@ use crate::diff::derivative::KktSymbolic;
 use crate::frontend::{self, Failure as Error};
 use crate::ir::cone::ConeProgram;
 use crate::ir::hir::Program;
+use crate::qp;
 use crate::solve::{self, Settings};
 
 /// A compiled problem: call [`Layer::forward`] with parameter values, then
@@ -90,6 +91,10 @@ pub struct Layer {
     dependence: std::sync::OnceLock<Dependence>,
     /// The signature's fingerprint, carried by the handles made from it.
     key: u64,
+    /// Whether the cone program is a QP and the automatic solver choice (`qp`).
+    plan: qp::Plan,
+    /// The active-set solver's working sets of earlier calls (warm starts).
+    warm: qp::WarmStarts,
 }
 
 /// The columns of x and rows of A whose data depend on the parameters; output
@@ -164,6 +169,8 @@ impl Layer {
     fn from_parts(sig: Signature, cone: ConeProgram, settings: Settings, diff: DiffOptions) -> Layer {
         let mut layer = Layer {
             sig,
+            plan: qp::Plan::of(&cone),
+            warm: qp::WarmStarts::default(),
             cone,
             settings,
             diff,
@@ -180,6 +187,25 @@ impl Layer {
     pub fn with_settings(mut self, settings: Settings) -> Layer {
         self.settings = settings;
         self
+    }
+
+    /// Whether calls with `choice` (see [`Settings::solver`]) use the active-set
+    /// solver: the cone program is a QP, and the choice (or, for `Auto`, the layer's
+    /// automatic choice from its structure) says so.
+    pub fn uses_active_set(&self, choice: solve::SolverChoice) -> bool {
+        self.plan.uses_active_set(choice)
+    }
+
+    /// The active-set solver's working set kept for warm starts in `slot` (0 for
+    /// single calls, i for batch member i): rows of the cone program's nonnegative
+    /// cones, empty if none.
+    pub fn warm_set(&self, slot: usize) -> Vec<usize> {
+        self.warm.get(slot)
+    }
+
+    /// Forget the working sets kept for warm starts (the next calls start cold).
+    pub fn forget_warm_starts(&self) {
+        self.warm.clear();
     }
 
     /// The same layer with other differentiation options.

@@ -24,6 +24,21 @@ pub fn dopt(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// A layer file of format 3 rewritten as format 2: the payload without its last two
+/// bytes (the solver choice and the warm-start flag, which format 2 lacks), with the
+/// version and checksum of format 2. The rest (a GP flag, say) is left as it is.
+pub fn as_format_2(bytes: &[u8]) -> Vec<u8> {
+    let len = u64::from_le_bytes(bytes[12..20].try_into().unwrap()) as usize;
+    let payload = &bytes[20..20 + len - 2];
+    let mut old = Vec::new();
+    old.extend_from_slice(b"DOPTLAYR");
+    old.extend_from_slice(&2u32.to_le_bytes());
+    old.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    old.extend_from_slice(payload);
+    old.extend_from_slice(&dopt::internals::layer::checksum(payload).to_le_bytes());
+    old
+}
+
 /// A path in this test process's own temporary folder (`tag` keeps test files apart).
 pub fn temp_path(tag: &str, name: &str) -> String {
     let dir = std::env::temp_dir().join(format!("dopt-{tag}-{}", std::process::id()));

@@ -1,0 +1,287 @@
+//! The active-set path: cone programs that are QPs (zero and nonnegative cones only)
+//! solved by a dense dual active-set method ([`dual`]), warm started from the previous
+//! call's working set, with Clarabel as the fallback.
+//!
+//! The cone program's rows `Ax + s = b` become `aᵢᵀx = bᵢ` (zero cone) and
+//! `aᵢᵀx ≤ bᵢ` (nonnegative cone); the active-set multipliers are Clarabel's z
+//! (`Px + q + Aᵀz = 0`, z ≥ 0 on the nonnegative rows), and s is `b − Ax` with the
+//! working set's rows exactly 0. So the solution is a [`RawSolution`] like Clarabel's,
+//! exactly complementary, and the backward pass differentiates it unchanged through
+//! the identified active set (v = z − s has the sign pattern of the working set).
+//!
+//! **Choice** ([`Plan`]): made once per layer from the cone program's structure.
+//! [`SolverChoice::Auto`] takes the active set for QPs with at most [`AUTO_MAX_N`]
+//! variables whose dense work estimate is small (see [`Plan::of`]); the measurements
+//! behind the rule are in docs/performance.md.
+
+pub mod dual;
+
+use crate::ir::cone::{Cone, ConeProgram};
+use crate::solve::{self, Data, RawSolution, Settings, SolvedBy, SolverChoice, Status, Workspace};
+use std::sync::Mutex;
+
+/// Most variables the dense active-set solver takes at all (its J is n×n): a larger
+/// QP goes to Clarabel whatever the choice, instead of allocating gigabytes.
+pub const MAX_N: usize = 2000;
+
+/// Most variables for which [`SolverChoice::Auto`] picks the active-set solver.
+pub const AUTO_MAX_N: usize = 100;
+
+/// Most dense work units (`n³/3 + (equalities + inequalities/2)·n²`, an estimate of a
+/// cold solve's flops) for which [`SolverChoice::Auto`] picks the active-set solver.
+pub const AUTO_MAX_WORK: f64 = 1.5e6;
+
+/// What the active-set path needs to know of a cone program, made once per layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// Zero and nonnegative cones only, 1 to [`MAX_N`] variables.
+    pub is_qp: bool,
+    /// The automatic choice: the active-set solver.
+    pub auto: bool,
+    /// Whether each row is an equality (zero cone).
+    eq: Vec<bool>,
+}
+
+impl Plan {
+    /// The plan of `cp`: is it a QP, and is it small enough for the dense method to
+    /// beat the interior-point solver (the rule of the module docs).
+    pub fn of(cp: &ConeProgram) -> Plan {
+        let is_qp = cp.n > 0
+            && cp.n <= MAX_N
+            && cp.cones.iter().all(|c| matches!(c, Cone::Zero(_) | Cone::Nonneg(_)));
+        // A layer file's cone program is planned before it is validated: cones whose
+        // sizes do not add up to m (a corrupted file) make no plan.
+        let rows = cp.cones.iter().fold(0usize, |a, c| a.saturating_add(c.dim()));
+        if rows != cp.m {
+            return Plan { is_qp: false, auto: false, eq: Vec::new() };
+        }
+        let mut eq = Vec::with_capacity(cp.m);
+        for c in &cp.cones {
+            match *c {
+                Cone::Zero(k) => eq.extend(std::iter::repeat_n(true, k)),
+                c => eq.extend(std::iter::repeat_n(false, c.dim())),
+            }
+        }
+        let n = cp.n as f64;
+        let n_eq = eq.iter().filter(|e| **e).count() as f64;
+        let n_in = cp.m as f64 - n_eq;
+        let work = n * n * n / 3.0 + (n_eq + n_in / 2.0) * n * n;
+        // Curvature on every column (a diagonal entry of P's pattern): otherwise
+        // canonicalization's auxiliary variables without curvature make the primal
+        // solution non-unique, and a vertex of that face (where an active set stops) is
+        // weakly active where an interior point's centre is not.
+        let (ptr, row) = (&cp.p.colptr, &cp.p.rowval);
+        let curved = is_qp
+            && (0..cp.n).all(|j| match (ptr.get(j), ptr.get(j + 1)) {
+                (Some(&a), Some(&b)) => row.get(a..b).is_some_and(|r| r.contains(&j)),
+                _ => false,
+            });
+        let auto = is_qp && curved && cp.n <= AUTO_MAX_N && work <= AUTO_MAX_WORK;
+        Plan { is_qp, auto, eq }
+    }
+
+    /// Whether a call with `choice` uses the active-set solver.
+    pub fn uses_active_set(&self, choice: SolverChoice) -> bool {
+        self.is_qp
+            && match choice {
+                SolverChoice::Auto => self.auto,
+                SolverChoice::ActiveSet => true,
+                SolverChoice::Clarabel => false,
+            }
+    }
+}
+
+/// What a slot keeps of its last active-set solve: the working set, and the
+/// factorization with the values of P and A it was made for.
+#[derive(Debug, Default)]
+struct Slot {
+    active: Vec<usize>,
+    p: Vec<f64>,
+    a: Vec<f64>,
+    factor: Option<dual::Factor>,
+}
+
+/// The working sets (and factorizations) of earlier calls, one per slot (a single
+/// call uses slot 0, batch member i slot i), for warm starts. Kept by the layer; the
+/// lock is held only to move a slot in or out.
+#[derive(Debug, Default)]
+pub struct WarmStarts(Mutex<Vec<Slot>>);
+
+impl WarmStarts {
+    /// The working set last stored in `slot` (empty if none).
+    pub fn get(&self, slot: usize) -> Vec<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(slot)
+            .map(|s| s.active.clone())
+            .unwrap_or_default()
+    }
+
+    fn take(&self, slot: usize) -> Slot {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).get_mut(slot).map(std::mem::take).unwrap_or_default()
+    }
+
+    fn put(&self, slot: usize, s: Slot) {
+        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if v.len() <= slot {
+            v.resize_with(slot + 1, Slot::default);
+        }
+        v[slot] = s;
+    }
+
+    /// Forget every stored working set.
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+/// The dense QP of the cone program `cp` with data `d`.
+pub fn to_qp(cp: &ConeProgram, d: &Data, plan: &Plan) -> dual::Qp {
+    let n = cp.n;
+    let mut p = vec![0.0; n * n];
+    for j in 0..n {
+        for k in cp.p.colptr[j]..cp.p.colptr[j + 1] {
+            let i = cp.p.rowval[k];
+            p[j * n + i] += d.p[k];
+            if i != j {
+                p[i * n + j] += d.p[k];
+            }
+        }
+    }
+    let mut rows = vec![dual::Row::default(); cp.m];
+    for j in 0..n {
+        for k in cp.a.colptr[j]..cp.a.colptr[j + 1] {
+            let r = &mut rows[cp.a.rowval[k]];
+            r.idx.push(j);
+            r.val.push(d.a[k]);
+        }
+    }
+    dual::Qp { n, p, q: d.q.clone(), rows, b: d.b.clone(), eq: plan.eq.clone() }
+}
+
+/// Move each free auxiliary variable off the boundary: a column j with no curvature
+/// (P's column 0), no linear term, in no equality row, and whose inequality rows all
+/// have zero multipliers does not change the objective or stationarity when it moves,
+/// so its value is not unique (the `t` of `abs(u) <= 1` with the bound inactive, any
+/// t with |u| ≤ t ≤ 1 is optimal). The active set stops at an end of that interval,
+/// a weakly active row the backward pass would flag as degenerate; the midpoint (an
+/// interior point's choice) keeps every such row strictly inactive.
+fn center_free_columns(qp: &dual::Qp, o: &mut dual::Outcome) {
+    let n = qp.n;
+    // Multipliers at rounding level (1e-17 where 0 is meant) count as zero.
+    let small = 1e-12 * o.z.iter().fold(1.0f64, |a, z| a.max(z.abs()));
+    let mut cols: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut fixed = vec![false; n];
+    for (i, r) in qp.rows.iter().enumerate() {
+        for &j in &r.idx {
+            cols[j].push(i);
+            fixed[j] |= qp.eq[i] || o.z[i].abs() > small;
+        }
+    }
+    for j in 0..n {
+        if fixed[j]
+            || qp.q[j] != 0.0
+            || qp.p[j * n..(j + 1) * n].iter().any(|v| *v != 0.0)
+            || cols[j].is_empty()
+        {
+            continue;
+        }
+        // The interval of x_j that keeps every row feasible, the others held.
+        let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
+        for &i in &cols[j] {
+            let r = &qp.rows[i];
+            let (mut a, mut rest) = (0.0, qp.b[i]);
+            for (&k, v) in r.idx.iter().zip(&r.val) {
+                if k == j {
+                    a += v;
+                } else {
+                    rest -= v * o.x[k];
+                }
+            }
+            if a > 0.0 {
+                hi = hi.min(rest / a);
+            } else if a < 0.0 {
+                lo = lo.max(rest / a);
+            }
+        }
+        if lo.is_finite() && hi.is_finite() && lo < hi {
+            o.x[j] = 0.5 * (lo + hi);
+            for &i in &cols[j] {
+                o.z[i] = 0.0;
+            }
+        }
+    }
+}
+
+/// The cone-program solution of an optimal active-set outcome: s = b − Ax, exactly 0
+/// on the equality rows and the working set, z the multipliers.
+fn raw_from(cp: &ConeProgram, d: &Data, qp: &dual::Qp, o: &dual::Outcome, time: f64) -> RawSolution {
+    let mut s: Vec<f64> = qp.rows.iter().zip(&qp.b).map(|(r, b)| b - dot(r, &o.x)).collect();
+    for (i, si) in s.iter_mut().enumerate() {
+        if qp.eq[i] || o.z[i] != 0.0 {
+            *si = 0.0;
+        } else {
+            *si = si.max(0.0);
+        }
+    }
+    let z: Vec<f64> = o.z.iter().zip(&qp.eq).map(|(z, e)| if *e { *z } else { z.max(0.0) }).collect();
+    RawSolution {
+        status: Status::Optimal,
+        objective: solve::objective_at(cp, d, &o.x),
+        x: o.x.clone(),
+        s,
+        z,
+        solve_time: time,
+        setup_time: 0.0,
+        iterations: o.iterations as u32,
+        solver: SolvedBy::ActiveSet,
+    }
+}
+
+fn dot(r: &dual::Row, x: &[f64]) -> f64 {
+    r.idx.iter().zip(&r.val).map(|(&i, v)| v * x[i]).sum()
+}
+
+/// Solve the cone program `cp` with data `d`: by the active-set solver when `plan`
+/// and `settings.solver` say so (warm started from `warm`'s slot, if given, and
+/// falling back to Clarabel on `ws` when it does not end optimal), else by Clarabel.
+pub fn solve(
+    cp: &ConeProgram,
+    d: &Data,
+    settings: &Settings,
+    plan: &Plan,
+    ws: &mut Option<Workspace>,
+    warm: Option<(&WarmStarts, usize)>,
+) -> Result<RawSolution, String> {
+    if !plan.uses_active_set(settings.solver) {
+        return solve::solve_reusing(cp, d, settings, ws);
+    }
+    let t = std::time::Instant::now();
+    let qp = to_qp(cp, d, plan);
+    let mut slot = match warm {
+        Some((w, k)) if settings.warm_start => w.take(k),
+        _ => Slot::default(),
+    };
+    // The factorization is reused only for exactly the same P and A.
+    let factor = slot.factor.take().filter(|_| slot.p == d.p && slot.a == d.a);
+    let opts = dual::Options { tol: settings.tol_feas.min(1e-9), ..dual::Options::default() };
+    let (mut o, factor) = dual::solve_reusing(&qp, &slot.active, factor, &opts);
+    if o.status == dual::QpStatus::Optimal {
+        center_free_columns(&qp, &mut o);
+        let raw = raw_from(cp, d, &qp, &o, t.elapsed().as_secs_f64());
+        if let Some((w, k)) = warm {
+            slot.active = o.active;
+            if slot.p != d.p || slot.a != d.a {
+                slot.p.clone_from(&d.p);
+                slot.a.clone_from(&d.a);
+            }
+            slot.factor = factor;
+            w.put(k, slot);
+        }
+        return Ok(raw);
+    }
+    let mut raw = solve::solve_reusing(cp, d, settings, ws)?;
+    raw.solver = SolvedBy::Fallback;
+    Ok(raw)
+}

@@ -1,0 +1,437 @@
+//! The active-set QP path (`qp`): against Clarabel on the QP reference problems and on
+//! random QPs (degenerate, redundant equalities, semidefinite P, infeasible,
+//! unbounded), gradients against the Clarabel path and finite differences, warm starts
+//! from wrong working sets, the fallback, and the layer file's solver field.
+
+mod common;
+use common::{Rng, max_abs_diff, reference_json, reference_layer, values};
+use dopt::internals::qp::dual::{self, Options, Qp, QpStatus, Row};
+use dopt::{Array, BatchPolicy, Dims, Layer, Problem, Settings, SolvedBy, SolverChoice, Status, Values};
+
+fn with(choice: SolverChoice) -> Settings {
+    Settings { solver: choice, ..Settings::tight() }
+}
+
+fn compile(text: &str) -> Layer {
+    Problem::from_str("qp.dopt", text).and_then(|p| p.compile(&Dims::new())).unwrap()
+}
+
+fn mat(m: usize, n: usize, data: Vec<f64>) -> Array {
+    Array { shape: dopt::Shape::matrix(m, n), data }
+}
+
+fn vals(list: &[(&str, Array)]) -> Values {
+    list.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+const OPTNET: &str = "dim n = 8\ndim m = 10\ndim p = 3\n\
+    parameter Q[n, n] psd\nparameter q[n]\nparameter G[m, n]\nparameter h[m]\n\
+    parameter A[p, n]\nparameter b[p]\nvariable z[n]\n\
+    minimize 0.5 * quad_form(z, Q) + q @ z\n\
+    subject to\n    ineq: G @ z <= h\n    eq: A @ z == b\n";
+
+/// A random OptNet-style QP (n = 8, 10 inequalities, 3 equalities), feasible by
+/// construction; `rank` < 8 makes Q singular (semidefinite).
+fn optnet_params(seed: u64, rank: usize) -> Values {
+    let (n, m, p) = (8, 10, 3);
+    let mut r = Rng(seed);
+    let l = r.normals(n * rank);
+    let mut q = vec![0.0; n * n];
+    for a in 0..n {
+        for b in 0..n {
+            q[a * n + b] = (0..rank).map(|k| l[a * rank + k] * l[b * rank + k]).sum();
+        }
+    }
+    let g = r.normals(m * n);
+    let a = r.normals(p * n);
+    let z0 = r.normals(n);
+    // Some inequalities tight at z0, so that the optimum has a few active ones.
+    let h: Vec<f64> =
+        (0..m).map(|k| (0..n).map(|j| g[k * n + j] * z0[j]).sum::<f64>() + r.uniform(0.0, 1.0)).collect();
+    let b: Vec<f64> = (0..p).map(|k| (0..n).map(|j| a[k * n + j] * z0[j]).sum()).collect();
+    vals(&[
+        ("Q", mat(n, n, q)),
+        ("q", Array::vector(&r.normals(n).iter().map(|v| 3.0 * v).collect::<Vec<_>>())),
+        ("G", mat(m, n, g)),
+        ("h", Array::vector(&h)),
+        ("A", mat(p, n, a)),
+        ("b", Array::vector(&b)),
+    ])
+}
+
+/// Solve with both paths and return the largest difference of the variables and duals.
+fn compare(layer: &Layer, params: &Values) -> (f64, dopt::Output) {
+    let a = layer.forward_with(params, &with(SolverChoice::ActiveSet)).unwrap();
+    let c = layer.forward_with(params, &with(SolverChoice::Clarabel)).unwrap();
+    assert_eq!(c.status, Status::Optimal);
+    assert_eq!(a.status, Status::Optimal);
+    assert_eq!(c.raw.solver, SolvedBy::Clarabel);
+    let mut worst: f64 = 0.0;
+    for (k, v) in &c.variables {
+        worst = worst.max(max_abs_diff(&a.variables[k].data, &v.data));
+    }
+    for (k, v) in &c.duals {
+        worst = worst.max(max_abs_diff(&a.duals[k].data, &v.data));
+    }
+    worst = worst.max((a.objective - c.objective).abs());
+    (worst, a)
+}
+
+#[test]
+fn random_qps_match_clarabel() {
+    let layer = compile(OPTNET);
+    assert!(layer.uses_active_set(SolverChoice::Auto), "a small QP is the active set's");
+    for seed in 0..20 {
+        // Positive definite (rank 8) and semidefinite (rank 3 and 0: an LP) Q.
+        for rank in [8, 3, 0] {
+            let params = optnet_params(seed, rank);
+            if rank == 0 {
+                // A random LP may be unbounded; its optimum, when there is one, need
+                // not be unique, but the objective is.
+                let a = layer.forward_with(&params, &with(SolverChoice::ActiveSet)).unwrap();
+                let c = layer.forward_with(&params, &with(SolverChoice::Clarabel)).unwrap();
+                assert_eq!(a.status, c.status, "seed {seed}");
+                if c.status == Status::Optimal {
+                    assert!(
+                        (a.objective - c.objective).abs() < 1e-7 * c.objective.abs().max(1.0),
+                        "seed {seed}"
+                    );
+                } else {
+                    assert_eq!(a.raw.solver, SolvedBy::Fallback);
+                }
+                continue;
+            }
+            let (d, a) = compare(&layer, &params);
+            assert_eq!(a.raw.solver, SolvedBy::ActiveSet, "seed {seed} rank {rank}");
+            assert!(d < 1e-7, "seed {seed} rank {rank}: differs from Clarabel by {d:.2e}");
+        }
+    }
+}
+
+#[test]
+fn qp_reference_problems_match_cvxpy_on_the_active_set() {
+    let mut checked = Vec::new();
+    for name in common::reference_names() {
+        let layer = reference_layer(&name);
+        if !layer.uses_active_set(SolverChoice::ActiveSet) {
+            continue;
+        }
+        let json = reference_json(&name);
+        let out = layer.forward_with(&values(&json["params"]), &with(SolverChoice::ActiveSet)).unwrap();
+        assert_eq!(out.status, Status::Optimal, "{name}");
+        assert_eq!(out.raw.solver, SolvedBy::ActiveSet, "{name}");
+        let want = json["objective"].as_f64().unwrap();
+        assert!(
+            (out.objective - want).abs() < 1e-6 * want.abs().max(1.0),
+            "{name}: {} vs {want}",
+            out.objective
+        );
+        for (k, v) in values(&json["variables"]) {
+            let d = max_abs_diff(&out.variables[&k].data, &v.data);
+            let scale = v.data.iter().fold(1.0f64, |a, t| a.max(t.abs()));
+            assert!(d < 1e-6 * scale, "{name}.{k}: {d:.2e}");
+        }
+        checked.push(name);
+    }
+    // box_qp, elastic_net, eq_least_squares, nnls, relu_small, ridge, sparsemax_small,
+    // tracking_mpc: the reference problems whose cone program has only zero and
+    // nonnegative cones.
+    assert_eq!(checked.len(), 8, "{checked:?}");
+}
+
+#[test]
+fn lasso_sparsemax_and_redundant_equalities() {
+    // Lasso: auxiliary variables with zero curvature (|x| bounds) and a semidefinite P.
+    let lasso = compile(
+        "dim m = 12\ndim n = 6\nparameter A[m, n]\nparameter b[m]\nparameter lam nonneg\n\
+         variable x[n]\nminimize sum_squares(A @ x - b) + lam * norm1(x)\n",
+    );
+    for seed in 0..5 {
+        let mut r = Rng(100 + seed);
+        let p = vals(&[
+            ("A", mat(12, 6, r.normals(72))),
+            ("b", Array::vector(&r.normals(12))),
+            ("lam", Array::scalar(r.uniform(0.5, 4.0))),
+        ]);
+        let (d, a) = compare(&lasso, &p);
+        assert_eq!(a.raw.solver, SolvedBy::ActiveSet);
+        assert!(d < 1e-7, "lasso seed {seed}: {d:.2e}");
+    }
+    // The same equation three times (once scaled): the multipliers split, x does not.
+    let redundant = compile(
+        "parameter c[3]\nvariable x[3]\nminimize sum_squares(x - c)\nsubject to\n    \
+         x[0] + x[1] == 1\n    x[0] + x[1] == 1\n    2 * x[0] + 2 * x[1] == 2\n    x >= 0\n",
+    );
+    let out = redundant
+        .forward_with(&vals(&[("c", Array::vector(&[2.0, -1.0, 0.5]))]), &with(SolverChoice::ActiveSet))
+        .unwrap();
+    assert_eq!(out.raw.solver, SolvedBy::ActiveSet);
+    // Projection of (2, −1) on {x0 + x1 = 1, x ≥ 0} is (1, 0); x2 = c2.
+    assert!(max_abs_diff(&out.variables["x"].data, &[1.0, 0.0, 0.5]) < 1e-12);
+    // Inconsistent equalities: infeasible, reported through Clarabel.
+    let inconsistent = compile(
+        "variable x[2]\nminimize sum_squares(x)\nsubject to\n    x[0] + x[1] == 1\n    \
+         2 * x[0] + 2 * x[1] == 3\n",
+    );
+    let out = inconsistent.forward_with(&Values::new(), &with(SolverChoice::ActiveSet)).unwrap();
+    assert_eq!(out.status, Status::Infeasible);
+    assert_eq!(out.raw.solver, SolvedBy::Fallback);
+}
+
+/// A dense QP with rows `aᵢᵀx ≤ bᵢ` (and equalities first).
+fn dense_qp(p: Vec<f64>, q: Vec<f64>, rows: &[(&[f64], f64, bool)]) -> Qp {
+    let n = q.len();
+    Qp {
+        n,
+        p,
+        q,
+        rows: rows.iter().map(|(a, _, _)| Row { idx: (0..n).collect(), val: a.to_vec() }).collect(),
+        b: rows.iter().map(|r| r.1).collect(),
+        eq: rows.iter().map(|r| r.2).collect(),
+    }
+}
+
+#[test]
+fn degenerate_infeasible_and_unbounded() {
+    // min ‖x − (−1, −1)‖² over x ≥ 0 and x0 + x1 ≥ 0: three constraints active at 0,
+    // two of them enough.
+    let qp = dense_qp(
+        vec![2.0, 0.0, 0.0, 2.0],
+        vec![2.0, 2.0],
+        &[(&[-1.0, 0.0], 0.0, false), (&[0.0, -1.0], 0.0, false), (&[-1.0, -1.0], 0.0, false)],
+    );
+    let o = dual::solve(&qp, &[], &Options::default());
+    assert_eq!(o.status, QpStatus::Optimal);
+    assert!(o.x.iter().all(|v| v.abs() < 1e-14));
+    // Stationarity 2x + q = −Σ zᵢaᵢ: z0 + z2 = 2, z1 + z2 = 2, z ≥ 0.
+    assert!((o.z[0] + o.z[2] - 2.0).abs() < 1e-12 && (o.z[1] + o.z[2] - 2.0).abs() < 1e-12);
+    assert!(o.z.iter().all(|z| *z >= 0.0));
+
+    // x ≥ 1 and x ≤ 0.
+    let infeasible = dense_qp(vec![1.0], vec![0.0], &[(&[-1.0], -1.0, false), (&[1.0], 0.0, false)]);
+    assert_eq!(dual::solve(&infeasible, &[], &Options::default()).status, QpStatus::Infeasible);
+
+    // min −x0 + x1² over x0 ≥ 0 (P semidefinite, unbounded along x0).
+    let unbounded = dense_qp(vec![0.0, 0.0, 0.0, 2.0], vec![-1.0, 0.0], &[(&[-1.0, 0.0], 0.0, false)]);
+    let o = dual::solve(&unbounded, &[], &Options::default());
+    assert_eq!(o.status, QpStatus::Unbounded);
+    assert!(
+        o.x[0] > 0.0 && o.x[1].abs() < 1e-9 * o.x[0],
+        "the certificate is the direction (1, 0): {:?}",
+        o.x
+    );
+
+    // Through a layer: both reach Clarabel, which reports the status; the result says
+    // the active set fell back.
+    let layer =
+        compile("parameter c\nvariable x\nminimize square(x - c)\nsubject to\n    x >= 1\n    x <= 0\n");
+    let active = with(SolverChoice::ActiveSet);
+    let out = layer.forward_with(&vals(&[("c", Array::scalar(0.5))]), &active).unwrap();
+    assert_eq!((out.status, out.raw.solver), (Status::Infeasible, SolvedBy::Fallback));
+    let layer =
+        compile("parameter c\nvariable x\nvariable y\nminimize -c * x + square(y)\nsubject to\n    x >= 0\n");
+    let out = layer.forward_with(&vals(&[("c", Array::scalar(1.0))]), &active).unwrap();
+    assert_eq!((out.status, out.raw.solver), (Status::Unbounded, SolvedBy::Fallback));
+}
+
+#[test]
+fn warm_starts_from_wrong_or_stale_working_sets_converge() {
+    let layer = compile(OPTNET);
+    for seed in 0..10 {
+        let params = optnet_params(200 + seed, 8);
+        let cold = {
+            let s = Settings { warm_start: false, ..with(SolverChoice::ActiveSet) };
+            layer.forward_with(&params, &s).unwrap()
+        };
+        let theta = layer.theta(&params).unwrap();
+        let d = dopt::internals::solve::data(&layer.cone, &theta);
+        let plan = dopt::internals::qp::Plan::of(&layer.cone);
+        let qp = dopt::internals::qp::to_qp(&layer.cone, &d, &plan);
+        let ineq: Vec<usize> = (0..qp.rows.len()).filter(|&i| !qp.eq[i]).collect();
+        let mut r = Rng(seed);
+        let random: Vec<usize> = ineq.iter().copied().filter(|_| r.unit() < 0.5).collect();
+        // Every inequality (more than n − p can hold), a random half, out-of-range and
+        // equality rows (ignored), and the working set of another problem (stale).
+        let stale = dual::solve(
+            &dopt::internals::qp::to_qp(
+                &layer.cone,
+                &dopt::internals::solve::data(
+                    &layer.cone,
+                    &layer.theta(&optnet_params(900 + seed, 8)).unwrap(),
+                ),
+                &plan,
+            ),
+            &[],
+            &Options::default(),
+        )
+        .active;
+        for guess in [ineq.clone(), random, vec![0, 1, 2, 9999], stale] {
+            let o = dual::solve(&qp, &guess, &Options::default());
+            assert_eq!(o.status, QpStatus::Optimal, "seed {seed} guess {guess:?}");
+            let d = max_abs_diff(&o.x, &cold.raw.x);
+            assert!(d < 1e-9, "seed {seed}: warm from {guess:?} differs by {d:.2e}");
+        }
+        // The right working set: no add or drop step beyond forcing it in.
+        let right = dual::solve(&qp, &dual::solve(&qp, &[], &Options::default()).active, &Options::default());
+        assert_eq!(right.iterations, 0, "seed {seed}");
+    }
+    // Through the layer: a sequence of nearby parameters, warm started call to call,
+    // agrees with cold solves; a batch keeps a working set per member.
+    let base = optnet_params(5, 8);
+    let warm = Settings { warm_start: true, ..with(SolverChoice::ActiveSet) };
+    let cold = Settings { warm_start: false, ..with(SolverChoice::ActiveSet) };
+    layer.forget_warm_starts();
+    let mut sets = std::collections::BTreeSet::new();
+    for step in 0..10 {
+        let mut p = base.clone();
+        let q = p.get_mut("q").unwrap();
+        q.data.iter_mut().enumerate().for_each(|(i, v)| *v += 0.05 * step as f64 * (i as f64).sin());
+        // h moves too, enough to change the working set: the factorization kept from
+        // the previous call (same Q, G, A) is reused and updated.
+        let h = p.get_mut("h").unwrap();
+        h.data.iter_mut().enumerate().for_each(|(i, v)| *v += 0.2 * step as f64 * (i as f64).cos());
+        let a = layer.forward_with(&p, &warm).unwrap();
+        let c = layer.forward_with(&p, &cold).unwrap();
+        assert_eq!((a.raw.solver, a.status), (SolvedBy::ActiveSet, Status::Optimal), "step {step}");
+        assert!(max_abs_diff(&a.raw.x, &c.raw.x) < 1e-9, "step {step}");
+        sets.insert(layer.warm_set(0));
+    }
+    assert!(sets.len() >= 3, "the working set changed along the sequence: {sets:?}");
+    let batch: Vec<Values> = (0..6).map(|i| optnet_params(300 + i, 8)).collect();
+    for _ in 0..2 {
+        let outs = layer.forward_batch(&batch, BatchPolicy::FailBatch).unwrap();
+        for (i, o) in outs.iter().enumerate() {
+            let o = o.as_ref().unwrap();
+            let c = layer.forward_with(&batch[i], &cold).unwrap();
+            assert_eq!(o.raw.solver, SolvedBy::ActiveSet);
+            assert!(max_abs_diff(&o.raw.x, &c.raw.x) < 1e-9, "member {i}");
+        }
+    }
+}
+
+/// The parameter gradient of `loss = Σ w·z` by both paths and by central differences.
+#[test]
+fn gradients_match_clarabel_and_finite_differences() {
+    let layer = compile(OPTNET);
+    let mut checked = 0;
+    for seed in 0..8 {
+        let params = optnet_params(400 + seed, 8);
+        let w = common::random_vec(8, 50 + seed);
+        let dz = vals(&[("z", Array::vector(&w))]);
+        let a = layer.forward_with(&params, &with(SolverChoice::ActiveSet)).unwrap();
+        let c = layer.forward_with(&params, &with(SolverChoice::Clarabel)).unwrap();
+        let ga = layer.backward(&a, &dz).unwrap();
+        let gc = layer.backward(&c, &dz).unwrap();
+        if ga.degenerate || gc.degenerate {
+            continue;
+        }
+        checked += 1;
+        for (k, g) in &ga.params {
+            let d = max_abs_diff(&g.data, &gc.params[k].data);
+            let scale = g.data.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+            assert!(d < 1e-8 * scale.max(1.0) * 10.0, "seed {seed} {k}: paths differ by {d:.2e}");
+        }
+        // Central differences of the active-set solution along q and h.
+        for name in ["q", "h", "b"] {
+            let len = params[name].data.len();
+            for i in [0, len / 2, len - 1] {
+                let h = 1e-6;
+                let solve = |delta: f64| {
+                    let mut p = params.clone();
+                    p.get_mut(name).unwrap().data[i] += delta;
+                    let o = layer.forward_with(&p, &with(SolverChoice::ActiveSet)).unwrap();
+                    o.variables["z"].data.iter().zip(&w).map(|(z, w)| z * w).sum::<f64>()
+                };
+                let fd = (solve(h) - solve(-h)) / (2.0 * h);
+                let g = ga.params[name].data[i];
+                assert!(
+                    (fd - g).abs() < 1e-6 * g.abs().max(1.0),
+                    "seed {seed} d/d{name}[{i}]: {g} vs fd {fd}"
+                );
+            }
+        }
+    }
+    assert!(checked >= 6, "only {checked} non-degenerate points");
+}
+
+#[test]
+fn the_solver_choice_is_saved_in_the_layer_file() {
+    let layer = compile(OPTNET).with_settings(Settings {
+        solver: SolverChoice::Clarabel,
+        warm_start: false,
+        ..Settings::default()
+    });
+    let back = Layer::from_bytes(&layer.to_bytes()).unwrap();
+    assert_eq!(back.settings.solver, SolverChoice::Clarabel);
+    assert!(!back.settings.warm_start);
+    let out = back.forward(&optnet_params(1, 8)).unwrap();
+    assert_eq!(out.raw.solver, SolvedBy::Clarabel);
+    // A version-2 file (no solver field) reads as `auto`, warm starts on.
+    let back = Layer::from_bytes(&common::as_format_2(&layer.to_bytes())).unwrap();
+    assert_eq!(back.settings.solver, SolverChoice::Auto);
+    assert!(back.settings.warm_start);
+    assert_eq!(back.forward(&optnet_params(1, 8)).unwrap().raw.solver, SolvedBy::ActiveSet);
+    assert_eq!(SolverChoice::parse("active-set"), Some(SolverChoice::ActiveSet));
+    assert_eq!(SolverChoice::parse("simplex"), None);
+}
+
+#[test]
+fn the_command_line_chooses_the_solver_and_prints_it() {
+    let file = common::temp_file(
+        "qp",
+        "relu.dopt",
+        b"parameter c[2]\nvariable y[2]\nminimize sum_squares(y - c)\nsubject to\n    y >= 0\n",
+    );
+    let params = common::temp_file("qp", "relu.json", br#"{"c": [1.5, -2.0]}"#);
+    // `sum_squares(y - c)` puts its curvature on an auxiliary t = y − c, so y has none:
+    // `auto` leaves such a QP to Clarabel (docs/performance.md).
+    for (flag, used) in [("auto", "clarabel"), ("active-set", "active-set"), ("clarabel", "clarabel")] {
+        let (code, out, err) = common::dopt(&["solve", &file, "--params", &params, "--solver", flag]);
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains(&format!("iterations ({used})")), "{flag}: {out}");
+        assert!(
+            out.contains("status: optimal\nobjective: 3.99999999") || out.contains("objective: 4"),
+            "{out}"
+        );
+    }
+    let (code, out, _) =
+        common::dopt(&["solve", &file, "--params", &params, "--json", "--solver", "clarabel"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"solver\": \"clarabel\""), "{out}");
+    let (code, _, err) = common::dopt(&["solve", &file, "--params", &params, "--solver", "simplex"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--solver simplex: expected one of `auto`, `clarabel`, `active-set`"), "{err}");
+    // A layer file keeps the choice; --solver overrides it.
+    let layer = common::temp_path("qp", "relu.dlayer");
+    let (code, _, err) = common::dopt(&["compile", &file, "-o", &layer, "--solver", "clarabel"]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = common::dopt(&["solve", &layer, "--params", &params]);
+    assert!(out.contains("iterations (clarabel)"), "{out}");
+    let (_, out, _) = common::dopt(&["solve", &layer, "--params", &params, "--solver", "active-set"]);
+    assert!(out.contains("iterations (active-set)"), "{out}");
+}
+
+/// Regression: `abs(u) <= 1` has an auxiliary t with |u| ≤ t ≤ 1 where |u| < 1, any
+/// value optimal. The active set stopped at t = |u|, a weakly active row with a zero
+/// multiplier, and the backward pass flagged the (unique) gradient degenerate; the
+/// free column is now moved to the middle of its interval, as an interior point would.
+#[test]
+fn free_auxiliary_variables_are_not_left_on_a_bound() {
+    let json = reference_json("tracking_mpc");
+    let layer = reference_layer("tracking_mpc");
+    let out = layer.forward_with(&values(&json["params"]), &with(SolverChoice::ActiveSet)).unwrap();
+    assert_eq!(out.raw.solver, SolvedBy::ActiveSet);
+    // Every nonnegative row is strictly complementary: one of s, z is 0, the other not.
+    let rows = layer.cone.m;
+    let first = rows - 12;
+    for i in first..rows {
+        let (s, z) = (out.raw.s[i], out.raw.z[i]);
+        assert!((s == 0.0) != (z == 0.0) && s.max(z) > 1e-3, "row {i}: s {s}, z {z}");
+    }
+    let g = layer.backward(&out, &values(&json["weights"])).unwrap();
+    assert!(!g.degenerate && !g.singular);
+    for (k, want) in values(&json["grads"]) {
+        let d = max_abs_diff(&g.params[&k].data, &want.data);
+        assert!(d < 1e-6, "d/d{k}: {d:.2e}");
+    }
+}
