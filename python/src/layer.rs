@@ -1146,7 +1146,12 @@ impl Binding {
         if cotangents.len() != self.outputs.len() {
             return Err(errors::parameter(
                 py,
-                format!("{} cotangents given; the call has {} outputs", cotangents.len(), self.outputs.len()),
+                format!(
+                    "{} cotangents given; the call has {} output{}",
+                    cotangents.len(),
+                    self.outputs.len(),
+                    if self.outputs.len() == 1 { "" } else { "s" }
+                ),
             ));
         }
         let mut given = Vec::with_capacity(self.outputs.len());
