@@ -25,6 +25,17 @@ EXAMPLES = ROOT / "examples"
 IMG = ROOT / "docs" / "img"
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (a count of epochs, examples, …)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n} is not at least 1")
+    return n
+
+
 def parser(
     description: str, epochs: int, quick_epochs: int, lr: float | None = None, batch: int | None = None
 ) -> argparse.ArgumentParser:
@@ -33,10 +44,10 @@ def parser(
     if lr is not None:
         p.add_argument("--lr", type=float, default=lr, help=f"Adam's learning rate (default {lr})")
     if batch is not None:
-        p.add_argument("--batch", type=int, default=batch, help=f"examples per step (default {batch})")
+        p.add_argument("--batch", type=positive, default=batch, help=f"examples per step (default {batch})")
     p.add_argument("--quick", action="store_true", help="a short run (about 20 s) for the tests")
-    p.add_argument("--epochs", type=int, default=None, help=f"epochs (default {epochs}; {quick_epochs} with --quick)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=positive, default=None, help=f"epochs (default {epochs}; {quick_epochs} with --quick)")
+    p.add_argument("--seed", type=positive, default=0)
     p.add_argument("--plot", type=Path, default=None, help="where to write the figure (PNG); 'none' to skip")
     p.add_argument("--backend", choices=("dopt", "cvxpylayers"), default="dopt")
     p.add_argument("--json", type=Path, default=None, help="write the run's figures as JSON here")

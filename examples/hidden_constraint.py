@@ -114,8 +114,8 @@ def cvxpylayers_projection(k: int) -> Any:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = common.parser(__doc__.splitlines()[0], epochs=60, quick_epochs=25, lr=0.02, batch=20)
-    ap.add_argument("--points", type=int, default=400, help="training points")
-    ap.add_argument("--facets", type=int, default=8, help="facets of the learned polytope (the truth has 5)")
+    ap.add_argument("--points", type=common.positive, default=400, help="training points")
+    ap.add_argument("--facets", type=common.positive, default=8, help="facets of the learned polytope (the truth has 5)")
     args, rng, epochs = common.start(ap, argv)
 
     x = rng.uniform(-2.5, 2.5, size=(args.points, 2))

@@ -109,8 +109,8 @@ def tv(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = common.parser(__doc__.splitlines()[0], epochs=15, quick_epochs=10)
-    ap.add_argument("--train", type=int, default=200, help="observed games")
-    ap.add_argument("--test", type=int, default=500, help="held-out contexts")
+    ap.add_argument("--train", type=common.positive, default=200, help="observed games")
+    ap.add_argument("--test", type=common.positive, default=500, help="held-out contexts")
     ap.add_argument("--game", choices=("qre", "lp"), default="qre", help="the regularized game, or the LP")
     args, rng, epochs = common.start(ap, argv)
 

@@ -108,8 +108,8 @@ def expert_plans(x0: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = common.parser(__doc__.splitlines()[0], epochs=6, quick_epochs=2)
     ap.add_argument("--learn", choices=("dynamics", "cost"), default="dynamics")
-    ap.add_argument("--train", type=int, default=64, help="expert trajectories")
-    ap.add_argument("--test", type=int, default=100, help="held-out initial states")
+    ap.add_argument("--train", type=common.positive, default=64, help="expert trajectories")
+    ap.add_argument("--test", type=common.positive, default=100, help="held-out initial states")
     ap.add_argument("--scale", type=float, default=1.0, help="spread of the initial states")
     args, rng, epochs = common.start(ap, argv)
 

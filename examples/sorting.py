@@ -91,10 +91,10 @@ def cvxpylayers_birkhoff(n: int) -> Any:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = common.parser(__doc__.splitlines()[0], epochs=15, quick_epochs=4, lr=0.05, batch=20)
-    ap.add_argument("--n", type=int, default=8, help="items per list")
-    ap.add_argument("--d", type=int, default=5, help="features per item")
-    ap.add_argument("--train", type=int, default=None, help="training lists (default 400; 120 with --quick)")
-    ap.add_argument("--test", type=int, default=500)
+    ap.add_argument("--n", type=common.positive, default=8, help="items per list")
+    ap.add_argument("--d", type=common.positive, default=5, help="features per item")
+    ap.add_argument("--train", type=common.positive, default=None, help="training lists (default 400; 120 with --quick)")
+    ap.add_argument("--test", type=common.positive, default=500)
     ap.add_argument("--noise", type=float, default=0.1, help="noise on the hidden scores")
     args, rng, epochs = common.start(ap, argv)
     n_train = args.train or (120 if args.quick else 400)

@@ -161,9 +161,9 @@ def cvxpylayers_sudoku(m: int) -> Any:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = common.parser(__doc__.splitlines()[0], epochs=30, quick_epochs=6, lr=0.05, batch=10)
-    ap.add_argument("--train", type=int, default=None, help="training puzzles (default 1000; 600 with --quick)")
-    ap.add_argument("--test", type=int, default=200, help="held-out puzzles")
-    ap.add_argument("--m", type=int, default=40, help="rows of the learned A")
+    ap.add_argument("--train", type=common.positive, default=None, help="training puzzles (default 1000; 600 with --quick)")
+    ap.add_argument("--test", type=common.positive, default=200, help="held-out puzzles")
+    ap.add_argument("--m", type=common.positive, default=40, help="rows of the learned A")
     ap.add_argument("--init", type=float, default=1.0, help="A starts uniform in [0, init)")
     args, rng, epochs = common.start(ap, argv)
     n_train = args.train or (600 if args.quick else 1000)

@@ -119,8 +119,8 @@ def accuracy(model: FewShot, task: dict[str, torch.Tensor], shots: int) -> float
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = common.parser(__doc__.splitlines()[0], epochs=20, quick_epochs=4, lr=0.005, batch=8)
-    ap.add_argument("--episodes", type=int, default=None, help="training tasks per epoch (default 200; 100 with --quick)")
-    ap.add_argument("--test", type=int, default=None, help="held-out tasks per setting (default 500; 200 with --quick)")
+    ap.add_argument("--episodes", type=common.positive, default=None, help="training tasks per epoch (default 200; 100 with --quick)")
+    ap.add_argument("--test", type=common.positive, default=None, help="held-out tasks per setting (default 500; 200 with --quick)")
     args, rng, epochs = common.start(ap, argv)
     episodes = args.episodes or (100 if args.quick else 200)
     n_test = args.test or (200 if args.quick else 500)

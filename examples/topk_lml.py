@@ -106,13 +106,15 @@ def train(head: str, args: Any, data: dict[str, torch.Tensor], epochs: int, seed
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = common.parser(__doc__.splitlines()[0], epochs=30, quick_epochs=8, lr=0.05, batch=25)
-    ap.add_argument("--n", type=int, default=30, help="labels")
-    ap.add_argument("--k", type=int, default=5, help="labels per example")
-    ap.add_argument("--d", type=int, default=20, help="features")
-    ap.add_argument("--train", type=int, default=None, help="training examples (default 300; 150 with --quick)")
-    ap.add_argument("--test", type=int, default=2000)
+    ap.add_argument("--n", type=common.positive, default=30, help="labels")
+    ap.add_argument("--k", type=common.positive, default=5, help="labels per example")
+    ap.add_argument("--d", type=common.positive, default=20, help="features")
+    ap.add_argument("--train", type=common.positive, default=None, help="training examples (default 300; 150 with --quick)")
+    ap.add_argument("--test", type=common.positive, default=2000)
     ap.add_argument("--noise", type=float, default=1.0, help="noise on the hidden scores")
     args, rng, epochs = common.start(ap, argv)
+    if args.k >= args.n:
+        ap.error(f"--k {args.k} must be below --n {args.n} (the labels per example out of all labels)")
     n_train = args.train or (150 if args.quick else 300)
 
     W = rng.normal(size=(args.n, args.d))
