@@ -517,6 +517,8 @@ pub struct PathRow {
     pub is_qp: bool,
     /// The automatic choice is the active set.
     pub auto_active: bool,
+    /// The automatic choice follows the calls (Clarabel when cold, the active set when warm).
+    pub follows: bool,
     /// Clarabel: forward, and forward + backward.
     pub clarabel: (f64, f64),
     /// The active set, cold: forward, and forward + backward (NaN when not a QP).
@@ -526,21 +528,23 @@ pub struct PathRow {
 }
 
 /// Time `layer.forward_with` + `backward` on `inputs` with `settings`, calls of the two
-/// settings alternating so that background load falls on both alike.
+/// settings alternating so that background load falls on both alike; also counts the
+/// fallbacks to Clarabel, and the calls of the first setting the active set answered.
 fn alternate(
     layer: &Layer,
     inputs: &[(Values, Values)],
     settings: [&Settings; 2],
-) -> ([Vec<f64>; 2], [Vec<f64>; 2], usize) {
+) -> ([Vec<f64>; 2], [Vec<f64>; 2], usize, usize) {
     let mut fwd = [Vec::new(), Vec::new()];
     let mut step = [Vec::new(), Vec::new()];
-    let mut fallbacks = 0;
+    let (mut fallbacks, mut first_active) = (0, 0);
     for (p, d) in inputs {
         for (k, s) in settings.iter().enumerate() {
             let t = Instant::now();
             let Ok(out) = layer.forward_with(p, s) else { continue };
             let f = t.elapsed().as_secs_f64();
             fallbacks += (out.raw.solver == SolvedBy::Fallback) as usize;
+            first_active += (k == 0 && out.raw.solver == SolvedBy::ActiveSet) as usize;
             if !out.status.is_optimal() {
                 continue;
             }
@@ -551,7 +555,7 @@ fn alternate(
             }
         }
     }
-    (fwd, step, fallbacks)
+    (fwd, step, fallbacks, first_active)
 }
 
 /// Both solver paths on `case`: `reps` calls each, alternating.
@@ -565,13 +569,14 @@ pub fn paths(case: &Case, reps: usize) -> Result<PathRow, String> {
     let active = Settings { solver: SolverChoice::ActiveSet, warm_start: false, ..Settings::default() };
     let is_qp = layer.uses_active_set(SolverChoice::ActiveSet);
     let _ = layer.forward_with(&inputs[0].0, &clarabel);
-    let (fwd, step, fallbacks) = alternate(&layer, &inputs, [&clarabel, &active]);
+    let (fwd, step, fallbacks, _) = alternate(&layer, &inputs, [&clarabel, &active]);
     let [cf, af] = fwd;
     let [cs, as_] = step;
     Ok(PathRow {
         name: case.name,
         is_qp,
         auto_active: layer.uses_active_set(SolverChoice::Auto),
+        follows: layer.auto_follows_calls(),
         clarabel: (median(cf), median(cs)),
         active: if is_qp { (median(af), median(as_)) } else { (f64::NAN, f64::NAN) },
         fallbacks: if is_qp { fallbacks } else { 0 },
@@ -588,6 +593,10 @@ pub struct TrainRow {
     pub solver: SolverChoice,
     /// Whether that setting uses the active set on this problem.
     pub active: bool,
+    /// Whether `Auto` follows the calls (Clarabel when cold, the active set when warm).
+    pub follows: bool,
+    /// Warm calls answered by the active set.
+    pub warm_active: usize,
     /// Calls in the sequence.
     pub calls: usize,
     /// Total forward time, warm and cold (seconds).
@@ -623,12 +632,14 @@ pub fn training(case: &Case, solver: SolverChoice, calls: usize) -> Result<Train
     let cold = Settings { solver, warm_start: false, ..Settings::default() };
     layer.forget_warm_starts();
     // Warm first on each call: the cold call after it stores the same working set.
-    let (fwd, step, _) = alternate(&layer, &inputs, [&warm, &cold]);
+    let (fwd, step, _, warm_active) = alternate(&layer, &inputs, [&warm, &cold]);
     let sum = |v: &Vec<f64>| v.iter().sum::<f64>();
     Ok(TrainRow {
         name: case.name,
         solver,
         active: layer.uses_active_set(solver),
+        follows: solver == SolverChoice::Auto && layer.auto_follows_calls(),
+        warm_active,
         calls,
         forward: (sum(&fwd[0]), sum(&fwd[1])),
         step: (sum(&step[0]), sum(&step[1])),
@@ -649,7 +660,13 @@ pub fn paths_table(rows: &[PathRow], train: &[TrainRow]) -> String {
             "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {} |",
             r.name,
             if r.is_qp { "yes" } else { "no" },
-            if r.auto_active { "active set" } else { "Clarabel" },
+            if r.auto_active {
+                "active set"
+            } else if r.follows {
+                "Clarabel; active set when warm"
+            } else {
+                "Clarabel"
+            },
             r.clarabel.0 * 1e3,
             r.active.0 * 1e3,
             r.clarabel.1 * 1e3,
@@ -674,10 +691,14 @@ pub fn paths_table(rows: &[PathRow], train: &[TrainRow]) -> String {
             "| {} | {}{} | {} | {:.1} | {:.1} | {:.2} | {:.1} | {:.1} | {:.2} |",
             t.name,
             t.solver.as_str(),
-            if t.solver == SolverChoice::Auto {
-                if t.active { " (active set)" } else { " (Clarabel)" }
+            if t.solver != SolverChoice::Auto {
+                String::new()
+            } else if t.active {
+                " (active set)".to_string()
+            } else if t.follows {
+                format!(" (warm: active set {} of {})", t.warm_active, t.calls)
             } else {
-                ""
+                " (Clarabel)".to_string()
             },
             t.calls,
             t.forward.0 * 1e3,

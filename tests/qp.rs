@@ -435,3 +435,89 @@ fn free_auxiliary_variables_are_not_left_on_a_bound() {
         assert!(d < 1e-6, "d/d{k}: {d:.2e}");
     }
 }
+
+/// A small box-constrained MPC: 124 variables, a QP with curvature on every column that
+/// `auto` leaves to Clarabel when cold (n > 100), so its choice follows each slot.
+const MPC: &str = "dim nx = 4\ndim nu = 2\ndim T = 20\n\
+    constant A[nx, nx] = [[1.0, 0.1, 0.0, 0.0], [0.0, 1.0, 0.1, 0.0], [0.0, 0.0, 1.0, 0.1], [0.05, 0.0, 0.0, 1.0]]\n\
+    constant B[nx, nu] = [[0.0, 0.0], [0.1, 0.0], [0.0, 0.0], [0.0, 0.1]]\n\
+    parameter x0[nx]\nvariable x[nx, T+1]\nvariable u[nu, T]\n\
+    minimize sum_squares(x) + 0.1 * sum_squares(u)\n\
+    subject to\n    x[:, 0] == x0\n    for t in 0..T: x[:, t+1] == A @ x[:, t] + B @ u[:, t]\n    -1 <= u <= 1\n";
+
+fn x0(v: [f64; 4]) -> Values {
+    vals(&[("x0", Array::vector(&v))])
+}
+
+#[test]
+fn auto_follows_a_slot_onto_the_active_set_while_calls_move_little() {
+    let auto = Settings::tight();
+    let run = |layer: &Layer| -> Vec<(SolvedBy, u32, Vec<f64>)> {
+        let mut out = Vec::new();
+        // Small steps (a training loop), then a jump that saturates many inputs, then
+        // the same values twice.
+        let mut seq: Vec<[f64; 4]> = (0..6).map(|k| [1.0 + 1e-3 * k as f64, -0.5, 0.3, 0.2]).collect();
+        seq.extend([[9.0, -7.0, 8.0, 6.0]; 3]);
+        for v in seq {
+            let o = layer.forward_with(&x0(v), &auto).unwrap();
+            let c = layer.forward_with(&x0(v), &with(SolverChoice::Clarabel)).unwrap();
+            assert_eq!(o.status, Status::Optimal);
+            let d = max_abs_diff(&o.raw.x, &c.raw.x);
+            assert!(d < 1e-7, "{v:?}: {:?} differs from Clarabel by {d:.2e}", o.raw.solver);
+            out.push((o.raw.solver, o.raw.iterations, o.raw.x));
+        }
+        out
+    };
+    let layer = compile(MPC);
+    assert!(!layer.uses_active_set(SolverChoice::Auto), "a cold call goes to Clarabel");
+    let first = run(&layer);
+    let solvers: Vec<SolvedBy> = first.iter().map(|r| r.0).collect();
+    use SolvedBy::{ActiveSet as A, Clarabel as C};
+    // Two Clarabel calls with the same active set, then the active set while each solve
+    // changes at most n/40 = 3 rows; the jump takes more, so the next call is
+    // Clarabel's, whose active set equals the jump's: the last goes back.
+    assert_eq!(solvers, [C, C, A, A, A, A, A, C, A], "{first:?}");
+    assert!(first[6].1 > 3, "the jump changed {} rows", first[6].1);
+    assert_eq!(first[8].1, 0, "warm from the same values: no change");
+    // The choice depends on the calls alone: a fresh layer given the same calls gives
+    // the same solvers and the same bits.
+    let again = run(&compile(MPC));
+    for (a, b) in first.iter().zip(&again) {
+        assert_eq!((a.0, a.1), (b.0, b.1));
+        assert_eq!(a.2, b.2);
+    }
+    // Without warm starts `auto` keeps to Clarabel.
+    let cold = Settings { warm_start: false, ..Settings::tight() };
+    for k in 0..4 {
+        let o = layer.forward_with(&x0([1.0 + 1e-3 * k as f64, -0.5, 0.3, 0.2]), &cold).unwrap();
+        assert_eq!(o.raw.solver, SolvedBy::Clarabel);
+    }
+    // A batch follows each member's slot.
+    let layer = compile(MPC);
+    let batch = |k: usize| -> Vec<Values> {
+        (0..3).map(|i| x0([1.0 + 1e-3 * k as f64, -0.5 + 0.1 * i as f64, 0.3, 0.2])).collect()
+    };
+    for (k, want) in [C, C, A, A].into_iter().enumerate() {
+        let outs = layer.forward_batch(&batch(k), BatchPolicy::FailBatch).unwrap();
+        for (i, o) in outs.iter().enumerate() {
+            assert_eq!(o.as_ref().unwrap().raw.solver, want, "batch {k} member {i}");
+        }
+    }
+}
+
+#[test]
+fn auto_never_follows_a_qp_without_curvature_on_every_column() {
+    // lasso's |x| epigraph variables have no curvature: its vertices are weakly active
+    // where an interior point's centre is not, so `auto` keeps it on Clarabel.
+    let layer = compile(
+        "dim m = 6\ndim n = 4\nparameter A[m, n]\nparameter b[m]\nvariable x[n]\n\
+         minimize sum_squares(A @ x - b) + 0.1 * norm1(x)\n",
+    );
+    let mut r = Rng(3);
+    let a = mat(6, 4, r.normals(24));
+    for k in 0..6 {
+        let b = Array::vector(&(0..6).map(|i| 1.0 + 1e-3 * (k + i) as f64).collect::<Vec<_>>());
+        let o = layer.forward_with(&vals(&[("A", a.clone()), ("b", b)]), &Settings::tight()).unwrap();
+        assert_eq!(o.raw.solver, SolvedBy::Clarabel, "call {k}");
+    }
+}

@@ -196,6 +196,13 @@ impl Layer {
         self.plan.uses_active_set(choice)
     }
 
+    /// Whether `Auto` follows each slot's calls on this layer: a QP left to Clarabel
+    /// when cold, whose warm calls go to the active set while consecutive calls change
+    /// its active set little (see docs/performance.md, "Two solvers").
+    pub fn auto_follows_calls(&self) -> bool {
+        self.plan.adaptive
+    }
+
     /// The active-set solver's working set kept for warm starts in `slot` (0 for
     /// single calls, i for batch member i): rows of the cone program's nonnegative
     /// cones, empty if none.

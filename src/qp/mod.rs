@@ -31,6 +31,10 @@ pub const AUTO_MAX_N: usize = 100;
 /// cold solve's flops) for which [`SolverChoice::Auto`] picks the active-set solver.
 pub const AUTO_MAX_WORK: f64 = 1.5e6;
 
+/// Most variables for which [`SolverChoice::Auto`] follows a slot's calls (see
+/// [`Plan::adaptive`]): each warm slot keeps an n×n factorization.
+pub const ADAPTIVE_MAX_N: usize = 400;
+
 /// What the active-set path needs to know of a cone program, made once per layer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
@@ -38,6 +42,18 @@ pub struct Plan {
     pub is_qp: bool,
     /// The automatic choice: the active-set solver.
     pub auto: bool,
+    /// The automatic choice follows each slot's calls: a QP that `auto` leaves to
+    /// Clarabel (a cold active-set solve would cost more) but where a warm one is
+    /// cheaper, when consecutive calls change the active set little (a training loop,
+    /// MPC's moving initial state). Clarabel answers until two consecutive calls in a
+    /// slot end with active sets that differ in at most [`Plan::changes`] rows; then the
+    /// active set answers, warm started, for as long as each solve takes at most that
+    /// many working-set changes. Decided from the call history alone, so the same
+    /// sequence of calls gets the same answers.
+    pub adaptive: bool,
+    /// The most working-set changes of a warm solve that still beat Clarabel (see
+    /// [`Plan::of`]).
+    pub changes: usize,
     /// Whether each row is an equality (zero cone).
     eq: Vec<bool>,
 }
@@ -53,7 +69,7 @@ impl Plan {
         // sizes do not add up to m (a corrupted file) make no plan.
         let rows = cp.cones.iter().fold(0usize, |a, c| a.saturating_add(c.dim()));
         if rows != cp.m {
-            return Plan { is_qp: false, auto: false, eq: Vec::new() };
+            return Plan { is_qp: false, auto: false, adaptive: false, changes: 0, eq: Vec::new() };
         }
         let mut eq = Vec::with_capacity(cp.m);
         for c in &cp.cones {
@@ -77,7 +93,14 @@ impl Plan {
                 _ => false,
             });
         let auto = is_qp && curved && cp.n <= AUTO_MAX_N && work <= AUTO_MAX_WORK;
-        Plan { is_qp, auto, eq }
+        let adaptive = is_qp && curved && !auto && cp.n <= ADAPTIVE_MAX_N;
+        // A warm solve whose factorization is reused costs about as much as 6 of its
+        // working-set changes, and a change about 1 ns·n² (measured on sparsemax,
+        // box MPC and lasso, n = 200–250); Clarabel's solve of those problems costs
+        // 12 to 30 changes. n/40 changes (5–6 there) keeps a warm solve below
+        // Clarabel's cost on every one of them.
+        let changes = (cp.n / 40).max(2);
+        Plan { is_qp, auto, adaptive, changes, eq }
     }
 
     /// Whether a call with `choice` uses the active-set solver.
@@ -91,14 +114,20 @@ impl Plan {
     }
 }
 
-/// What a slot keeps of its last active-set solve: the working set, and the
-/// factorization with the values of P and A it was made for.
+/// What a slot keeps of its last solve: the working set (of an active-set solve, or
+/// the active rows of Clarabel's solution), and the factorization with the values of
+/// P and A it was made for; for an adaptive plan, whether the next call goes to the
+/// active set.
 #[derive(Debug, Default)]
 struct Slot {
     active: Vec<usize>,
     p: Vec<f64>,
     a: Vec<f64>,
     factor: Option<dual::Factor>,
+    /// Calls recorded in this slot.
+    calls: u64,
+    /// The next call (of an adaptive plan under `Auto`) goes to the active set.
+    next_active: bool,
 }
 
 /// The working sets (and factorizations) of earlier calls, one per slot (a single
@@ -246,6 +275,8 @@ fn dot(r: &dual::Row, x: &[f64]) -> f64 {
 /// Solve the cone program `cp` with data `d`: by the active-set solver when `plan`
 /// and `settings.solver` say so (warm started from `warm`'s slot, if given, and
 /// falling back to Clarabel on `ws` when it does not end optimal), else by Clarabel.
+/// An adaptive plan under `Auto` chooses per call from the slot's history
+/// ([`Plan::adaptive`]).
 pub fn solve(
     cp: &ConeProgram,
     d: &Data,
@@ -254,23 +285,43 @@ pub fn solve(
     ws: &mut Option<Workspace>,
     warm: Option<(&WarmStarts, usize)>,
 ) -> Result<RawSolution, String> {
-    if !plan.uses_active_set(settings.solver) {
-        return solve::solve_reusing(cp, d, settings, ws);
+    let warm = warm.filter(|_| settings.warm_start);
+    let follow = plan.adaptive && settings.solver == SolverChoice::Auto;
+    let mut slot = match warm {
+        Some((w, k)) if follow || plan.uses_active_set(settings.solver) => w.take(k),
+        _ => Slot::default(),
+    };
+    let active = plan.uses_active_set(settings.solver) || (follow && slot.next_active);
+    if !active {
+        let raw = solve::solve_reusing(cp, d, settings, ws);
+        if let (Some((w, k)), true) = (warm, follow) {
+            // Follow the slot: the active rows of Clarabel's solution, and whether they
+            // are those of the previous call's (give or take `plan.changes`).
+            slot.next_active = false;
+            if let Ok(r) = &raw
+                && r.status == Status::Optimal
+            {
+                let now: Vec<usize> = (0..cp.m).filter(|&i| !plan.eq[i] && r.z.get(i) > r.s.get(i)).collect();
+                slot.next_active = slot.calls > 0 && differ(&slot.active, &now) <= plan.changes;
+                slot.active = now;
+            }
+            slot.calls += 1;
+            w.put(k, slot);
+        }
+        return raw;
     }
     let t = std::time::Instant::now();
     let qp = to_qp(cp, d, plan);
-    let mut slot = match warm {
-        Some((w, k)) if settings.warm_start => w.take(k),
-        _ => Slot::default(),
-    };
     // The factorization is reused only for exactly the same P and A.
     let factor = slot.factor.take().filter(|_| slot.p == d.p && slot.a == d.a);
     let opts = dual::Options { tol: settings.tol_feas.min(1e-9), ..dual::Options::default() };
     let (mut o, factor) = dual::solve_reusing(&qp, &slot.active, factor, &opts);
+    slot.calls += 1;
     if o.status == dual::QpStatus::Optimal {
         center_free_columns(&qp, &mut o);
         let raw = raw_from(cp, d, &qp, &o, t.elapsed().as_secs_f64());
         if let Some((w, k)) = warm {
+            slot.next_active = o.iterations <= plan.changes;
             slot.active = o.active;
             if slot.p != d.p || slot.a != d.a {
                 slot.p.clone_from(&d.p);
@@ -281,7 +332,33 @@ pub fn solve(
         }
         return Ok(raw);
     }
+    if let Some((w, k)) = warm {
+        // Keep the working set (a good start for the next call); a followed slot's next
+        // call goes to Clarabel.
+        slot.next_active = false;
+        w.put(k, slot);
+    }
     let mut raw = solve::solve_reusing(cp, d, settings, ws)?;
     raw.solver = SolvedBy::Fallback;
     Ok(raw)
+}
+
+/// The number of rows in one of two sets of rows and not the other.
+fn differ(a: &[usize], b: &[usize]) -> usize {
+    let (mut x, mut y) = (a.to_vec(), b.to_vec());
+    x.sort_unstable();
+    y.sort_unstable();
+    let (mut i, mut j, mut same) = (0, 0, 0);
+    while i < x.len() && j < y.len() {
+        match x[i].cmp(&y[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                same += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    x.len() + y.len() - 2 * same
 }
