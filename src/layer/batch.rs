@@ -94,13 +94,13 @@ impl Layer {
             .par_chunks(len)
             .enumerate()
             .map(|(c, chunk)| {
-                let mut ws = self.take_solver();
+                let mut ws = self.take_solver(c);
                 let outs: Vec<_> = chunk
                     .iter()
                     .enumerate()
                     .map(|(i, v)| self.forward_member(v, &mut ws, c * len + i))
                     .collect();
-                self.put_solver(ws);
+                self.put_solver(c, ws);
                 outs
             })
             .collect::<Vec<_>>()

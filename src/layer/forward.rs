@@ -87,23 +87,32 @@ impl Layer {
         settings: &Settings,
     ) -> Result<Output, Error> {
         frontend::guard("Layer::forward", || {
-            let mut ws = self.take_solver();
+            let mut ws = self.take_solver(0);
             let out = self.forward_in(values, settings, &mut ws, 0);
-            self.put_solver(ws);
+            self.put_solver(0, ws);
             out
         })
     }
 
-    /// A kept solver from the pool, if there is one (else the call sets one up).
-    pub(super) fn take_solver(&self) -> Option<solve::Workspace> {
+    /// The solver kept in the pool's place `slot` (0 for a single call, c for a batch's
+    /// chunk c), if there is one (else the call sets one up). A reused solver keeps the
+    /// equilibration of the data it was set up with, so its answers carry the last bits
+    /// of its history: a fixed place per caller keeps that history the same from run to
+    /// run (a batch's chunks would otherwise take whichever solver was free first).
+    pub(super) fn take_solver(&self, slot: usize) -> Option<solve::Workspace> {
         // A pool poisoned by a caught panic is still a valid list of solvers.
-        self.solvers.lock().unwrap_or_else(|e| e.into_inner()).pop()
+        self.solvers.lock().unwrap_or_else(|e| e.into_inner()).get_mut(slot).and_then(Option::take)
     }
 
-    /// Return a solver to the pool for the next call.
-    pub(super) fn put_solver(&self, ws: Option<solve::Workspace>) {
+    /// Return a solver to its place in the pool for the next call (a place taken
+    /// meanwhile by a concurrent call keeps that call's solver).
+    pub(super) fn put_solver(&self, slot: usize, ws: Option<solve::Workspace>) {
         if let Some(w) = ws {
-            self.solvers.lock().unwrap_or_else(|e| e.into_inner()).push(w);
+            let mut pool = self.solvers.lock().unwrap_or_else(|e| e.into_inner());
+            if pool.len() <= slot {
+                pool.resize_with(slot + 1, || None);
+            }
+            pool[slot].get_or_insert(w);
         }
     }
 

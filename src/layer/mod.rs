@@ -83,7 +83,7 @@ pub struct Layer {
     pub settings: Settings,
     /// Options used by [`Layer::backward`] and [`Layer::jvp`].
     pub diff: DiffOptions,
-    solvers: std::sync::Mutex<Vec<solve::Workspace>>,
+    solvers: std::sync::Mutex<Vec<Option<solve::Workspace>>>,
     /// The symbolic factorization of the derivative system, made at the first
     /// backward/jvp call and shared by every later one (and every thread).
     kkt: std::sync::OnceLock<std::sync::Arc<KktSymbolic>>,
