@@ -88,7 +88,8 @@ class _Case:
 class _NoOpLayer:
     """What torch alone costs for a layer: an autograd.Function with dopt.torch.Layer's
     inputs and outputs that does no work (its outputs and gradients are fixed arrays).
-    Its step, beside the Rust step, is the least any Python-level torch layer can add."""
+    Its step, beside the Rust step, is what torch's bookkeeping costs on its own (see
+    _BareLayer for why a layer that solves pays more)."""
 
     def __init__(self, outputs: list, grads: list) -> None:
         import torch
@@ -103,6 +104,38 @@ class _NoOpLayer:
                 return tuple([torch.from_numpy(x) for x in grads])
 
         self.fn = NoOp
+
+    def __call__(self, *ts: Any) -> tuple:
+        return self.fn.apply(*ts)
+
+
+class _BareLayer:
+    """The least Python a torch layer that does the work can run: an autograd.Function
+    making the same two native calls as dopt.torch.Layer (through the same binding),
+    without its checks, dtype and device handling or batch sums (float64 CPU tensors of
+    the parameters' own shapes only). Its step, over the Rust step, is the floor of a
+    Python-level torch layer: the no-op layer misses that torch's own operations run
+    slower after a solve has filled the caches with its data and code."""
+
+    def __init__(self, module: Any) -> None:
+        import torch
+
+        binding, raise_ = module._binding, module._raise
+
+        class Bare(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx: Any, *inputs: Any) -> tuple:  # type: ignore[override]
+                sol, outs = binding.forward(tuple([t.detach().numpy() for t in inputs]), raise_)
+                ctx.sol, ctx.shapes = sol, [t.shape for t in inputs]
+                return tuple([torch.from_numpy(o) for o in outs])
+
+            @staticmethod
+            def backward(ctx: Any, *g: Any) -> tuple:  # type: ignore[override]
+                cot = tuple([None if x is None else x.numpy() for x in g])
+                res = binding.backward(ctx.sol, cot, raise_)
+                return tuple([torch.from_numpy(r).view(sh) for r, sh in zip(res, ctx.shapes)])
+
+        self.fn = Bare
 
     def __call__(self, *ts: Any) -> tuple:
         return self.fn.apply(*ts)
@@ -328,6 +361,7 @@ def measure(
     torch1: list[float] = []
     vjp1: list[float] = []
     noop1: list[float] = []
+    bare1: list[float] = []
     cvx1: list[float] = []
     rustb: list[float] = []
     torchb: list[float] = []
@@ -351,6 +385,8 @@ def measure(
         [np.ascontiguousarray(g0[n]) for n in case.param_names],
     )
 
+    bare = _BareLayer(torch_side.module)
+
     gc.collect()
     gc_was = gc.isenabled()
     gc.disable()
@@ -365,6 +401,7 @@ def measure(
                 lambda: torch1.append(torch_side.step(*tin)),
                 lambda: vjp1.append(torch_side.vjp_step(*tin)),
                 lambda: noop1.append(torch_side.step(*tin, module=noop)),
+                lambda: bare1.append(torch_side.step(*tin, module=bare)),
             ]
             if cvx is not None and k < cvx_reps:
                 cin = cvx.inputs(params, dvars)
@@ -401,6 +438,7 @@ def measure(
         "torch_b1": _median(torch1),
         "vjp_b1": _median(vjp1),
         "noop_b1": _median(noop1),
+        "bare_b1": _median(bare1),
         "rust_b": _median(rustb),
         "torch_b": _median(torchb),
         "torch_serial": _median(serial),
@@ -417,6 +455,7 @@ def measure(
     row["ratio_numpy_b1"] = row["numpy_b1"] / row["rust_b1"]
     row["ratio_vjp_b1"] = row["vjp_b1"] / row["rust_b1"]
     row["ratio_floor_b1"] = (row["rust_b1"] + row["noop_b1"]) / row["rust_b1"]
+    row["ratio_bare_b1"] = row["bare_b1"] / row["rust_b1"]
     row["ratio_b"] = row["torch_b"] / row["rust_b"]
     row["speedup_torch"] = row["torch_serial"] / row["torch_b"]
     row["speedup_rust"] = batch * row["rust_b1"] / row["rust_b"]
@@ -441,7 +480,7 @@ def table(rows: list[dict[str, Any]], batch: int, load: Sequence[str] = ()) -> s
     b = batch
     head = [
         "problem", "Rust step b1", "numpy / Rust b1", "torch step b1", "torch / Rust b1",
-        "torch VJP / Rust b1", "no-op floor b1",
+        "torch VJP / Rust b1", "no-op floor b1", "bare Function / Rust b1",
         f"Rust step b{b}", f"torch step b{b}", f"torch / Rust b{b}", f"torch {b} serial",
         f"torch b{b} speed-up", f"Rust b{b} speed-up", "cvxpylayers b1", f"cvxpylayers b{b}",
     ]  # fmt: skip
@@ -450,6 +489,7 @@ def table(rows: list[dict[str, Any]], batch: int, load: Sequence[str] = ()) -> s
         cells = [
             r["name"], _ms(r["rust_b1"], 3), f"{r['ratio_numpy_b1']:.3f}", _ms(r["torch_b1"], 3),
             f"{r['ratio_b1']:.3f}", f"{r['ratio_vjp_b1']:.3f}", f"{r['ratio_floor_b1']:.3f}",
+            f"{r['ratio_bare_b1']:.3f}",
             _ms(r["rust_b"], 2), _ms(r["torch_b"], 2), f"{r['ratio_b']:.3f}",
             _ms(r["torch_serial"], 1), f"{r['speedup_torch']:.2f}", f"{r['speedup_rust']:.2f}",
             _ms(r["cvx_b1"], 2), _ms(r["cvx_b"], 1),
@@ -463,7 +503,11 @@ def table(rows: list[dict[str, Any]], batch: int, load: Sequence[str] = ()) -> s
         f"bindings alone, no torch). torch VJP: the same step with the loss weights passed as the outputs' "
         "cotangents (`torch.autograd.backward(outputs, w)`), without torch's loss operations. no-op "
         "floor: (Rust step + the torch step of a layer that does no work) / Rust step, the least a "
-        f"Python-level torch layer can reach. torch {b} serial: {b} single torch steps in a Python loop on the "
+        "Python-level torch layer could reach if the solve left the caches as it found them. bare "
+        "Function: the torch step of an autograd.Function that makes the same two native calls with "
+        "nothing around them (no checks, no dtype or device handling) / Rust step, the floor of a "
+        f"Python-level torch layer that does the work. torch {b} serial: {b} single torch steps in a "
+        "Python loop on the "
         f"members of one batch; torch b{b} speed-up = torch {b} serial / torch step b{b}; Rust b{b} "
         f"speed-up = {b} × Rust step b1 / Rust step b{b}. {os.cpu_count()} CPUs, torch "
         f"{torch.__version__.split('+')[0]} ({torch.get_num_threads()} intra-op threads), dopt "

@@ -28,8 +28,9 @@ def test_quick_run_prints_a_table_of_positive_finite_numbers(capsys):
     assert names[0] == "problem"
     assert "torch / Rust b1" in names and "torch / Rust b8" in names
     assert "torch b8 speed-up" in names and "cvxpylayers b8" in names
-    assert len(_cells(rule)) == len(names) == 15
+    assert len(_cells(rule)) == len(names) == 16
     assert "torch VJP / Rust b1" in names and "no-op floor b1" in names
+    assert "bare Function / Rust b1" in names
     assert "numpy / Rust b1" in names
     cells = dict(zip(names, _cells(row)))
     assert cells["problem"] == "sparsemax n=100"
@@ -46,6 +47,7 @@ def test_quick_run_prints_a_table_of_positive_finite_numbers(capsys):
     # (Rust + no-op layer) / Rust: a ratio above 1 by construction; how far above is a
     # timing, which the benchmark reports and no test asserts
     assert float(cells["no-op floor b1"]) > 1.0
+    assert float(cells["bare Function / Rust b1"]) > 1.0
     sp = float(cells["torch 8 serial"]) / float(cells["torch step b8"])
     assert float(cells["torch b8 speed-up"]) == pytest.approx(sp, rel=0.06)
 
@@ -55,7 +57,7 @@ def test_run_measures_the_same_members_and_counts_failures():
     assert [r["name"] for r in rows] == ["lasso 100x50"]
     r = rows[0]
     assert r["not_optimal"] == 0
-    for k in ("rust_b1", "torch_b1", "vjp_b1", "noop_b1", "rust_b", "torch_b", "torch_serial"):
+    for k in ("rust_b1", "torch_b1", "vjp_b1", "noop_b1", "bare_b1", "rust_b", "torch_b", "torch_serial"):
         assert math.isfinite(r[k]) and r[k] > 0, k
     assert r["cvx_b1"] is None and r["cvx_b"] is None
 

@@ -148,9 +148,11 @@ def test_mpc_imitation_learns_the_cost(tmp_path):
 
 def test_matrix_game_payoffs_are_learned_from_equilibria(tmp_path):
     r = _run("matrix_game", tmp_path)
-    assert r["mixed_equilibria"] > 0.5
+    assert r["game"] == "lp"
+    assert r["support_2"] > 0.2 and r["support_3"] > 0.3  # mixed equilibria of both sizes
     assert r["tv_mean_before"] > 0.3
     assert r["tv_95"] < 0.01  # the target: held-out equilibria within 0.01 in TV
+    assert r["tv_95"] < r["tv_95_warm"]  # the LP layer's own phase improves on the warm-up
 
 
 def test_svm_meta_learning_trains_both_heads(tmp_path):
