@@ -290,17 +290,7 @@ def test_an_error_in_a_spawned_worker_comes_back_with_its_class_and_code():
     assert e.diagnostics and e.diagnostics[0]["code"] == "E0702"
 
 
-_GAME = """dim m = 3
-dim n = 3
-parameter M[m, n]
-variable x[m]
-variable v
-maximize v
-subject to
-    col: transpose(M) @ x >= v
-    sum(x) == 1
-    x >= 0
-"""
+_GAME = Path(__file__).resolve().parents[2] / "examples" / "matrix_game.dopt"  # the LP of a 3×3 game
 
 
 def test_the_same_batches_give_the_same_bits():
@@ -309,7 +299,7 @@ def test_the_same_batches_give_the_same_bits():
     # optimal face is not a point). Each batch chunk keeps its own solver, so the same
     # calls give the same bits however the threads were scheduled.
     def run() -> np.ndarray:
-        layer = dopt.compile_str(_GAME)
+        layer = dopt.compile(_GAME)
         rng = np.random.default_rng(0)
         out = []
         for _ in range(10):
