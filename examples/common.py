@@ -25,15 +25,24 @@ EXAMPLES = ROOT / "examples"
 IMG = ROOT / "docs" / "img"
 
 
-def positive(text: str) -> int:
-    """An argparse type: a whole number of at least 1 (a count of epochs, examples, …)."""
+def _whole(text: str, least: int) -> int:
     try:
         n = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{n} is not at least 1")
+    if n < least:
+        raise argparse.ArgumentTypeError(f"{n} is not at least {least}")
     return n
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (a count of epochs, examples, …)."""
+    return _whole(text, 1)
+
+
+def seed(text: str) -> int:
+    """An argparse type: a random seed, a whole number of at least 0."""
+    return _whole(text, 0)
 
 
 def parser(
@@ -47,7 +56,7 @@ def parser(
         p.add_argument("--batch", type=positive, default=batch, help=f"examples per step (default {batch})")
     p.add_argument("--quick", action="store_true", help="a short run (about 20 s) for the tests")
     p.add_argument("--epochs", type=positive, default=None, help=f"epochs (default {epochs}; {quick_epochs} with --quick)")
-    p.add_argument("--seed", type=positive, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--plot", type=Path, default=None, help="where to write the figure (PNG); 'none' to skip")
     p.add_argument("--backend", choices=("dopt", "cvxpylayers"), default="dopt")
     p.add_argument("--json", type=Path, default=None, help="write the run's figures as JSON here")

@@ -169,3 +169,13 @@ def test_dcem_learns_an_energy_whose_minimizer_regresses(tmp_path):
     # three quick epochs take DCEM's test error from about 24 to about 6
     assert r["dcem_test_loss"] < 0.4 * r["dcem_test_loss_before"]
     assert r["unrolled_test_loss"] < 6.0
+
+
+def test_counts_and_seeds_on_the_command_line():
+    common = _script("common")
+    p = common.parser("test", epochs=3, quick_epochs=1)
+    assert p.parse_args(["--seed", "0", "--epochs", "2"]).seed == 0
+    assert p.parse_args(["--seed", "7"]).seed == 7
+    for bad in (["--epochs", "0"], ["--seed", "-1"], ["--epochs", "two"]):
+        with pytest.raises(SystemExit):
+            p.parse_args(bad)
