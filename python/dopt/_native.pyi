@@ -97,8 +97,15 @@ class Layer:
         max_iter: int | None = None,
         verbose: bool | None = None,
         smoothing: float | None = None,
+        solver: Literal["auto", "clarabel", "active-set"] | None = None,
+        warm_start: bool | None = None,
     ) -> Layer:
         """A copy with other solver settings or differentiation options."""
+    def forget_warm_starts(self) -> None:
+        """Forget the active-set solver's kept working sets: the next calls start cold."""
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The solver settings: solver, warm_start, tol, max_iter."""
     @property
     def source(self) -> str:
         """Where the layer was compiled from."""

@@ -323,9 +323,13 @@ def _numpy_step(layer: Any, params: dict[str, np.ndarray], dvars: dict[str, np.n
     return time.perf_counter() - start
 
 
-def _rotated(sides: list[Callable[[], None]], k: int) -> None:
-    """Run the measurement closures, starting at a different one on each repetition."""
+def _rotated(sides: list[Callable[[], None]], k: int, layer: Any = None) -> None:
+    """Run the measurement closures, starting at a different one on each repetition;
+    each from the same state of `layer`: no active-set working set kept from the call
+    before, which was another side's call on the same member."""
     for j in range(len(sides)):
+        if layer is not None:
+            layer.forget_warm_starts()
         sides[(j + k) % len(sides)]()
 
 
@@ -406,7 +410,7 @@ def measure(
             if cvx is not None and k < cvx_reps:
                 cin = cvx.inputs(params, dvars)
                 sides.append(lambda: cvx1.append(cvx.step(*cin)))
-            _rotated(sides, k)
+            _rotated(sides, k, case.layer)
 
         for r in range(batch_reps):
             first = _BATCH + r * batch
@@ -425,7 +429,7 @@ def measure(
             if cvx is not None and r < cvx_batch_reps:
                 cin = cvx.inputs(params, dvars)
                 sides.append(lambda: cvxb.append(cvx.step(*cin)))
-            _rotated(sides, r)
+            _rotated(sides, r, case.layer)
             gc.collect()
     finally:
         if gc_was:

@@ -515,8 +515,11 @@ impl PyLayer {
     /// tolerances (default 1e-8; the exponential and power cones are then about 1e-5
     /// accurate, so use 1e-10 for finite differences), `max_iter` its iteration limit,
     /// `smoothing` a CHKS smoothing μ > 0 of the projections in the backward pass
-    /// (averaged gradients at kinks; 0 turns it off).
-    #[pyo3(signature = (*, tol=None, max_iter=None, verbose=None, smoothing=None))]
+    /// (averaged gradients at kinks; 0 turns it off), `solver` `"auto"`, `"clarabel"` or
+    /// `"active-set"` (docs/performance.md, "Two solvers"), `warm_start` whether the
+    /// active-set solver starts from the previous call's working set.
+    #[pyo3(signature = (*, tol=None, max_iter=None, verbose=None, smoothing=None, solver=None, warm_start=None))]
+    #[allow(clippy::too_many_arguments)]
     fn with_settings(
         &self,
         py: Python<'_>,
@@ -524,7 +527,19 @@ impl PyLayer {
         max_iter: Option<i64>,
         verbose: Option<bool>,
         smoothing: Option<f64>,
+        solver: Option<&str>,
+        warm_start: Option<bool>,
     ) -> PyResult<PyLayer> {
+        let solver = match solver.map(|s| (s, dopt::SolverChoice::parse(s))) {
+            Some((_, Some(c))) => Some(c),
+            Some((s, None)) => {
+                return Err(errors::parameter(
+                    py,
+                    format!("solver must be \"auto\", \"clarabel\" or \"active-set\", not {s:?}"),
+                ));
+            }
+            None => None,
+        };
         let max_iter = match max_iter.map(u32::try_from) {
             Some(Ok(m)) if m > 0 => Some(m),
             Some(_) => {
@@ -557,6 +572,12 @@ impl PyLayer {
         if let Some(v) = verbose {
             settings.verbose = v;
         }
+        if let Some(c) = solver {
+            settings.solver = c;
+        }
+        if let Some(w) = warm_start {
+            settings.warm_start = w;
+        }
         let mut diff = self.inner.diff;
         if let Some(m) = smoothing {
             diff.smoothing = (m > 0.0).then_some(m);
@@ -567,6 +588,25 @@ impl PyLayer {
                 .map(|l| PyLayer::new(l.with_settings(settings).with_diff_options(diff)))
                 .map_err(|e| errors::to_py(py, &e, None))
         })
+    }
+
+    /// Forget the working sets kept for the active-set solver's warm starts: the next
+    /// calls start cold (as a fresh layer's would).
+    fn forget_warm_starts(&self) {
+        self.inner.forget_warm_starts();
+    }
+
+    /// The layer's solver settings: `solver` (`"auto"`, `"clarabel"`, `"active-set"`),
+    /// `warm_start`, `tol`, `max_iter`.
+    #[getter]
+    fn settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = &self.inner.settings;
+        let d = PyDict::new(py);
+        d.set_item("solver", s.solver.as_str())?;
+        d.set_item("warm_start", s.warm_start)?;
+        d.set_item("tol", s.tol_feas)?;
+        d.set_item("max_iter", s.max_iter)?;
+        Ok(d)
     }
 
     /// Where the layer was compiled from (a path or `std:NAME`).

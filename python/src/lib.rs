@@ -82,6 +82,10 @@ fn rust_step_time(
             let start = first + r * batch as u64;
             let params: Vec<Values> = (start..start + batch as u64).map(|i| (c.params)(i)).collect();
             let dvars: Vec<Values> = (start..start + batch as u64).map(|i| (c.dvars)(i)).collect();
+            // Every side of the benchmark starts each call from the same state: no
+            // working set kept from the call before (which may have been another side's
+            // call on the same member).
+            l.forget_warm_starts();
             let t = Instant::now();
             if batch == 1 {
                 let out = l.forward(&params[0])?;

@@ -181,6 +181,7 @@ def test_bad_settings(ball):
         ({"smoothing": -1.0}, "smoothing"),
         ({"smoothing": float("nan")}, "smoothing"),
         ({"max_iter": -3}, "max_iter"),
+        ({"solver": "ipm"}, "solver"),
     ):
         with pytest.raises(dopt.ParameterError) as ei:
             ball.with_settings(**kw)

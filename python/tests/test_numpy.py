@@ -424,6 +424,35 @@ def test_calls_do_not_leak_into_each_other():
     assert again.solver == a.solver == "active-set"
 
 
+def test_the_solver_is_chosen_in_the_settings():
+    # the active-set solver and Clarabel answer the same QP alike; the solution says which
+    # one answered, and the layer's settings say what was asked
+    layer = ref_layer("box_qp")
+    j = ref_json("box_qp")
+    assert layer.settings["solver"] == "auto" and layer.settings["warm_start"] is True
+    sols = {}
+    for choice in ("auto", "clarabel", "active-set"):
+        tuned = layer.with_settings(solver=choice, tol=1e-10)
+        assert tuned.settings["solver"] == choice
+        sols[choice] = tuned.forward(j["params"])
+        np.testing.assert_allclose(sols[choice]["x"], j["variables"]["x"], atol=1e-6)
+    assert sols["clarabel"].solver == "clarabel"
+    assert sols["active-set"].solver == sols["auto"].solver == "active-set"
+    np.testing.assert_allclose(sols["active-set"]["x"], sols["clarabel"]["x"], atol=1e-8)
+    # without warm starts the working set is not kept; forgetting it makes the next call
+    # start cold, with the same answer
+    cold = layer.with_settings(warm_start=False)
+    assert cold.settings["warm_start"] is False
+    a = cold.forward(j["params"])
+    layer.forward(j["params"])
+    warm = layer.forward(j["params"])
+    assert warm.iterations == 0  # the right working set from the call before: no step
+    layer.forget_warm_starts()
+    again = layer.forward(j["params"])
+    assert again.iterations == a.iterations > 0
+    same_solve(again["x"], warm["x"])
+
+
 def test_result_fields_single():
     layer = ref_layer("sparsemax_small")
     sol = layer.forward({"x": X5})
