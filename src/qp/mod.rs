@@ -15,6 +15,7 @@
 //! behind the rule are in docs/performance.md.
 
 pub mod dual;
+pub mod kkt;
 
 use crate::ir::cone::{Cone, ConeProgram};
 use crate::solve::{self, Data, RawSolution, Settings, SolvedBy, SolverChoice, Status, Workspace};
@@ -128,6 +129,19 @@ impl WarmStarts {
             v.resize_with(slot + 1, Slot::default);
         }
         v[slot] = s;
+    }
+
+    /// A copy of the factorization kept in `slot` when it was made for exactly the
+    /// values `d.p` and `d.a` and its working set is the rows marked in `active`.
+    fn factor_for(&self, slot: usize, d: &Data, active: &[bool]) -> Option<dual::Factor> {
+        let v = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let s = v.get(slot)?;
+        let f = s.factor.as_ref()?;
+        let k = active.iter().filter(|a| **a).count();
+        let w = f.working_set();
+        let fits =
+            s.p == d.p && s.a == d.a && w.len() == k && w.iter().all(|&i| active.get(i) == Some(&true));
+        fits.then(|| f.clone())
     }
 
     /// Forget every stored working set.
