@@ -430,7 +430,7 @@ impl Layer {
         d: &solve::Data,
         opts: &DiffOptions,
         slot: usize,
-    ) -> Option<ActiveKkt> {
+    ) -> Option<ActiveKkt<'_>> {
         let raw = &out.raw;
         let smoothed = matches!(opts.smoothing, Some(mu) if mu > 0.0);
         if raw.solver != solve::SolvedBy::ActiveSet
@@ -510,7 +510,7 @@ fn add_data(g: &mut solve::Data, v: &solve::Data) {
 
 /// The dense system of an active-set solution, for the formulas of
 /// [`derivative::jvp`] and [`derivative::vjp`].
-impl System for ActiveKkt {
+impl System for ActiveKkt<'_> {
     fn solve_parts(&self, r1: &[f64], r2: &[f64]) -> (Vec<f64>, Vec<f64>) {
         self.solve(r1, r2)
     }

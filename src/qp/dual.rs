@@ -145,6 +145,11 @@ impl Factor {
         &self.w
     }
 
+    /// Number of variables.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
     /// The proximal ε: the factorization is of `H = P + εI` (0 when P is positive
     /// definite).
     pub fn eps(&self) -> f64 {

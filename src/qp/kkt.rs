@@ -23,7 +23,7 @@
 //! dependent or the system is near singular; a solve that does not refine to
 //! [`TRUSTED`] is marked failed (the layer takes the sparse path again).
 
-use super::{Plan, WarmStarts, dual, to_qp};
+use super::{Plan, WarmStarts, dense_p, dual, to_qp};
 use crate::ir::cone::ConeProgram;
 use crate::solve::Data;
 use std::cell::Cell;
@@ -32,6 +32,11 @@ use std::cell::Cell;
 /// of a well-conditioned system refine to about 1e-15).
 pub const TRUSTED: f64 = 1e-12;
 
+/// Relative residual at which refinement stops (a fresh factorization of a
+/// well-conditioned system is there after the first solve; one updated over many warm
+/// starts may take a step).
+const DONE: f64 = 1e-14;
+
 /// Largest `‖u‖∞/‖rhs‖∞ · max(1, max Pᵢᵢ)` of the probe solve (an estimate of K's
 /// condition in the sparse path's terms) for which the system counts as safely
 /// nonsingular. The sparse path calls K singular near 1e9 (its regularization is
@@ -39,12 +44,16 @@ pub const TRUSTED: f64 = 1e-12;
 /// the two the sparse path decides.
 const WELL_CONDITIONED: f64 = 1e6;
 
-/// The dense derivative system at one active-set solution (module docs).
+/// The dense derivative system at one active-set solution (module docs), of the cone
+/// program it borrows.
 #[derive(Debug)]
-pub struct ActiveKkt {
-    qp: dual::Qp,
+pub struct ActiveKkt<'a> {
+    cp: &'a ConeProgram,
     factor: dual::Factor,
-    m: usize,
+    /// P, dense (n×n, column-major).
+    p: Vec<f64>,
+    /// The working set's normals, dense: k×n, row c the normal of working-set row c.
+    nw: Vec<f64>,
     /// The solution's x, and y = Π(z − s): z − s on the equality rows and the active
     /// inequalities, 0 elsewhere (as the sparse path polishes it).
     x: Vec<f64>,
@@ -55,17 +64,17 @@ pub struct ActiveKkt {
     failed: Cell<bool>,
 }
 
-impl ActiveKkt {
+impl<'a> ActiveKkt<'a> {
     /// The system at the solution `(x, s, z)` of `cp` with data `d`, using the
     /// factorization in `warm`'s slot when it fits. None when the rows are dependent,
     /// P + εI cannot be factored, or the system is not safely nonsingular.
     pub fn new(
-        cp: &ConeProgram,
+        cp: &'a ConeProgram,
         d: &Data,
         plan: &Plan,
         (x, s, z): (&[f64], &[f64], &[f64]),
         warm: Option<(&WarmStarts, usize)>,
-    ) -> Option<ActiveKkt> {
+    ) -> Option<ActiveKkt<'a>> {
         let (n, m) = (cp.n, cp.m);
         if !plan.is_qp || x.len() != n || s.len() != m || z.len() != m || plan.eq.len() != m {
             return None;
@@ -86,61 +95,78 @@ impl ActiveKkt {
         if x.iter().chain(&y).any(|v| !v.is_finite()) {
             return None;
         }
-        let qp = to_qp(cp, d, plan);
+        if d.p.len() != cp.p.nnz() || d.a.len() != cp.a.nnz() {
+            return None;
+        }
         let factor = match warm.and_then(|(w, k)| w.factor_for(k, d, &active)) {
             Some(f) => f,
-            None => dual::factor_of(&qp, &ineq)?,
+            None => dual::factor_of(&to_qp(cp, d, plan), &ineq)?,
         };
         let w = factor.working_set();
         let mut seen = vec![false; m];
         let fits = factor.is_consistent()
+            && factor.n() == n
             && w.len() == plan.eq.iter().filter(|e| **e).count() + ineq.len()
             && w.iter().all(|&i| i < m && active[i] && !std::mem::replace(&mut seen[i], true));
         if !fits {
             return None;
         }
-        let kkt =
-            ActiveKkt { qp, factor, m, x: x.to_vec(), y, residual: Cell::new(0.0), failed: Cell::new(false) };
+        // The products with K read P and the active rows densely (O(n² + kn), no
+        // indirection): made once here, used by every refinement step.
+        let mut pos = vec![usize::MAX; m];
+        for (c, &i) in w.iter().enumerate() {
+            pos[i] = c;
+        }
+        let mut nw = vec![0.0; w.len() * n];
+        for j in 0..n {
+            for e in cp.a.colptr[j]..cp.a.colptr[j + 1] {
+                if let Some(&c) = pos.get(cp.a.rowval[e]).filter(|c| **c != usize::MAX) {
+                    nw[c * n + j] += d.a[e];
+                }
+            }
+        }
+        let kkt = ActiveKkt {
+            cp,
+            factor,
+            p: dense_p(cp, d),
+            nw,
+            x: x.to_vec(),
+            y,
+            residual: Cell::new(0.0),
+            failed: Cell::new(false),
+        };
         kkt.well_conditioned().then_some(kkt)
     }
 
     /// The probe: a solve with a pseudo-random right-hand side refines to
     /// [`TRUSTED`] and its size stays within [`WELL_CONDITIONED`].
     fn well_conditioned(&self) -> bool {
-        let (n, k) = (self.qp.n, self.factor.working_set().len());
+        let (n, k) = (self.cp.n, self.factor.working_set().len());
         let rhs = crate::linalg::probe(n + k);
         let (u, w, res) = self.refined(&rhs[..n], &rhs[n..]);
         let size = u.iter().chain(&w).fold(0.0f64, |a, v| a.max(v.abs()));
         let bnorm = rhs.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-        let dscale = (0..n).map(|i| self.qp.p[i * n + i].abs()).fold(1.0f64, f64::max);
+        let dscale = (0..n).map(|i| self.p[i * n + i].abs()).fold(1.0f64, f64::max);
         res <= TRUSTED && size.is_finite() && size / bnorm * dscale <= WELL_CONDITIONED
     }
 
     /// `K [u; w]` with the true P: `(Pu + N_W w, N_Wᵀu)`.
     fn mul(&self, u: &[f64], w: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        let n = self.qp.n;
+        let n = self.cp.n;
         let mut k1 = vec![0.0; n];
-        for (c, uc) in u.iter().enumerate() {
-            if *uc != 0.0 {
-                for (o, p) in k1.iter_mut().zip(&self.qp.p[c * n..(c + 1) * n]) {
-                    *o += uc * p;
-                }
+        let cols = self.p.chunks_exact(n).zip(u);
+        for (col, f) in cols.chain(self.nw.chunks_exact(n).zip(w)) {
+            if *f != 0.0 {
+                k1.iter_mut().zip(col).for_each(|(k, a)| *k += f * a);
             }
         }
-        let mut k2 = vec![0.0; w.len()];
-        for ((&i, wc), k2c) in self.factor.working_set().iter().zip(w).zip(&mut k2) {
-            let r = &self.qp.rows[i];
-            for (&j, a) in r.idx.iter().zip(&r.val) {
-                k1[j] += a * wc;
-                *k2c += a * u[j];
-            }
-        }
+        let k2 = self.nw.chunks_exact(n).map(|row| row.iter().zip(u).map(|(a, b)| a * b).sum()).collect();
         (k1, k2)
     }
 
     /// Solve `K [u; w] = [r₁; r₂]` (r₂ in working-set order) by the factorization of
-    /// H with up to 10 steps of iterative refinement against K, keeping the best
-    /// iterate; returns it and its relative residual (∞ or NaN when it fails).
+    /// H with up to 10 steps of iterative refinement against K (until the residual is
+    /// at most [`DONE`] or stops decreasing), keeping the best iterate; returns it and its relative residual (∞ or NaN when it fails).
     fn refined(&self, r1: &[f64], r2: &[f64]) -> (Vec<f64>, Vec<f64>, f64) {
         let bnorm = r1.iter().chain(r2).fold(0.0f64, |a, v| a.max(v.abs()));
         if bnorm == 0.0 {
@@ -157,7 +183,7 @@ impl ActiveKkt {
                 break;
             }
             best = (res, u.clone(), w.clone());
-            if res < 1e-15 {
+            if res <= DONE {
                 break;
             }
             let (du, dw) = self.factor.kkt_solve(&e1, &e2);
@@ -173,7 +199,7 @@ impl ActiveKkt {
     pub fn solve(&self, r1: &[f64], r2: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let wset = self.factor.working_set();
         let r2w: Vec<f64> = wset.iter().map(|&i| r2.get(i).copied().unwrap_or(f64::NAN)).collect();
-        let (u, w, res) = if r1.len() == self.qp.n {
+        let (u, w, res) = if r1.len() == self.cp.n {
             self.refined(r1, &r2w)
         } else {
             (Vec::new(), Vec::new(), f64::INFINITY)
@@ -181,9 +207,9 @@ impl ActiveKkt {
         self.residual.set(res);
         if res.is_nan() || res > TRUSTED {
             self.failed.set(true);
-            return (vec![f64::NAN; self.qp.n], vec![f64::NAN; self.m]);
+            return (vec![f64::NAN; self.cp.n], vec![f64::NAN; self.cp.m]);
         }
-        let mut dy = vec![0.0; self.m];
+        let mut dy = vec![0.0; self.cp.m];
         for (&i, v) in wset.iter().zip(&w) {
             dy[i] = *v;
         }

@@ -150,8 +150,8 @@ impl WarmStarts {
     }
 }
 
-/// The dense QP of the cone program `cp` with data `d`.
-pub fn to_qp(cp: &ConeProgram, d: &Data, plan: &Plan) -> dual::Qp {
+/// P of the cone program `cp` with data `d`, dense: n×n, column-major, both triangles.
+fn dense_p(cp: &ConeProgram, d: &Data) -> Vec<f64> {
     let n = cp.n;
     let mut p = vec![0.0; n * n];
     for j in 0..n {
@@ -163,7 +163,20 @@ pub fn to_qp(cp: &ConeProgram, d: &Data, plan: &Plan) -> dual::Qp {
             }
         }
     }
-    let mut rows = vec![dual::Row::default(); cp.m];
+    p
+}
+
+/// The dense QP of the cone program `cp` with data `d`.
+pub fn to_qp(cp: &ConeProgram, d: &Data, plan: &Plan) -> dual::Qp {
+    let n = cp.n;
+    let p = dense_p(cp, d);
+    // Each row's length first: rows grown entry by entry would reallocate many times.
+    let mut len = vec![0usize; cp.m];
+    for &i in &cp.a.rowval {
+        len[i] += 1;
+    }
+    let mut rows: Vec<dual::Row> =
+        len.iter().map(|&k| dual::Row { idx: Vec::with_capacity(k), val: Vec::with_capacity(k) }).collect();
     for j in 0..n {
         for k in cp.a.colptr[j]..cp.a.colptr[j + 1] {
             let r = &mut rows[cp.a.rowval[k]];
