@@ -189,8 +189,13 @@ pub fn vjp<S: System + ?Sized>(
     gy: &[f64],
     gs: &[f64],
 ) -> Data {
-    let atgs = cp.a.mul_t(&d.a, gs);
-    let r1: Vec<f64> = (0..cp.n).map(|i| gx[i] - atgs[i]).collect();
+    // Aᵀg_s is +0 for g_s = 0 (the layer's backward), and g_x − 0 is g_x.
+    let r1: Vec<f64> = if gs.iter().all(|v| *v == 0.0) {
+        gx.to_vec()
+    } else {
+        let atgs = cp.a.mul_t(&d.a, gs);
+        (0..cp.n).map(|i| gx[i] - atgs[i]).collect()
+    };
     let (w1, ucw) = sys.solve_parts(&r1, gy);
     let w2: Vec<f64> = (0..cp.m).map(|i| ucw[i] + gs[i]).collect();
     let (x, y) = (sys.x(), sys.y());
