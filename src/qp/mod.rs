@@ -196,6 +196,12 @@ pub fn to_qp(cp: &ConeProgram, d: &Data, plan: &Plan) -> dual::Qp {
 /// interior point's choice) keeps every such row strictly inactive.
 fn center_free_columns(qp: &dual::Qp, o: &mut dual::Outcome) {
     let n = qp.n;
+    // Only a column without curvature and linear term can be free.
+    let candidate: Vec<bool> =
+        (0..n).map(|j| qp.q[j] == 0.0 && qp.p[j * n..(j + 1) * n].iter().all(|v| *v == 0.0)).collect();
+    if !candidate.contains(&true) {
+        return;
+    }
     // Multipliers at rounding level (1e-17 where 0 is meant) count as zero.
     let small = 1e-12 * o.z.iter().fold(1.0f64, |a, z| a.max(z.abs()));
     let mut cols: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -207,11 +213,7 @@ fn center_free_columns(qp: &dual::Qp, o: &mut dual::Outcome) {
         }
     }
     for j in 0..n {
-        if fixed[j]
-            || qp.q[j] != 0.0
-            || qp.p[j * n..(j + 1) * n].iter().any(|v| *v != 0.0)
-            || cols[j].is_empty()
-        {
+        if fixed[j] || !candidate[j] || cols[j].is_empty() {
             continue;
         }
         // The interval of x_j that keeps every row feasible, the others held.
