@@ -448,7 +448,9 @@ fn dense_applies(layer: &Layer, out: &dopt::Output) -> bool {
     let d = dopt::internals::solve::data(cp, &out.theta);
     let plan = dopt::internals::qp::Plan::of(cp);
     let raw = &out.raw;
+    let factor_nnz = dopt::internals::diff::derivative::KktSymbolic::new(cp).nnz().1;
     raw.solver == SolvedBy::ActiveSet
+        && dopt::internals::qp::kkt::is_cheaper(cp.n, factor_nnz)
         && !dopt::internals::diff::derivative::qp_weakly_active(cp, &raw.s, &raw.z)
         && ActiveKkt::new(cp, &d, &plan, (&raw.x, &raw.s, &raw.z), None).is_some()
 }

@@ -422,7 +422,8 @@ impl Layer {
     /// applies: `out` was solved by the active set, the projections are exact, no row
     /// is weakly active (the sparse path's rule, so its `degenerate` flag would be
     /// false), and the system on the active rows is safely nonsingular (so its
-    /// `singular` flag would be false). Otherwise the sparse path answers. Uses the
+    /// `singular` flag would be false), and it is the cheaper of the two
+    /// (`qp::kkt::is_cheaper`). Otherwise the sparse path answers. Uses the
     /// factorization the forward call left in warm-start slot `slot` when it fits.
     fn active_kkt_at(
         &self,
@@ -437,6 +438,10 @@ impl Layer {
             || smoothed
             || derivative::qp_weakly_active(&self.cone, &raw.s, &raw.z)
         {
+            return None;
+        }
+        let sym = self.kkt.get_or_init(|| KktSymbolic::new(&self.cone));
+        if !crate::qp::kkt::is_cheaper(self.cone.n, sym.nnz().1) {
             return None;
         }
         ActiveKkt::new(&self.cone, d, &self.plan, (&raw.x, &raw.s, &raw.z), Some((&self.warm, slot)))

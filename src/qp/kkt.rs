@@ -17,8 +17,9 @@
 //! one the forward call left in its warm-start slot when that was made for the same P,
 //! A and working set, else a fresh one of W ([`dual::factor_of`]).
 //!
-//! This system is used only where it gives the sparse path's answer: the layer tries it
-//! for active-set solutions with exact projections and no weakly active row, and
+//! This system is used only where it gives the sparse path's answer and is the cheaper
+//! one ([`is_cheaper`]): the layer tries it for active-set solutions with exact
+//! projections and no weakly active row, and
 //! [`ActiveKkt::new`] refuses (the layer then takes the sparse path) when W's rows are
 //! dependent or the system is near singular; a solve that does not refine to
 //! [`TRUSTED`] is marked failed (the layer takes the sparse path again).
@@ -43,6 +44,16 @@ const DONE: f64 = 1e-14;
 /// 1e-10 · max|Kᵢᵢ| and refinement stalls when that times ‖K⁻¹‖ nears 1); between
 /// the two the sparse path decides.
 const WELL_CONDITIONED: f64 = 1e6;
+
+/// Whether the dense system is the cheaper one for `n` variables when the sparse path's
+/// factor L has `factor_nnz` entries: a dense backward costs about 15n² flops (its
+/// setup and a few O(n²) solves), a sparse one at least about 30·nnz(L) (the numeric
+/// factorization, refinement and the singularity probe). The dense OptNet QP (n = 50,
+/// nnz(L) = 4335) is dense's; box MPC forced to the active set (n = 248, nnz(L) = 4448)
+/// is not (its J is 248×248 where K is banded).
+pub fn is_cheaper(n: usize, factor_nnz: usize) -> bool {
+    n.saturating_mul(n) <= factor_nnz.saturating_mul(2)
+}
 
 /// The dense derivative system at one active-set solution (module docs), of the cone
 /// program it borrows.
