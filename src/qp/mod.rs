@@ -6,8 +6,10 @@
 //! `aᵢᵀx ≤ bᵢ` (nonnegative cone); the active-set multipliers are Clarabel's z
 //! (`Px + q + Aᵀz = 0`, z ≥ 0 on the nonnegative rows), and s is `b − Ax` with the
 //! working set's rows exactly 0. So the solution is a [`RawSolution`] like Clarabel's,
-//! exactly complementary, and the backward pass differentiates it unchanged through
-//! the identified active set (v = z − s has the sign pattern of the working set).
+//! exactly complementary, and the backward pass differentiates it through the
+//! identified active set (v = z − s has the sign pattern of the working set): densely,
+//! with the solver's own factorization ([`kkt`]), where that gives the sparse path's
+//! answer, else by the sparse path itself.
 //!
 //! **Choice** ([`Plan`]): made once per layer from the cone program's structure.
 //! [`SolverChoice::Auto`] takes the active set for QPs with at most [`AUTO_MAX_N`]
