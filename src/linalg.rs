@@ -1,5 +1,6 @@
 //! Dense linear algebra on small arrays (faer lives here): eigenvalues of symmetric
-//! matrices, singular values, semidefiniteness tests.
+//! matrices, singular values, semidefiniteness tests; the probe vector of the derivative
+//! systems' singularity tests.
 
 use crate::ir::array::Array;
 use faer::{Mat, Side};
@@ -77,6 +78,20 @@ pub fn is_symmetric(a: &Array) -> bool {
     }
     let tol = 1e-9 * scale(a);
     (0..n).all(|i| (0..i).all(|j| (a.data[i * n + j] - a.data[j * n + i]).abs() <= tol))
+}
+
+/// A fixed pseudo-random vector of `len` entries in [−0.5, 0.5) (xorshift64): the
+/// generic right-hand side with which the derivative systems probe for singularity.
+pub fn probe(len: usize) -> Vec<f64> {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -243,8 +243,16 @@ pub fn data_direction(cp: &ConeProgram, dtheta: &[f64]) -> Data {
 /// `one = 1`, [`data_direction`] with `one = 0`); [`data_adjoint`] is its transpose.
 fn apply_map(cp: &ConeProgram, theta: &[f64], one: f64) -> Data {
     let mut out = vec![0.0; cp.offsets().end];
-    for (row, vec) in cp.map.outer_iterator().enumerate() {
-        out[row] = vec.iter().map(|(col, v)| v * if col == cp.nparams { one } else { theta[col] }).sum();
+    // The raw CSR arrays: most rows hold one or two entries, where a row view per row
+    // costs more than its products.
+    let (ip, cols, vals) = (cp.map.indptr(), cp.map.indices(), cp.map.data());
+    for (row, o) in out.iter_mut().enumerate().take(cp.map.outer_dims()) {
+        let r = ip.outer_inds_sz(row);
+        *o = cols[r.clone()]
+            .iter()
+            .zip(&vals[r])
+            .map(|(&col, v)| v * if col == cp.nparams { one } else { theta[col] })
+            .sum();
     }
     Data::from_flat(cp, &out)
 }
@@ -254,10 +262,11 @@ fn apply_map(cp: &ConeProgram, theta: &[f64], one: f64) -> Data {
 pub fn data_adjoint(cp: &ConeProgram, g: &Data) -> Vec<f64> {
     let flat = g.flat();
     let mut out = vec![0.0; cp.nparams];
-    for (row, vec) in cp.map.outer_iterator().enumerate() {
-        let gr = flat[row];
+    let (ip, cols, vals) = (cp.map.indptr(), cp.map.indices(), cp.map.data());
+    for (row, &gr) in flat.iter().enumerate().take(cp.map.outer_dims()) {
         if gr != 0.0 {
-            for (c, v) in vec.iter().filter(|(c, _)| *c < cp.nparams) {
+            let r = ip.outer_inds_sz(row);
+            for (&c, v) in cols[r.clone()].iter().zip(&vals[r]).filter(|(c, _)| **c < cp.nparams) {
                 out[c] += v * gr;
             }
         }

@@ -6,6 +6,7 @@
 mod common;
 use common::{Rng, max_abs_diff, reference_json, reference_layer, values};
 use dopt::internals::qp::dual::{self, Options, Qp, QpStatus, Row};
+use dopt::internals::qp::kkt::ActiveKkt;
 use dopt::{Array, BatchPolicy, Dims, Layer, Problem, Settings, SolvedBy, SolverChoice, Status, Values};
 
 fn with(choice: SolverChoice) -> Settings {
@@ -520,4 +521,264 @@ fn auto_never_follows_a_qp_without_curvature_on_every_column() {
         let o = layer.forward_with(&vals(&[("A", a.clone()), ("b", b)]), &Settings::tight()).unwrap();
         assert_eq!(o.raw.solver, SolvedBy::Clarabel, "call {k}");
     }
+}
+
+// The dense backward of active-set solutions (`qp::kkt`): the same answers, flags and
+// residual semantics as the sparse path, and that path's exact answer where it does not
+// apply.
+
+/// Whether the dense backward applies to the active-set output `out` (as the layer
+/// decides it, with a fresh factorization).
+fn dense_applies(layer: &Layer, out: &dopt::Output) -> bool {
+    let cp = &layer.cone;
+    let d = dopt::internals::solve::data(cp, &out.theta);
+    let plan = dopt::internals::qp::Plan::of(cp);
+    let raw = &out.raw;
+    let factor_nnz = dopt::internals::diff::derivative::KktSymbolic::new(cp).nnz().1;
+    raw.solver == SolvedBy::ActiveSet
+        && dopt::internals::qp::kkt::is_cheaper(cp.n, factor_nnz)
+        && !dopt::internals::diff::derivative::qp_weakly_active(cp, &raw.s, &raw.z)
+        && ActiveKkt::new(cp, &d, &plan, (&raw.x, &raw.s, &raw.z), None).is_some()
+}
+
+/// The same solution labelled as Clarabel's: its backward and jvp take the sparse path.
+fn as_clarabel(out: &dopt::Output) -> dopt::Output {
+    let mut o = out.clone();
+    o.raw.solver = SolvedBy::Clarabel;
+    o
+}
+
+/// Largest difference between two maps of arrays, relative to max(1, largest entry).
+fn map_diff(a: &Values, b: &Values) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .map(|(k, v)| {
+            let scale = v.data.iter().fold(1.0f64, |m, t| m.max(t.abs()));
+            max_abs_diff(&v.data, &b[k].data) / scale
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Random cotangents of every output: the variables, every named dual, the objective.
+fn all_cotangents(out: &dopt::Output, seed: u64) -> Values {
+    let mut r = Rng(seed);
+    let mut v = Values::new();
+    for (k, a) in &out.variables {
+        v.insert(k.clone(), Array { shape: a.shape, data: r.normals(a.data.len()) });
+    }
+    for (k, a) in &out.duals {
+        v.insert(format!("dual:{k}"), Array { shape: a.shape, data: r.normals(a.data.len()) });
+    }
+    v.insert("objective".to_string(), Array::scalar(r.uniform(-1.0, 1.0)));
+    v
+}
+
+/// A random direction in every parameter (symmetric for matrices declared `psd`).
+fn all_directions(layer: &Layer, seed: u64) -> Values {
+    let mut r = Rng(seed);
+    let mut v = Values::new();
+    for p in &layer.sig.params {
+        let mut data = r.normals(p.shape.size());
+        if p.shape.ndim() == 2 && p.shape.dims()[0] == p.shape.dims()[1] && p.name == "Q" {
+            let n = p.shape.dims()[0];
+            for a in 0..n {
+                for b in 0..a {
+                    data[a * n + b] = data[b * n + a];
+                }
+            }
+        }
+        v.insert(p.name.clone(), Array { shape: p.shape, data });
+    }
+    v
+}
+
+/// Backward and jvp of the active-set output `a` by the layer (dense where it applies)
+/// and by the sparse path: the same numbers to `tol` and the same flags where the dense
+/// path applies, exactly the same answer where it does not. Returns whether it applied.
+fn check_paths(layer: &Layer, a: &dopt::Output, seed: u64, tol: f64) -> bool {
+    let dense = dense_applies(layer, a);
+    let s = as_clarabel(a);
+    let cot = all_cotangents(a, seed);
+    let gd = layer.backward(a, &cot).unwrap();
+    let gs = layer.backward(&s, &cot).unwrap();
+    assert_eq!((gd.degenerate, gd.singular), (gs.degenerate, gs.singular), "seed {seed}: flags");
+    let dir = all_directions(layer, seed + 1);
+    let (vd, dd) = layer.jvp(a, &dir).unwrap();
+    let (vs, ds) = layer.jvp(&s, &dir).unwrap();
+    if dense {
+        assert!(!gd.degenerate && !gd.singular, "seed {seed}");
+        assert!(gd.residual <= 1e-12 && gs.residual <= 1e-12, "seed {seed}: {} {}", gd.residual, gs.residual);
+        let d = map_diff(&gd.params, &gs.params);
+        assert!(d < tol, "seed {seed}: backward paths differ by {d:.2e}");
+        let d = map_diff(&vd, &vs).max(map_diff(&dd, &ds));
+        assert!(d < tol, "seed {seed}: jvp paths differ by {d:.2e}");
+    } else {
+        assert_eq!(gd.residual.to_bits(), gs.residual.to_bits(), "seed {seed}");
+        for (k, g) in &gd.params {
+            assert_eq!(g.data, gs.params[k].data, "seed {seed}: {k}");
+        }
+        for (k, g) in vd.iter().chain(&dd) {
+            assert_eq!(g.data, vs.get(k).or(ds.get(k)).unwrap().data, "seed {seed}: jvp {k}");
+        }
+    }
+    dense
+}
+
+/// A least-squares QP whose curvature sits on canonicalization's auxiliary variables
+/// (`t = F z − g`): P is singular (zero on z), the proximal case of the solver, and the
+/// equality rows of t make the reduced KKT system nonsingular.
+const LSQ: &str = "dim n = 6\ndim k = 9\ndim m = 8\n\
+    parameter F[k, n]\nparameter g[k]\nparameter G[m, n]\nparameter h[m]\nparameter q[n]\n\
+    variable z[n]\n\
+    minimize sum_squares(F @ z - g) + q @ z\n\
+    subject to\n    ineq: G @ z <= h\n    lo: z >= -1\n";
+
+fn lsq_params(seed: u64) -> Values {
+    let (n, k, m) = (6, 9, 8);
+    let mut r = Rng(seed);
+    let g = r.normals(m * n);
+    let z0: Vec<f64> = r.normals(n).iter().map(|v| 0.3 * v).collect();
+    let h: Vec<f64> =
+        (0..m).map(|i| (0..n).map(|j| g[i * n + j] * z0[j]).sum::<f64>() + r.uniform(0.0, 0.5)).collect();
+    vals(&[
+        ("F", mat(k, n, r.normals(k * n))),
+        ("g", Array::vector(&r.normals(k).iter().map(|v| 3.0 * v).collect::<Vec<_>>())),
+        ("G", mat(m, n, g)),
+        ("h", Array::vector(&h)),
+        ("q", Array::vector(&r.normals(n))),
+    ])
+}
+
+#[test]
+fn dense_backward_matches_the_sparse_path() {
+    let optnet = compile(OPTNET);
+    let lsq = compile(LSQ);
+    // Q positive definite, Q of rank 5 (P singular: the proximal case), and the
+    // least-squares QP with curvature on auxiliary variables only.
+    let mut applied = [0, 0, 0];
+    for seed in 0..10 {
+        let cases: [(&Layer, Values); 3] = [
+            (&optnet, optnet_params(500 + seed, 8)),
+            (&optnet, optnet_params(600 + seed, 5)),
+            (&lsq, lsq_params(700 + seed)),
+        ];
+        for (c, (layer, params)) in cases.iter().enumerate() {
+            let a = layer.forward_with(params, &with(SolverChoice::ActiveSet)).unwrap();
+            assert_eq!(a.raw.solver, SolvedBy::ActiveSet, "case {c} seed {seed}");
+            applied[c] += check_paths(layer, &a, 800 + seed, 1e-9) as usize;
+            // And against the Clarabel solution's gradient (both non-degenerate).
+            let cot = all_cotangents(&a, 900 + seed);
+            let ga = layer.backward(&a, &cot).unwrap();
+            let cl = layer.forward_with(params, &with(SolverChoice::Clarabel)).unwrap();
+            let gc = layer.backward(&cl, &cot).unwrap();
+            if !ga.degenerate && !gc.degenerate && !ga.singular && !gc.singular {
+                let d = map_diff(&ga.params, &gc.params);
+                assert!(d < 1e-6, "case {c} seed {seed}: active set vs Clarabel {d:.2e}");
+            }
+        }
+    }
+    assert!(applied.iter().all(|&k| k >= 8), "dense path applied {applied:?} times of 10");
+}
+
+/// Forward mode through the dense system against central differences of re-solves, on
+/// the semidefinite OptNet QP and the least-squares QP (P singular on both).
+#[test]
+fn dense_jvp_matches_central_differences() {
+    let optnet = compile(OPTNET);
+    let lsq = compile(LSQ);
+    let cases: [(&Layer, Values); 2] = [(&optnet, optnet_params(611, 5)), (&lsq, lsq_params(712))];
+    for (c, (layer, params)) in cases.iter().enumerate() {
+        let a = layer.forward_with(params, &with(SolverChoice::ActiveSet)).unwrap();
+        assert!(dense_applies(layer, &a), "case {c}");
+        let mut dir = all_directions(layer, 40 + c as u64);
+        if let Some(q) = params.get("Q") {
+            // Q of rank 5 moved along itself stays PSD.
+            dir.insert("Q".to_string(), q.clone());
+        }
+        let (dv, dd) = layer.jvp(&a, &dir).unwrap();
+        let h = 1e-6;
+        let at = |t: f64| {
+            let mut p = params.clone();
+            for (k, v) in p.iter_mut() {
+                v.data.iter_mut().zip(&dir[k].data).for_each(|(x, d)| *x += t * d);
+            }
+            layer.forward_with(&p, &with(SolverChoice::ActiveSet)).unwrap()
+        };
+        let (plus, minus) = (at(h), at(-h));
+        let fd = |p: &Values, m: &Values, k: &str| -> Vec<f64> {
+            p[k].data.iter().zip(&m[k].data).map(|(p, m)| (p - m) / (2.0 * h)).collect()
+        };
+        for (k, g) in dv.iter() {
+            let d = max_abs_diff(&fd(&plus.variables, &minus.variables, k), &g.data);
+            assert!(d < 1e-5, "case {c} d{k}: {d:.2e}");
+        }
+        for (k, g) in dd.iter() {
+            let d = max_abs_diff(&fd(&plus.duals, &minus.duals, k), &g.data);
+            assert!(d < 1e-5, "case {c} d dual {k}: {d:.2e}");
+        }
+    }
+}
+
+/// Batch members use their own slots' factorizations, and a warm-started sequence
+/// (the factorization updated call after call) keeps agreeing with the sparse path.
+#[test]
+fn dense_backward_in_batches_and_warm_sequences() {
+    let layer = compile(OPTNET);
+    let batch: Vec<Values> = (0..6).map(|i| optnet_params(1000 + i, 8)).collect();
+    let outs = layer.forward_batch(&batch, BatchPolicy::FailBatch).unwrap().into_values().unwrap();
+    let cots: Vec<Values> =
+        outs.iter().enumerate().map(|(i, o)| all_cotangents(o, 1100 + i as u64)).collect();
+    let grads = layer.backward_batch(&outs, &cots, BatchPolicy::FailBatch).unwrap().into_values().unwrap();
+    let mut applied = 0;
+    for (i, (o, g)) in outs.iter().zip(&grads).enumerate() {
+        applied += dense_applies(&layer, o) as usize;
+        let gs = layer.backward(&as_clarabel(o), &cots[i]).unwrap();
+        assert_eq!((g.degenerate, g.singular), (gs.degenerate, gs.singular));
+        let d = map_diff(&g.params, &gs.params);
+        assert!(d < 1e-9, "member {i}: {d:.2e}");
+    }
+    assert!(applied >= 5, "{applied}");
+    // A training-like sequence: q and h drift, Q, G, A fixed (the factorization is
+    // reused and updated by the warm starts).
+    let warm = Settings { solver: SolverChoice::ActiveSet, warm_start: true, ..Settings::tight() };
+    let base = optnet_params(1200, 8);
+    let mut applied = 0;
+    for k in 0..40 {
+        let mut p = base.clone();
+        for name in ["q", "h", "b"] {
+            for (j, x) in p.get_mut(name).unwrap().data.iter_mut().enumerate() {
+                *x += 0.05 * (0.3 * k as f64 + j as f64).sin();
+            }
+        }
+        let a = layer.forward_with(&p, &warm).unwrap();
+        applied += check_paths(&layer, &a, 1300 + k, 1e-9) as usize;
+    }
+    assert!(applied >= 35, "{applied}");
+}
+
+/// Where the dense path does not apply, the layer gives the sparse path's answer
+/// exactly: a weakly active row (ReLU at 0: degenerate) and redundant equalities
+/// (dependent active rows: singular).
+#[test]
+fn degenerate_and_singular_points_take_the_sparse_path() {
+    let relu =
+        compile("parameter x[3]\nvariable y[3]\nminimize sum_squares(y - x)\nsubject to\n    pos: y >= 0\n");
+    let a = relu
+        .forward_with(&vals(&[("x", Array::vector(&[1.0, 0.0, -1.0]))]), &with(SolverChoice::ActiveSet))
+        .unwrap();
+    assert_eq!(a.raw.solver, SolvedBy::ActiveSet);
+    assert!(!check_paths(&relu, &a, 1, 0.0));
+    let g = relu.backward(&a, &vals(&[("y", Array::vector(&[1.0, 1.0, 1.0]))])).unwrap();
+    assert!(g.degenerate);
+    let redundant = compile(
+        "parameter c[3]\nvariable x[3]\nminimize sum_squares(x - c)\nsubject to\n    \
+         e: x[0] + x[1] == 1\n    x[0] + x[1] == 1\n    x >= 0\n",
+    );
+    let a = redundant
+        .forward_with(&vals(&[("c", Array::vector(&[0.7, 0.1, 0.5]))]), &with(SolverChoice::ActiveSet))
+        .unwrap();
+    assert_eq!(a.raw.solver, SolvedBy::ActiveSet);
+    assert!(!check_paths(&redundant, &a, 2, 0.0));
+    let g = redundant.backward(&a, &vals(&[("x", Array::vector(&[1.0, -1.0, 1.0]))])).unwrap();
+    assert!(g.singular && !g.degenerate);
 }

@@ -105,6 +105,144 @@ fn weakly_active(cone: &Cone, z: &[f64], s: &[f64], small: f64) -> bool {
     }
 }
 
+/// Whether one of the rows with slacks `s` and multipliers `z` of a nonnegative (or
+/// 1-d second-order) block is weakly active: s and z both about 0. An interior point
+/// solver leaves such a row with s and z of the same small size (≈ √tol), where a
+/// strictly complementary one has one of them smaller than the other by a factor of
+/// about the tolerance. `tol` and `scale` are the block's (from v = z − s).
+fn weak_rows(s: &[f64], z: &[f64], tol: f64, scale: f64) -> bool {
+    s.iter().zip(z).any(|(s, z)| {
+        let (a, c) = (s.abs(), z.abs());
+        let (lo, hi) = (a.min(c), a.max(c));
+        hi <= tol.max(WEAK_SIZE * scale) && (hi <= tol || lo >= WEAK_RATIO * hi)
+    })
+}
+
+/// Whether the solution (s, z) of a cone program with zero and nonnegative cones only
+/// has a weakly active row: the rule by which [`Kkt`] (exact projections) sets
+/// [`Kkt::degenerate`] for these cones. True for any other cone (such a program is not
+/// a QP), and for lengths that do not fit `cp`.
+pub fn qp_weakly_active(cp: &ConeProgram, s: &[f64], z: &[f64]) -> bool {
+    if s.len() != cp.m || z.len() != cp.m {
+        return true;
+    }
+    let mut off = 0;
+    for cone in &cp.cones {
+        let k = cone.dim();
+        let Some((sb, zb)) = s.get(off..off + k).zip(z.get(off..off + k)) else { return true };
+        match cone {
+            Cone::Zero(_) => {}
+            Cone::Nonneg(_) => {
+                let scale = sb.iter().zip(zb).fold(1.0f64, |a, (s, z)| a.max((z - s).abs()));
+                if weak_rows(sb, zb, DEGENERATE_TOL * scale, scale) {
+                    return true;
+                }
+            }
+            _ => return true,
+        }
+        off += k;
+    }
+    false
+}
+
+/// A factored derivative system at one solution: the solve of
+/// `K [dx; w] = [r₁; U₊ᵀr₂]` returned as `(dx, U₊w)` (r₂ and U₊w over the rows of A),
+/// and the polished x and y the formulas of [`jvp`] and [`vjp`] are taken at. The
+/// sparse [`Kkt`] is one; the dense active-set system of a QP solution (`qp`) is the
+/// other.
+pub trait System {
+    /// `(dx, dy)` of the solve (NaN where it fails).
+    fn solve_parts(&self, r1: &[f64], r2: &[f64]) -> (Vec<f64>, Vec<f64>);
+    /// The primal x.
+    fn x(&self) -> &[f64];
+    /// The dual y = Π(v).
+    fn y(&self) -> &[f64];
+}
+
+/// Forward mode: the data perturbation `dd` (values on the patterns) gives
+/// (dx, dy, ds), through the factored system `sys` at a solution of data `d`.
+pub fn jvp<S: System + ?Sized>(
+    sys: &S,
+    cp: &ConeProgram,
+    d: &Data,
+    dd: &Data,
+) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let (x, y) = (sys.x(), sys.y());
+    let dpx = cp.p.sym_mul(&dd.p, x);
+    let daty = cp.a.mul_t(&dd.a, y);
+    let r1: Vec<f64> = (0..cp.n).map(|i| -(dpx[i] + daty[i] + dd.q[i])).collect();
+    let dax = cp.a.mul(&dd.a, x);
+    let r2: Vec<f64> = (0..cp.m).map(|i| dd.b[i] - dax[i]).collect();
+    let (dx, dy) = sys.solve_parts(&r1, &r2);
+    let adx = cp.a.mul(&d.a, &dx);
+    let ds = (0..cp.m).map(|i| r2[i] - adx[i]).collect();
+    (dx, dy, ds)
+}
+
+/// Adjoint of [`jvp`]: cotangents (g_x, g_y, g_s) give the gradient with respect to
+/// the data values (P upper-triangle values, q, r, A values, b).
+pub fn vjp<S: System + ?Sized>(
+    sys: &S,
+    cp: &ConeProgram,
+    d: &Data,
+    gx: &[f64],
+    gy: &[f64],
+    gs: &[f64],
+) -> Data {
+    // Aᵀg_s is +0 for g_s = 0 (the layer's backward), and g_x − 0 is g_x.
+    let r1: Vec<f64> = if gs.iter().all(|v| *v == 0.0) {
+        gx.to_vec()
+    } else {
+        let atgs = cp.a.mul_t(&d.a, gs);
+        (0..cp.n).map(|i| gx[i] - atgs[i]).collect()
+    };
+    let (w1, ucw) = sys.solve_parts(&r1, gy);
+    let w2: Vec<f64> = (0..cp.m).map(|i| ucw[i] + gs[i]).collect();
+    let (x, y) = (sys.x(), sys.y());
+    let mut dp = vec![0.0; cp.p.nnz()];
+    for j in 0..cp.n {
+        for k in cp.p.colptr[j]..cp.p.colptr[j + 1] {
+            let i = cp.p.rowval[k];
+            // A stored off-diagonal value stands for P_ij and P_ji.
+            dp[k] = if i == j { -w1[i] * x[i] } else { -(w1[i] * x[j] + x[i] * w1[j]) };
+        }
+    }
+    let mut da = vec![0.0; cp.a.nnz()];
+    for j in 0..cp.n {
+        for k in cp.a.colptr[j]..cp.a.colptr[j + 1] {
+            let i = cp.a.rowval[k];
+            da[k] = -(y[i] * w1[j] + w2[i] * x[j]);
+        }
+    }
+    Data { p: dp, q: w1.iter().map(|v| -v).collect(), r: 0.0, a: da, b: w2 }
+}
+
+/// The gradient of the optimal value ½xᵀPx + qᵀx + r with respect to the data at the
+/// solution (x, y), times `scale`: dp* = ½xᵀdPx + dqᵀx + dr + yᵀ(dA x − db) (no
+/// solve needed).
+pub fn value_gradient(cp: &ConeProgram, x: &[f64], y: &[f64], scale: f64) -> Data {
+    let mut dp = vec![0.0; cp.p.nnz()];
+    for j in 0..cp.n {
+        for k in cp.p.colptr[j]..cp.p.colptr[j + 1] {
+            let i = cp.p.rowval[k];
+            dp[k] = scale * if i == j { 0.5 * x[i] * x[i] } else { x[i] * x[j] };
+        }
+    }
+    let mut da = vec![0.0; cp.a.nnz()];
+    for j in 0..cp.n {
+        for k in cp.a.colptr[j]..cp.a.colptr[j + 1] {
+            da[k] = scale * y[cp.a.rowval[k]] * x[j];
+        }
+    }
+    Data {
+        p: dp,
+        q: x.iter().map(|v| scale * v).collect(),
+        r: scale,
+        a: da,
+        b: y.iter().map(|v| -scale * v).collect(),
+    }
+}
+
 /// How a cone block enters K.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -379,12 +517,7 @@ impl Kkt {
                     // size (≈ √tol), where a strictly complementary one has one of them
                     // smaller than the other by a factor of about the tolerance.
                     if exact && !matches!(b.cone, Cone::Zero(_)) {
-                        let weak = (off..off + k).any(|i| {
-                            let (a, c) = (s[i].abs(), z[i].abs());
-                            let (lo, hi) = (a.min(c), a.max(c));
-                            hi <= tol.max(WEAK_SIZE * scale) && (hi <= tol || lo >= WEAK_RATIO * hi)
-                        });
-                        degenerate |= weak;
+                        degenerate |= weak_rows(&s[off..off + k], &z[off..off + k], tol, scale);
                     }
                 }
                 Kind::Soc => {
@@ -574,15 +707,7 @@ impl Kkt {
     pub fn null_space(&self) -> Option<(Vec<f64>, Vec<f64>)> {
         let (Ok(ldl), Ok(l)) = (&self.sym.ldl, &self.factor) else { return None };
         let before = self.residual.get();
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let rhs: Vec<f64> = (0..self.sym.size)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-            })
-            .collect();
+        let rhs = crate::linalg::probe(self.sym.size);
         self.solve(&rhs);
         let res = self.residual.get();
         self.residual.set(before);
@@ -656,72 +781,35 @@ impl Kkt {
     }
 
     /// Forward mode: the data perturbation `dd` (values on the patterns) gives
-    /// (dx, dy, ds).
+    /// (dx, dy, ds) ([`jvp`] through this system).
     pub fn jvp(&self, cp: &ConeProgram, d: &Data, dd: &Data) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-        let dpx = cp.p.sym_mul(&dd.p, &self.x);
-        let daty = cp.a.mul_t(&dd.a, &self.y);
-        let r1: Vec<f64> = (0..cp.n).map(|i| -(dpx[i] + daty[i] + dd.q[i])).collect();
-        let dax = cp.a.mul(&dd.a, &self.x);
-        let r2: Vec<f64> = (0..cp.m).map(|i| dd.b[i] - dax[i]).collect();
-        let sol = self.solve(&self.rhs(&r1, &r2));
-        let dx = sol[..cp.n].to_vec();
-        let dy = self.dual_part(&sol);
-        let adx = cp.a.mul(&d.a, &dx);
-        let ds = (0..cp.m).map(|i| r2[i] - adx[i]).collect();
-        (dx, dy, ds)
+        jvp(self, cp, d, dd)
     }
 
     /// Adjoint of [`Kkt::jvp`]: cotangents (g_x, g_y, g_s) give the gradient with
     /// respect to the data values (P upper-triangle values, q, r, A values, b).
     pub fn vjp(&self, cp: &ConeProgram, d: &Data, gx: &[f64], gy: &[f64], gs: &[f64]) -> Data {
-        let atgs = cp.a.mul_t(&d.a, gs);
-        let r1: Vec<f64> = (0..cp.n).map(|i| gx[i] - atgs[i]).collect();
-        let sol = self.solve(&self.rhs(&r1, gy));
-        let w1 = &sol[..cp.n];
-        let ucw = self.dual_part(&sol);
-        let w2: Vec<f64> = (0..cp.m).map(|i| ucw[i] + gs[i]).collect();
-        let (x, y) = (&self.x, &self.y);
-        let mut dp = vec![0.0; cp.p.nnz()];
-        for j in 0..cp.n {
-            for k in cp.p.colptr[j]..cp.p.colptr[j + 1] {
-                let i = cp.p.rowval[k];
-                // A stored off-diagonal value stands for P_ij and P_ji.
-                dp[k] = if i == j { -w1[i] * x[i] } else { -(w1[i] * x[j] + x[i] * w1[j]) };
-            }
-        }
-        let mut da = vec![0.0; cp.a.nnz()];
-        for j in 0..cp.n {
-            for k in cp.a.colptr[j]..cp.a.colptr[j + 1] {
-                let i = cp.a.rowval[k];
-                da[k] = -(y[i] * w1[j] + w2[i] * x[j]);
-            }
-        }
-        Data { p: dp, q: w1.iter().map(|v| -v).collect(), r: 0.0, a: da, b: w2 }
+        vjp(self, cp, d, gx, gy, gs)
     }
 
     /// The gradient of the optimal value ½xᵀPx + qᵀx + r with respect to the data:
     /// dp* = ½xᵀdPx + dqᵀx + dr + yᵀ(dA x − db) (no solve needed).
     pub fn value_gradient(&self, cp: &ConeProgram, scale: f64) -> Data {
-        let (x, y) = (&self.x, &self.y);
-        let mut dp = vec![0.0; cp.p.nnz()];
-        for j in 0..cp.n {
-            for k in cp.p.colptr[j]..cp.p.colptr[j + 1] {
-                let i = cp.p.rowval[k];
-                dp[k] = scale * if i == j { 0.5 * x[i] * x[i] } else { x[i] * x[j] };
-            }
-        }
-        let mut da = vec![0.0; cp.a.nnz()];
-        for j in 0..cp.n {
-            for k in cp.a.colptr[j]..cp.a.colptr[j + 1] {
-                da[k] = scale * y[cp.a.rowval[k]] * x[j];
-            }
-        }
-        Data {
-            p: dp,
-            q: x.iter().map(|v| scale * v).collect(),
-            r: scale,
-            a: da,
-            b: y.iter().map(|v| -scale * v).collect(),
-        }
+        value_gradient(cp, &self.x, &self.y, scale)
+    }
+}
+
+impl System for Kkt {
+    fn solve_parts(&self, r1: &[f64], r2: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let sol = self.solve(&self.rhs(r1, r2));
+        (sol[..self.sym.n].to_vec(), self.dual_part(&sol))
+    }
+
+    fn x(&self) -> &[f64] {
+        &self.x
+    }
+
+    fn y(&self) -> &[f64] {
+        &self.y
     }
 }

@@ -6,9 +6,10 @@ use super::handles::CotangentValues;
 use super::signature::malformed;
 use super::{Dependence, Layer, Output};
 use crate::diag::{Diagnostic, codes, suggest};
-use crate::diff::derivative::{Kkt, KktSymbolic};
+use crate::diff::derivative::{self, Kkt, KktSymbolic, System};
 use crate::frontend::{self, Failure as Error};
 use crate::ir::cone::RowLayout;
+use crate::qp::kkt::ActiveKkt;
 use crate::solve;
 use crate::values::{Values, clip};
 
@@ -253,14 +254,17 @@ impl Layer {
         dvars: &C,
         opts: &DiffOptions,
     ) -> Result<Gradients, Error> {
-        frontend::guard("Layer::backward", || self.backward_unguarded(out, dvars, opts))
+        frontend::guard("Layer::backward", || self.backward_in(out, dvars, opts, 0))
     }
 
-    fn backward_unguarded<C: CotangentValues + ?Sized>(
+    /// [`Layer::backward_with`] (unguarded) for an output whose forward call used the
+    /// active-set warm-start slot `slot` (batch member index; 0 for a single call).
+    pub(super) fn backward_in<C: CotangentValues + ?Sized>(
         &self,
         out: &Output,
         dvars: &C,
         opts: &DiffOptions,
+        slot: usize,
     ) -> Result<Gradients, Error> {
         self.refuse_unsolved(out)?;
         let (gx, gz, gobj) = dvars.vectors_for(self, out)?;
@@ -280,14 +284,23 @@ impl Layer {
             });
         }
         let d = solve::data(cp, &out.theta);
-        let kkt = self.kkt_at(out, &d, opts)?;
         let gs = vec![0.0; cp.m];
-        let mut g = kkt.vjp(cp, &d, &gx, &gz, &gs);
-        if gobj != 0.0 {
-            let v = kkt.value_gradient(cp, gobj * cp.objective_sign);
-            add_data(&mut g, &v);
+        if let Some(dense) = self.active_kkt_at(out, &d, opts, slot) {
+            let g = derivative::vjp(&dense, cp, &d, &gx, &gz, &gs);
+            let mut dtheta = self.theta_gradient(g, gobj, &dense);
+            if !dense.failed() && dtheta.iter().all(|t| t.is_finite()) {
+                self.divide_by_parameters(out, &mut dtheta);
+                return Ok(Gradients {
+                    params: self.unflatten(&dtheta, true),
+                    degenerate: false,
+                    singular: false,
+                    residual: dense.residual(),
+                });
+            }
         }
-        let mut dtheta = solve::data_adjoint(cp, &g);
+        let kkt = self.kkt_at(out, &d, opts)?;
+        let g = kkt.vjp(cp, &d, &gx, &gz, &gs);
+        let mut dtheta = self.theta_gradient(g, gobj, &kkt);
         Layer::refuse_unsolved_system(&kkt, &dtheta)?;
         self.divide_by_parameters(out, &mut dtheta);
         let residual = kkt.residual.get();
@@ -383,15 +396,67 @@ impl Layer {
             return Ok((o.variables, o.duals));
         }
         let d = solve::data(cp, &out.theta);
-        let kkt = self.kkt_at(out, &d, opts)?;
         let dd = solve::data_direction(cp, &dtheta);
-        let (dx, dy, _ds) = kkt.jvp(cp, &d, &dd);
-        Layer::refuse_unsolved_system(&kkt, &dx)?;
-        Layer::refuse_unsolved_system(&kkt, &dy)?;
+        let dense = self.active_kkt_at(out, &d, opts, 0).and_then(|dense| {
+            let (dx, dy, _ds) = derivative::jvp(&dense, cp, &d, &dd);
+            let finite = dx.iter().chain(&dy).all(|t| t.is_finite());
+            (!dense.failed() && finite).then_some((dx, dy))
+        });
+        let (dx, dy) = match dense {
+            Some(v) => v,
+            None => {
+                let kkt = self.kkt_at(out, &d, opts)?;
+                let (dx, dy, _ds) = kkt.jvp(cp, &d, &dd);
+                Layer::refuse_unsolved_system(&kkt, &dx)?;
+                Layer::refuse_unsolved_system(&kkt, &dy)?;
+                (dx, dy)
+            }
+        };
         let fake = solve::RawSolution { x: dx, z: dy, s: vec![0.0; cp.m], ..out.raw.clone() };
         let mut o = self.read_output(fake, dtheta);
         self.tangent_from_log(out, &mut o.variables);
         Ok((o.variables, o.duals))
+    }
+
+    /// The dense derivative system of an active-set solution (`qp::kkt`), when it
+    /// applies: `out` was solved by the active set, the projections are exact, no row
+    /// is weakly active (the sparse path's rule, so its `degenerate` flag would be
+    /// false), and the system on the active rows is safely nonsingular (so its
+    /// `singular` flag would be false), and it is the cheaper of the two
+    /// (`qp::kkt::is_cheaper`). Otherwise the sparse path answers. Uses the
+    /// factorization the forward call left in warm-start slot `slot` when it fits.
+    fn active_kkt_at(
+        &self,
+        out: &Output,
+        d: &solve::Data,
+        opts: &DiffOptions,
+        slot: usize,
+    ) -> Option<ActiveKkt<'_>> {
+        let raw = &out.raw;
+        let smoothed = matches!(opts.smoothing, Some(mu) if mu > 0.0);
+        if raw.solver != solve::SolvedBy::ActiveSet
+            || smoothed
+            || derivative::qp_weakly_active(&self.cone, &raw.s, &raw.z)
+        {
+            return None;
+        }
+        let sym = self.kkt.get_or_init(|| KktSymbolic::new(&self.cone));
+        if !crate::qp::kkt::is_cheaper(self.cone.n, sym.nnz().1) {
+            return None;
+        }
+        ActiveKkt::new(&self.cone, d, &self.plan, (&raw.x, &raw.s, &raw.z), Some((&self.warm, slot)))
+    }
+
+    /// The parameter gradient (before [`Layer::divide_by_parameters`]) of the data
+    /// gradient `g` plus the objective's cotangent `gobj`, whose data gradient is the
+    /// optimal value's at the solution of `sys`.
+    fn theta_gradient<S: System>(&self, mut g: solve::Data, gobj: f64, sys: &S) -> Vec<f64> {
+        let cp = &self.cone;
+        if gobj != 0.0 {
+            let v = derivative::value_gradient(cp, sys.x(), sys.y(), gobj * cp.objective_sign);
+            add_data(&mut g, &v);
+        }
+        solve::data_adjoint(cp, &g)
     }
 
     /// The derivative system at the solution `out`, factored (the symbolic part is
@@ -446,4 +511,20 @@ fn add_data(g: &mut solve::Data, v: &solve::Data) {
     g.r += v.r;
     g.a.iter_mut().zip(&v.a).for_each(|(a, b)| *a += b);
     g.b.iter_mut().zip(&v.b).for_each(|(a, b)| *a += b);
+}
+
+/// The dense system of an active-set solution, for the formulas of
+/// [`derivative::jvp`] and [`derivative::vjp`].
+impl System for ActiveKkt<'_> {
+    fn solve_parts(&self, r1: &[f64], r2: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        self.solve(r1, r2)
+    }
+
+    fn x(&self) -> &[f64] {
+        ActiveKkt::x(self)
+    }
+
+    fn y(&self) -> &[f64] {
+        ActiveKkt::y(self)
+    }
 }

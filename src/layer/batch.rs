@@ -144,13 +144,20 @@ impl Layer {
             )));
         }
         let len = chunk_len(outs.len());
+        // Member i's forward left its active-set factorization in slot i.
         let grads: Vec<Result<Gradients, Error>> = outs
             .par_chunks(len)
             .zip(dvars.par_chunks(len))
-            .map(|(o, d)| {
+            .enumerate()
+            .map(|(c, (o, d))| {
                 o.iter()
                     .zip(d)
-                    .map(|(o, d)| frontend::guard("Layer::backward_batch", || self.backward(o, d)))
+                    .enumerate()
+                    .map(|(i, (o, d))| {
+                        frontend::guard("Layer::backward_batch", || {
+                            self.backward_in(o, d, &self.diff, c * len + i)
+                        })
+                    })
                     .collect::<Vec<_>>()
             })
             .collect::<Vec<_>>()

@@ -139,6 +139,69 @@ pub struct Factor {
     w: Vec<usize>,
 }
 
+impl Factor {
+    /// The rows of the working set (equalities included), in R's column order.
+    pub fn working_set(&self) -> &[usize] {
+        &self.w
+    }
+
+    /// Number of variables.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// The proximal ε: the factorization is of `H = P + εI` (0 when P is positive
+    /// definite).
+    pub fn eps(&self) -> f64 {
+        self.eps
+    }
+
+    /// Whether the sizes hang together (n×n J, k ≤ n columns of R with c + 1 entries
+    /// each, one per working-set row): a factor that fails this is not used.
+    pub fn is_consistent(&self) -> bool {
+        let k = self.w.len();
+        self.j.len() == self.n * self.n
+            && k <= self.n
+            && self.r.len() == k
+            && self.r.iter().enumerate().all(|(c, col)| col.len() == c + 1)
+    }
+
+    /// Solve the equality-constrained KKT system of the working set W with H:
+    ///
+    /// ```text
+    /// [H   N_W] [u]   [r₁]
+    /// [N_Wᵀ  0] [w] = [r₂]
+    /// ```
+    ///
+    /// (`r₂` and w in R's column order). With `u = Jy`: `JᵀHJ = I` and
+    /// `JᵀN_W = [R; 0]` give `Rᵀy₁ = r₂`, `y₂ = J₂ᵀr₁`, `Rw = J₁ᵀr₁ − y₁`. O(n²).
+    /// The caller checks [`Factor::is_consistent`] first.
+    pub fn kkt_solve(&self, r1: &[f64], r2: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let (n, k) = (self.n, self.w.len());
+        let col = |c: usize| &self.j[c * n..(c + 1) * n];
+        let t: Vec<f64> = (0..n).map(|c| dot(col(c), r1)).collect();
+        let y1 = rt_solve(&self.r, r2);
+        let mut u = vec![0.0; n];
+        for c in 0..n {
+            let f = if c < k { y1[c] } else { t[c] };
+            if f != 0.0 {
+                axpy(f, col(c), &mut u);
+            }
+        }
+        let rw: Vec<f64> = (0..k).map(|c| t[c] - y1[c]).collect();
+        (u, r_solve(&self.r, &rw))
+    }
+}
+
+/// The factorization of `qp`'s equalities and the inequalities `rows` (as a cold start
+/// with that working-set guess makes it), or None when P + εI cannot be factored or a
+/// row is left out (its normal is 0 or depends on the others').
+pub fn factor_of(qp: &Qp, rows: &[usize]) -> Option<Factor> {
+    let (wk, eps) = start(qp, rows)?;
+    let want = qp.eq.iter().filter(|e| **e).count() + rows.len();
+    (wk.w.len() == want).then_some(Factor { n: wk.n, eps, j: wk.j, r: wk.r, w: wk.w })
+}
+
 /// The factorization of the working set (module docs).
 struct Work<'a> {
     qp: &'a Qp,
@@ -186,27 +249,12 @@ impl<'a> Work<'a> {
 
     /// R y = d (back substitution), d of length k.
     fn r_solve(&self, d: &[f64]) -> Vec<f64> {
-        let k = self.w.len();
-        let mut d = d[..k].to_vec();
-        let mut y = vec![0.0; k];
-        for c in (0..k).rev() {
-            y[c] = d[c] / self.r[c][c];
-            for i in 0..c {
-                d[i] -= y[c] * self.r[c][i];
-            }
-        }
-        y
+        r_solve(&self.r, d)
     }
 
     /// Rᵀ y = d (forward substitution).
     fn rt_solve(&self, d: &[f64]) -> Vec<f64> {
-        let k = self.w.len();
-        let mut y = vec![0.0; k];
-        for c in 0..k {
-            let s: f64 = (0..c).map(|i| self.r[c][i] * y[i]).sum();
-            y[c] = (d[c] - s) / self.r[c][c];
-        }
-        y
+        rt_solve(&self.r, d)
     }
 
     /// Add row `p` to the working set given d = Jᵀa_p (d₂ not negligible): one
@@ -419,6 +467,32 @@ impl<'a> Work<'a> {
         }
         None
     }
+}
+
+/// R y = d (back substitution) for R by columns (`r[c]` holds rows 0..=c of column c),
+/// d of at least R's order.
+fn r_solve(r: &[Vec<f64>], d: &[f64]) -> Vec<f64> {
+    let k = r.len();
+    let mut d = d[..k].to_vec();
+    let mut y = vec![0.0; k];
+    for c in (0..k).rev() {
+        y[c] = d[c] / r[c][c];
+        for i in 0..c {
+            d[i] -= y[c] * r[c][i];
+        }
+    }
+    y
+}
+
+/// Rᵀ y = d (forward substitution).
+fn rt_solve(r: &[Vec<f64>], d: &[f64]) -> Vec<f64> {
+    let k = r.len();
+    let mut y = vec![0.0; k];
+    for c in 0..k {
+        let s: f64 = (0..c).map(|i| r[c][i] * y[i]).sum();
+        y[c] = (d[c] - s) / r[c][c];
+    }
+    y
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {

@@ -6,8 +6,10 @@
 //! `aᵢᵀx ≤ bᵢ` (nonnegative cone); the active-set multipliers are Clarabel's z
 //! (`Px + q + Aᵀz = 0`, z ≥ 0 on the nonnegative rows), and s is `b − Ax` with the
 //! working set's rows exactly 0. So the solution is a [`RawSolution`] like Clarabel's,
-//! exactly complementary, and the backward pass differentiates it unchanged through
-//! the identified active set (v = z − s has the sign pattern of the working set).
+//! exactly complementary, and the backward pass differentiates it through the
+//! identified active set (v = z − s has the sign pattern of the working set): densely,
+//! with the solver's own factorization ([`kkt`]), where that gives the sparse path's
+//! answer, else by the sparse path itself.
 //!
 //! **Choice** ([`Plan`]): made once per layer from the cone program's structure.
 //! [`SolverChoice::Auto`] takes the active set for QPs with at most [`AUTO_MAX_N`]
@@ -15,6 +17,7 @@
 //! behind the rule are in docs/performance.md.
 
 pub mod dual;
+pub mod kkt;
 
 use crate::ir::cone::{Cone, ConeProgram};
 use crate::solve::{self, Data, RawSolution, Settings, SolvedBy, SolverChoice, Status, Workspace};
@@ -159,14 +162,27 @@ impl WarmStarts {
         v[slot] = s;
     }
 
+    /// A copy of the factorization kept in `slot` when it was made for exactly the
+    /// values `d.p` and `d.a` and its working set is the rows marked in `active`.
+    fn factor_for(&self, slot: usize, d: &Data, active: &[bool]) -> Option<dual::Factor> {
+        let v = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let s = v.get(slot)?;
+        let f = s.factor.as_ref()?;
+        let k = active.iter().filter(|a| **a).count();
+        let w = f.working_set();
+        let fits =
+            s.p == d.p && s.a == d.a && w.len() == k && w.iter().all(|&i| active.get(i) == Some(&true));
+        fits.then(|| f.clone())
+    }
+
     /// Forget every stored working set.
     pub fn clear(&self) {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
 
-/// The dense QP of the cone program `cp` with data `d`.
-pub fn to_qp(cp: &ConeProgram, d: &Data, plan: &Plan) -> dual::Qp {
+/// P of the cone program `cp` with data `d`, dense: n×n, column-major, both triangles.
+fn dense_p(cp: &ConeProgram, d: &Data) -> Vec<f64> {
     let n = cp.n;
     let mut p = vec![0.0; n * n];
     for j in 0..n {
@@ -178,7 +194,20 @@ pub fn to_qp(cp: &ConeProgram, d: &Data, plan: &Plan) -> dual::Qp {
             }
         }
     }
-    let mut rows = vec![dual::Row::default(); cp.m];
+    p
+}
+
+/// The dense QP of the cone program `cp` with data `d`.
+pub fn to_qp(cp: &ConeProgram, d: &Data, plan: &Plan) -> dual::Qp {
+    let n = cp.n;
+    let p = dense_p(cp, d);
+    // Each row's length first: rows grown entry by entry would reallocate many times.
+    let mut len = vec![0usize; cp.m];
+    for &i in &cp.a.rowval {
+        len[i] += 1;
+    }
+    let mut rows: Vec<dual::Row> =
+        len.iter().map(|&k| dual::Row { idx: Vec::with_capacity(k), val: Vec::with_capacity(k) }).collect();
     for j in 0..n {
         for k in cp.a.colptr[j]..cp.a.colptr[j + 1] {
             let r = &mut rows[cp.a.rowval[k]];
@@ -198,6 +227,12 @@ pub fn to_qp(cp: &ConeProgram, d: &Data, plan: &Plan) -> dual::Qp {
 /// interior point's choice) keeps every such row strictly inactive.
 fn center_free_columns(qp: &dual::Qp, o: &mut dual::Outcome) {
     let n = qp.n;
+    // Only a column without curvature and linear term can be free.
+    let candidate: Vec<bool> =
+        (0..n).map(|j| qp.q[j] == 0.0 && qp.p[j * n..(j + 1) * n].iter().all(|v| *v == 0.0)).collect();
+    if !candidate.contains(&true) {
+        return;
+    }
     // Multipliers at rounding level (1e-17 where 0 is meant) count as zero.
     let small = 1e-12 * o.z.iter().fold(1.0f64, |a, z| a.max(z.abs()));
     let mut cols: Vec<Vec<usize>> = vec![Vec::new(); n];
@@ -209,11 +244,7 @@ fn center_free_columns(qp: &dual::Qp, o: &mut dual::Outcome) {
         }
     }
     for j in 0..n {
-        if fixed[j]
-            || qp.q[j] != 0.0
-            || qp.p[j * n..(j + 1) * n].iter().any(|v| *v != 0.0)
-            || cols[j].is_empty()
-        {
+        if fixed[j] || !candidate[j] || cols[j].is_empty() {
             continue;
         }
         // The interval of x_j that keeps every row feasible, the others held.
