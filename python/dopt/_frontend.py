@@ -52,6 +52,14 @@ def _is_layer_file(path: str | os.PathLike) -> bool:
 _MAGIC = b"DOPTLAYR"
 
 
+def check_on_failure(value: Any) -> bool:
+    """Whether a wrapper's ``on_failure`` value means raise (``"raise"``) or not
+    (``"status"``); anything else is a ValueError."""
+    if value not in ("raise", "status"):
+        raise ValueError(f"on_failure must be 'raise' or 'status', not {value!r}")
+    return value == "raise"
+
+
 class Signature:
     """The positional parameters and the outputs of a wrapped layer, fixed at construction."""
 

@@ -24,10 +24,34 @@ import jax.numpy as jnp
 import numpy as np
 from jax.custom_derivatives import SymbolicZero
 
-from ._frontend import Named, Signature, resolve_layer
+from ._frontend import Named, Signature, check_on_failure, resolve_layer
 from .errors import ParameterError
 
-__all__ = ["Layer"]
+__all__ = ["Layer", "STATUSES", "status_names"]
+
+STATUSES: tuple[str, ...] = (
+    "optimal",
+    "infeasible",
+    "unbounded",
+    "inaccurate",
+    "max_iterations",
+    "numerical_error",
+    "invalid",
+)
+"""The status codes of ``Layer(..., return_status=True)``: ``STATUSES[code]`` is the
+status ``dopt.Solution.status`` names (0 is ``"optimal"``; ``"invalid"`` is a batch member
+whose parameter values were refused)."""
+
+_CODES = {name: code for code, name in enumerate(STATUSES)}
+
+
+def status_names(codes: Any) -> str | list:
+    """The status names of an array of status codes (on the host): a ``str`` for a
+    scalar, nested lists of them otherwise."""
+    a = np.asarray(codes)
+    if a.ndim == 0:
+        return STATUSES[int(a)]
+    return [status_names(c) for c in a]
 
 
 class _Batch:
@@ -89,7 +113,8 @@ def _param_error(message: str) -> ParameterError:
 class Layer(Named):
     """A dopt layer as a JAX function: ``layer(*params) -> tuple of arrays``.
 
-    ``Layer(source, dims=None, parameters=None, outputs=None, *, layer=None)``: ``source``
+    ``Layer(source, dims=None, parameters=None, outputs=None, *, on_failure="raise",
+    return_status=False, layer=None)``: ``source``
     is a path, ``"std:NAME"``, problem text (anything with a newline) or a compiled
     ``dopt.Layer``; ``parameters`` fixes the positional order (default: declaration
     order); ``outputs`` lists variable names and ``"dual:LABEL"`` (default: the layer's
@@ -106,8 +131,23 @@ class Layer(Named):
       of the inputs. With ``jax_enable_x64`` off the raw solution kept for the backward
       pass is stored as float32 pairs (value and remainder), so the backward pass still
       starts from the float64 solution.
-    * A failed solve raises (``dopt.SolverError`` from the callback, which JAX may wrap
-      in its own runtime error).
+    * ``on_failure="raise"`` (the default): a solve (or batch member) that does not end
+      optimal raises ``dopt.SolverError`` inside the callback. JAX does not pass the
+      exception through: the caller gets a ``jax.errors.JaxRuntimeError`` whose message
+      holds dopt's (``batch member i: the solve ended with status `infeasible` ...``; ``i``
+      counts the members of the one native call: the ``vmap`` axes, outermost first, then
+      the explicit batch axis, row-major).
+    * ``on_failure="status"``: nothing raises for a failed member; its outputs hold the
+      solver's last iterate (NaN for refused values) and its gradient is zero: it adds
+      nothing to a shared parameter's gradient, and its own parameters get zeros.
+    * ``return_status=True`` appends one ``int32`` array to the outputs: each member's
+      status code (``STATUSES[code]``, 0 is optimal; ``status_names`` turns codes into
+      names), with the batch shape (``()`` for one solve, ``(B,)``, plus the ``vmap``
+      axes). It is an ordinary output, so it works under ``jit`` and ``vmap``; it has no
+      gradient. With ``on_failure="raise"`` it is all zeros whenever the call returns.
+
+    ``on_failure`` and ``return_status`` are fixed at construction (a ``jit`` trace bakes
+    them in).
     """
 
     def __init__(
@@ -117,35 +157,63 @@ class Layer(Named):
         parameters: Sequence[str] | None = None,
         outputs: Sequence[str] | None = None,
         *,
+        on_failure: str = "raise",
+        return_status: bool = False,
         layer: Any = None,
     ) -> None:
+        raise_ = check_on_failure(on_failure)
         self.layer = resolve_layer(source, dims, layer)
         self._sig = Signature(self.layer, parameters, outputs)
+        self._raise = raise_
+        self._return_status = bool(return_status)
         self._build()
 
+    @property
+    def on_failure(self) -> str:
+        """``"raise"`` or ``"status"`` (see the class docstring)."""
+        return "raise" if self._raise else "status"
+
+    @property
+    def return_status(self) -> bool:
+        """Whether a call appends the ``int32`` status codes to its outputs."""
+        return self._return_status
+
     def _build(self) -> None:
+        # the callbacks return the status codes when the user asks for them, and always
+        # under "status" (the backward pass needs them to zero the failed members)
+        self._with_status = self._return_status or not self._raise
         self._raw_n, self._raw_m = (int(v) for v in self.layer.raw_sizes)
         f = jax.custom_vjp(self._primal)
         f.defvjp(self._fwd, self._bwd, symbolic_zeros=True)
         self._f = f
 
     def __getstate__(self) -> dict:
-        return {"layer": self.layer, "parameters": self._sig.param_names, "outputs": self._sig.output_names}
+        return {
+            "layer": self.layer,
+            "parameters": self._sig.param_names,
+            "outputs": self._sig.output_names,
+            "on_failure": self.on_failure,
+            "return_status": self._return_status,
+        }
 
     def __setstate__(self, state: dict) -> None:
         self.layer = state["layer"]
         self._sig = Signature(self.layer, state["parameters"], state["outputs"])
+        self._raise = state.get("on_failure", "raise") == "raise"
+        self._return_status = state.get("return_status", False)
         self._build()
 
     def __repr__(self) -> str:
         return (
             f"dopt.jax.Layer(source={self.layer.source!r}, parameters={list(self._sig.param_names)}, "
-            f"outputs={list(self._sig.output_names)})"
+            f"outputs={list(self._sig.output_names)}, on_failure={self.on_failure!r}, "
+            f"return_status={self._return_status})"
         )
 
     def __call__(self, *params: Any) -> tuple[jax.Array, ...]:
         """Solve for the parameters (positional, in ``parameter_names`` order); returns one
-        array per output (``output_names``)."""
+        array per output (``output_names``), then the status codes with
+        ``return_status=True``."""
         self._sig.check_count(params, "arrays")
         arrays = []
         for p in params:
@@ -153,7 +221,10 @@ class Layer(Named):
             if not jnp.issubdtype(a.dtype, jnp.inexact):
                 a = a.astype(jax.dtypes.canonicalize_dtype(jnp.float64))
             arrays.append(a)
-        return self._f(*arrays)
+        out = self._f(*arrays)
+        if self._with_status and not self._return_status:
+            return out[:-1]
+        return out
 
     # --- trace-time planning (user view of the shapes) ---
 
@@ -186,16 +257,24 @@ class Layer(Named):
         dtype = jnp.result_type(*params)
         return tuple(flags), user, dtype
 
+    def _out_shapes(self, user: tuple[int, ...], dtype: Any) -> list[jax.ShapeDtypeStruct]:
+        """The outputs of the forward callback before the raw solution: the layer's
+        outputs, then the status codes when they are kept."""
+        shapes = [jax.ShapeDtypeStruct(user + s, dtype) for s in self._sig.output_shapes]
+        if self._with_status:
+            shapes.append(jax.ShapeDtypeStruct(user, np.int32))
+        return shapes
+
     def _primal(self, *params: Any) -> tuple[jax.Array, ...]:
         flags, user, dtype = self._plan(params)
-        shapes = tuple(jax.ShapeDtypeStruct(user + s, dtype) for s in self._sig.output_shapes)
+        shapes = tuple(self._out_shapes(user, dtype))
         cb = functools.partial(self._cb_forward, flags, dtype, None)
         return tuple(jax.pure_callback(cb, shapes, *params, vmap_method="expand_dims"))
 
     def _fwd(self, *cparams: Any) -> tuple[tuple[jax.Array, ...], tuple]:
         params = [c.value for c in cparams]
         flags, user, dtype = self._plan(params)
-        shapes = [jax.ShapeDtypeStruct(user + s, dtype) for s in self._sig.output_shapes]
+        shapes = self._out_shapes(user, dtype)
         raw_dtype = jax.dtypes.canonicalize_dtype(jnp.float64)
         pairs = raw_dtype != np.float64
         for size in (self._raw_n, self._raw_m, self._raw_m):
@@ -204,19 +283,23 @@ class Layer(Named):
                 shapes.append(jax.ShapeDtypeStruct(user + (size,), raw_dtype))
         cb = functools.partial(self._cb_forward, flags, dtype, raw_dtype)
         res = jax.pure_callback(cb, tuple(shapes), *params, vmap_method="expand_dims")
-        k = len(self._sig.output_shapes)
-        return tuple(res[:k]), (tuple(params), tuple(res[k:]))
+        k = len(self._sig.output_shapes) + self._with_status
+        # the status codes are a residual only where failed members may exist
+        status = res[k - 1 : k] if not self._raise else ()
+        return tuple(res[:k]), (tuple(params), tuple(res[k:]), tuple(status))
 
     def _bwd(self, residuals: tuple, cts: tuple) -> tuple[jax.Array, ...]:
-        params, raw = residuals
+        params, raw, status = residuals
         flags, user, _ = self._plan(params)
+        # the status output (last, when there is one) has no cotangent to pass on
+        cts = cts[: len(self._sig.output_shapes)]
         present = tuple(i for i, c in enumerate(cts) if not isinstance(c, SymbolicZero))
         if not present:
             return tuple(jnp.zeros(p.shape, p.dtype) for p in params)
         shapes = tuple(jax.ShapeDtypeStruct(p.shape, p.dtype) for p in params)
-        cb = functools.partial(self._cb_backward, flags, present, len(raw) == 6)
+        cb = functools.partial(self._cb_backward, flags, present, len(raw) == 6, bool(status))
         grads = jax.pure_callback(
-            cb, shapes, *params, *raw, *(cts[i] for i in present), vmap_method="expand_dims"
+            cb, shapes, *params, *raw, *status, *(cts[i] for i in present), vmap_method="expand_dims"
         )
         return tuple(grads)
 
@@ -236,8 +319,12 @@ class Layer(Named):
         rests = [nd + u for nd, u in zip(sig.param_ndims, flags)]
         batch = _Batch(arrays, rests, flags.index(True) if True in flags else None)
         values, _ = self._native_params(batch, arrays, flags)
-        sol = self.layer.forward(values)
+        sol = self.layer.forward(values, on_failure=self.on_failure)
         outs = [batch.take(np.asarray(sol[n], dtype=dtype), s) for n, s in zip(sig.output_names, sig.output_shapes)]
+        if self._with_status:
+            st = sol.status
+            codes = np.array([_CODES[x] for x in ([st] if isinstance(st, str) else st)], dtype=np.int32)
+            outs.append(batch.take(codes, ()))
         if raw_dtype is None:
             return tuple(outs)
         for r, size in zip(sol.raw, (self._raw_n, self._raw_m, self._raw_m)):
@@ -250,13 +337,14 @@ class Layer(Named):
                 outs.append((r - hi.astype(np.float64)).astype(raw_dtype))
         return tuple(outs)
 
-    def _cb_backward(self, flags, present, pairs, *arrays):
+    def _cb_backward(self, flags, present, pairs, has_status, *arrays):
         sig = self._sig
         np_ = len(sig.param_names)
         params = [np.asarray(a) for a in arrays[:np_]]
         nraw = 6 if pairs else 3
         raw = [np.asarray(a) for a in arrays[np_ : np_ + nraw]]
-        cts = [np.asarray(a) for a in arrays[np_ + nraw :]]
+        status = [np.asarray(a) for a in arrays[np_ + nraw : np_ + nraw + has_status]]
+        cts = [np.asarray(a) for a in arrays[np_ + nraw + has_status :]]
         if pairs:
             raw = [raw[i].astype(np.float64) + raw[i + 1].astype(np.float64) for i in (0, 2, 4)]
         else:
@@ -265,9 +353,20 @@ class Layer(Named):
         # every argument: (array, member rank including the user batch axis)
         rests = [nd + u for nd, u in zip(sig.param_ndims, flags)]
         rests += [1 + has_user] * 3
+        rests += [has_user] * has_status
         rests += [len(sig.output_shapes[i]) + has_user for i in present]
-        allargs = params + raw + cts
+        allargs = params + raw + status + cts
         batch = _Batch(allargs, rests, flags.index(True) if has_user else None)
+
+        # failed members (on_failure="status"): None when there are none, else a bool
+        # array over the native batch
+        failed = None
+        if has_status:
+            bad = batch.put(status[0], 0, has_user)[0] != 0
+            if bad.all():
+                return self._zero_grads(batch, params, flags)
+            if bad.any():
+                failed = bad
 
         values, any_batched = self._native_params(batch, params, flags)
         if batch.batched:
@@ -281,15 +380,30 @@ class Layer(Named):
                 values[name] = np.broadcast_to(v, (batch.n,) + v.shape)
         else:
             raw = [r.reshape(r.shape[-1:]) for r in raw]
-        sol = self.layer.solution_from_raw(values, *raw)
         cot = {}
         for i, c in zip(present, cts):
             cot[sig.output_names[i]] = batch.put(c, len(sig.output_shapes[i]), has_user)[0]
+        if failed is not None:
+            # a failed member's iterate (NaN for refused values) has no derivative: the
+            # native pass differentiates a good member in its place, with a zero cotangent
+            good = int(np.argmin(failed))
+            for name, nd in zip(sig.param_names, sig.param_ndims):
+                values[name] = _replace_rows(values[name], nd, failed, good)
+            raw = [_replace_rows(r, 1, failed, good) for r in raw]
+            for name, shape in zip(sig.output_names, sig.output_shapes):
+                if name in cot:
+                    c = np.array(np.broadcast_to(cot[name], (batch.n,) + shape))
+                    c[failed] = 0.0
+                    cot[name] = c
+        sol = self.layer.solution_from_raw(values, *raw)
         res = self.layer.backward(sol, cot)
         grads = []
         for name, p, nd, u in zip(sig.param_names, params, sig.param_ndims, flags):
             member = p.shape[p.ndim - nd :]
             g = np.asarray(res[name])
+            if failed is not None:
+                g = np.array(g)
+                g[failed] = 0.0
             if batch.batched:
                 g = batch.take(g, member)
                 if has_user and not u:
@@ -298,3 +412,22 @@ class Layer(Named):
                 g = g.reshape(batch.vshape + member)
             grads.append(g.astype(p.dtype, copy=False))
         return tuple(grads)
+
+    def _zero_grads(self, batch: _Batch, params: Sequence[np.ndarray], flags: tuple[bool, ...]):
+        """The backward callback's result when every member failed: zeros, in the shapes
+        the gradients would have."""
+        grads = []
+        for p, nd, u in zip(params, self._sig.param_ndims, flags):
+            shape = batch.vshape + (batch.user if u else ()) + p.shape[p.ndim - nd :]
+            grads.append(np.zeros(shape, p.dtype))
+        return tuple(grads)
+
+
+def _replace_rows(a: np.ndarray, declared: int, rows: np.ndarray, good: int) -> np.ndarray:
+    """A native batch argument with the given members replaced by member ``good`` (an
+    argument shared by the batch, without the batch axis, is left as it is)."""
+    if a.ndim == declared:
+        return a
+    a = np.array(a)
+    a[rows] = a[good]
+    return a

@@ -19,13 +19,12 @@ import numpy as np
 import torch
 from torch.autograd.function import once_differentiable
 
-from ._frontend import Named, Signature, resolve_layer
+from ._frontend import Named, Signature, check_on_failure, resolve_layer
 
 __all__ = ["Layer"]
 
 _F64 = torch.float64
 _CPU = torch.device("cpu")
-_POLICIES = ("raise", "status")
 
 
 class _Solve(torch.autograd.Function):
@@ -162,12 +161,11 @@ class Layer(Named, torch.nn.Module):
         layer: Any = None,
     ) -> None:
         super().__init__()
-        if on_failure not in _POLICIES:
-            raise ValueError(f"on_failure must be 'raise' or 'status', not {on_failure!r}")
+        raise_ = check_on_failure(on_failure)
         self.layer = resolve_layer(source, dims, layer)
         self._sig = Signature(self.layer, parameters, outputs)
         self._binding = self.layer._bind(list(self._sig.param_names), list(self._sig.output_names))
-        self._raise = on_failure == "raise"
+        self._raise = raise_
         self._last_solution: Any = None
 
     @property
@@ -177,9 +175,7 @@ class Layer(Named, torch.nn.Module):
 
     @on_failure.setter
     def on_failure(self, value: str) -> None:
-        if value not in _POLICIES:
-            raise ValueError(f"on_failure must be 'raise' or 'status', not {value!r}")
-        self._raise = value == "raise"
+        self._raise = check_on_failure(value)
 
     def __getstate__(self) -> dict:
         # the binding and the last solution are views of the layer, rebuilt on load

@@ -265,3 +265,126 @@ def test_shape_errors_are_raised_at_trace_time_with_the_name():
     assert e.value.code == "E0702"
     with pytest.raises(dopt.ParameterError, match="`r` has a batch axis of size 3 but `x` has one of size 2"):
         layer(jnp.ones((2, 4)), jnp.ones(3))
+
+
+# --------------------------------------------------------------------------------------
+# Failure policy: on_failure="raise"|"status" and return_status
+# --------------------------------------------------------------------------------------
+
+EXAMPLES = DATA.parents[2] / "examples"
+K = 8
+
+
+def _projection_batch():
+    """projection.dopt (test_examples.py's infeasible-member batch): member 2's polytope
+    G y <= h - 5 is empty. Returns x (4, 2), G (k, 2) shared, H (4, k) and weights (4, 2)."""
+    a = 2 * np.pi * (np.arange(K) + 0.5) / K
+    G = np.stack([np.cos(a), np.sin(a)], axis=1)
+    x = np.array([[2.0, 0.3], [-1.5, 1.0], [0.5, 0.5], [0.2, -2.0]])
+    H = np.full((4, K), 0.5) + np.array([0.0, 0.0, -5.0, 0.0])[:, None]
+    w = np.array([[1.0, -0.5], [0.3, 2.0], [1.5, 1.0], [-1.0, 0.7]])
+    return x, G, H, w
+
+
+def _projection(**kw):
+    native = CountingLayer(dopt.compile(EXAMPLES / "projection.dopt", {"k": K}))
+    return native, dopt.jax.Layer(layer=native, parameters=["x", "G", "h"], **kw)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_status_policy_under_vmap_and_jit(jit):
+    """With on_failure="status" the infeasible member is reported (status code), the other
+    members' outputs and gradients equal those of the batch without it (one native call
+    either way), the failed member's gradient is zero although its output is in the loss,
+    and the shared G gets exactly the other members' summed gradient; as torch does."""
+    x, G, H, w = _projection_batch()
+    native, layer = _projection(on_failure="status", return_status=True)
+    assert layer.on_failure == "status" and layer.return_status
+    vlayer = jax.vmap(layer, in_axes=(0, None, 0))
+
+    def loss(x, G, H, w):
+        y, _ = vlayer(x, G, H)
+        return jnp.sum(y * w)
+
+    run = jax.jit(vlayer) if jit else vlayer
+    grad = jax.grad(loss, argnums=(0, 1, 2))
+    grad = jax.jit(grad) if jit else grad
+    native.forwards.clear()
+    Y, st = run(jnp.asarray(x), jnp.asarray(G), jnp.asarray(H))
+    assert native.forwards == [4]
+    assert st.dtype == jnp.int32 and np.asarray(st).tolist() == [0, 0, 1, 0]
+    assert dopt.jax.status_names(st) == ["optimal", "optimal", "infeasible", "optimal"]
+    assert dopt.jax.STATUSES[1] == "infeasible"
+    gx, gG, gH = grad(jnp.asarray(x), jnp.asarray(G), jnp.asarray(H), jnp.asarray(w))
+    assert np.all(np.asarray(gx[2]) == 0) and np.all(np.asarray(gH[2]) == 0)
+    assert np.all(np.isfinite(np.asarray(gG))) and float(jnp.abs(gG).sum()) > 0
+
+    good = [0, 1, 3]
+    Y3, st3 = run(jnp.asarray(x[good]), jnp.asarray(G), jnp.asarray(H[good]))
+    assert np.asarray(st3).tolist() == [0, 0, 0]
+    np.testing.assert_allclose(np.asarray(Y)[good], np.asarray(Y3), rtol=0, atol=1e-9)
+    gx3, gG3, gH3 = grad(jnp.asarray(x[good]), jnp.asarray(G), jnp.asarray(H[good]), jnp.asarray(w[good]))
+    np.testing.assert_allclose(np.asarray(gx)[good], np.asarray(gx3), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(gH)[good], np.asarray(gH3), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(gG), np.asarray(gG3), rtol=0, atol=1e-9)
+
+    # against dopt.torch with on_failure="status" on the same batch (G shared)
+    tl = dopt.torch.Layer(layer=native.inner, parameters=["x", "G", "h"], on_failure="status")
+    t_vals, (tx, tG, tH) = torch_grads(tl, [x, G, H], [w])
+    assert tl.last_status == ["optimal", "optimal", "infeasible", "optimal"]
+    np.testing.assert_allclose(np.asarray(Y)[good], t_vals[0][good], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(gx), tx, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(gH), tH, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(gG), tG, rtol=0, atol=1e-9)
+
+
+def test_status_policy_with_an_explicit_batch_and_a_single_failed_solve():
+    """The explicit batch axis (no vmap) behaves the same; without return_status the
+    outputs are the layer's alone; a single failed solve (everything failed) returns its
+    iterate and zero gradients without a backward call."""
+    x, G, H, w = _projection_batch()
+    native, layer = _projection(on_failure="status")
+    (Y,) = layer(jnp.asarray(x), jnp.asarray(G), jnp.asarray(H))
+    assert Y.shape == (4, 2)
+    gx, gG = jax.jit(jax.grad(lambda x, G: jnp.sum(layer(x, G, jnp.asarray(H))[0] * w), argnums=(0, 1)))(
+        jnp.asarray(x), jnp.asarray(G)
+    )
+    _, (tx, tG, _) = torch_grads(dopt.torch.Layer(layer=native.inner, parameters=["x", "G", "h"], on_failure="status"), [x, G, H], [w])
+    np.testing.assert_allclose(np.asarray(gx), tx, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(np.asarray(gG), tG, rtol=0, atol=1e-9)
+    assert np.all(np.asarray(gx[2]) == 0)
+
+    native.backwards.clear()
+    g = jax.grad(lambda x, G: jnp.sum(layer(x, G, jnp.asarray(H[2]))[0] * w[2]), argnums=(0, 1))(jnp.asarray(x[2]), jnp.asarray(G))
+    assert all(np.all(np.asarray(gi) == 0) for gi in g) and native.backwards == []
+
+
+def test_raise_policy_names_the_member_and_the_status():
+    """on_failure="raise" (the default): under vmap and jit the SolverError raised in the
+    callback reaches the caller wrapped by JAX, with dopt's message naming the member of
+    the native batch and its status; return_status is then all zeros on success."""
+    x, G, H, w = _projection_batch()
+    _, layer = _projection()
+    assert layer.on_failure == "raise" and not layer.return_status
+    vlayer = jax.vmap(layer, in_axes=(0, None, 0))
+    msg = r"batch member 2: the solve ended with status `infeasible`"
+    with pytest.raises((dopt.SolverError, jax.errors.JaxRuntimeError), match=msg):
+        jax.block_until_ready(jax.jit(vlayer)(jnp.asarray(x), jnp.asarray(G), jnp.asarray(H)))
+    with pytest.raises((dopt.SolverError, jax.errors.JaxRuntimeError), match=msg):
+        jax.block_until_ready(
+            jax.jit(jax.grad(lambda x: jnp.sum(vlayer(x, jnp.asarray(G), jnp.asarray(H))[0])))(jnp.asarray(x))
+        )
+    _, with_status = _projection(return_status=True)
+    Y, st = jax.jit(jax.vmap(with_status, in_axes=(0, None, 0)))(jnp.asarray(x[:2]), jnp.asarray(G), jnp.asarray(H[:2]))
+    assert Y.shape == (2, 2) and np.asarray(st).tolist() == [0, 0]
+
+
+def test_on_failure_is_checked_and_pickled():
+    with pytest.raises(ValueError, match="on_failure must be 'raise' or 'status', not 'ignore'"):
+        dopt.jax.Layer("std:sparsemax", dims={"n": 4}, on_failure="ignore")
+    layer = dopt.jax.Layer("std:csparsemax", dims={"n": 4}, on_failure="status", return_status=True)
+    again = pickle.loads(pickle.dumps(layer))
+    assert again.on_failure == "status" and again.return_status
+    y, st = again(jnp.ones(4), jnp.full(4, 0.1))
+    assert int(st) == 1 and dopt.jax.status_names(st) == "infeasible"
+    assert "on_failure='status'" in repr(again)

@@ -85,6 +85,9 @@ def test_python_doc_blocks_run_and_give_the_stated_numbers():
     assert np.allclose(np.asarray(ns["yj"]), [0.65, 0.0, 0.35, 0.0], atol=1e-6)
     assert np.allclose(np.asarray(ns["gj"]), [0.5, 0.0, -0.5, 0.0], atol=1e-6)
     assert np.allclose(np.asarray(ns["Y"]).sum(axis=1), 1.0, atol=1e-6)
+    # jax, on_failure="status": the infeasible member's code is 1 and its gradient zero
+    assert np.asarray(ns["codes"]).tolist() == [0, 1]
+    assert np.allclose(np.asarray(ns["g_lo"]), [1.0, 0.0], atol=1e-6)
     # threads and a spawned pool
     assert [s.status for s in ns["sols"]] == ["optimal"] * 3
     assert [y.numpy().round(6).tolist() for (y,) in ns["outs"]] == [[0.65, 0.0, 0.35, 0.0], [1.0, 0.0, 0.0, 0.0]]
