@@ -156,7 +156,9 @@ pub fn analyze(src: &SourceFile, dims: &Dims) -> Result<Checked, Failure> {
             // The hint must never make a rejection worse: a bug in the transform
             // (a panic) only loses the hint.
             let gp = || crate::dgp::is_geometric(&program, src);
-            if program.geometric.is_none() && catch_panic("dgp::is_geometric", gp).unwrap_or(false) {
+            // A geometric-program atom's refusal (E0511) says `geometric` already.
+            let own = diagnostics.first().is_some_and(|d| d.code == crate::diag::codes::DGP_ONLY);
+            if program.geometric.is_none() && !own && catch_panic("dgp::is_geometric", gp).unwrap_or(false) {
                 let hint = "if every variable and parameter is positive, this is a geometric program (it follows the DGP rules): write `geometric` on a line of its own to solve it in the log domain";
                 if let Some(d) = diagnostics.first_mut() {
                     *d = d.clone().help(hint);

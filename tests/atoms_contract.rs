@@ -629,6 +629,11 @@ fn specs() -> Vec<Spec> {
             vec![bad(&[&[2, 3]], &[])],
         ),
         spec("harmonic_mean", reduction(&[], NONNEG), vec![]),
+        // The geometric-program atoms: their facts are those of the numbers (they have
+        // no conic form; `dgp` rewrites them).
+        spec("prod", axis_reduction(), axis_reduction_bad()),
+        spec("one_minus_pos", unary(&[], REAL), vec![]),
+        spec("diff_pos", broadcast_pairs(REAL, REAL), vec![bad(&[&[2, 3], &[2]], &[])]),
         Spec {
             name: "dotsort",
             calls: vec![
@@ -812,7 +817,7 @@ fn specs() -> Vec<Spec> {
                 sp.calls.push(call(&[&[4]], &[s(f64::NAN)], &[REAL], &[]));
             }
             "norm1" | "norm2" | "norm_inf" | "sum_squares" | "log_sum_exp" | "max" | "min" | "sum"
-            | "mean" | "ptp" => {
+            | "mean" | "ptp" | "prod" => {
                 sp.calls.extend(axis_keepdims(&[], true));
                 sp.bad.extend(axis_keepdims_bad(&[]));
             }

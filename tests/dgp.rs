@@ -300,6 +300,11 @@ fn dgp_verdicts_accept_the_rules_of_cvxpy() {
         "minimize inv_prod(v) + max(v)\nsubject to\n    sum_squares(v) <= 3",
         // a monomial equals a monomial; a posynomial bounds a monomial from above
         "minimize x\nsubject to\n    x * y == sqrt(y)\n    x + y + x * y <= 10 * x",
+        // the geometric-program atoms: prod (a monomial), one_minus_pos of a
+        // posynomial, diff_pos of a monomial and a posynomial (log-log concave)
+        "minimize prod(v) + sum(prod(v + x, axis=0, keepdims=True))\nsubject to\n    prod(v) == x",
+        "maximize one_minus_pos(x + y) * diff_pos(x, y + x * y)",
+        "minimize 1 / diff_pos(x, y) + x\nsubject to\n    y / one_minus_pos(v) <= 0.5",
     ];
     for body in accepted {
         let text = format!("geometric\nvariable x\nvariable y\nvariable v[3]\n{body}\n");
@@ -323,6 +328,14 @@ fn dgp_rejections_point_at_the_offending_expression() {
         ("attribute", "variable w nonpos\nminimize x\nsubject to\n    x >= w"),
         ("geo_mean_weights", "variable v[2]\nmaximize geo_mean(v, [0, 0])"),
         ("matrix_norm", "variable V[2, 2]\nminimize norm(V, 2)"),
+        // one_minus_pos is log-log concave: 1 / one_minus_pos(x) is log-log convex
+        ("maximize_reciprocal_one_minus_pos", "maximize 1 / one_minus_pos(x)"),
+        // one_minus_pos needs a log-log convex argument, diff_pos a concave first one
+        ("one_minus_pos_of_a_min", "maximize one_minus_pos(minimum(x, y))"),
+        ("diff_pos_of_a_posynomial", "maximize diff_pos(x + y, x)"),
+        // diff_pos(x, y) is log-log concave: not a posynomial on the left of `<=`
+        ("diff_pos_bounded_above", "minimize x\nsubject to\n    diff_pos(x, y) <= 1"),
+        ("diff_pos_of_a_constant", "minimize x + diff_pos(1, 2)"),
     ];
     for (name, body) in cases {
         let text = format!("geometric\nvariable x\nvariable y\n{body}\n");
@@ -515,4 +528,140 @@ fn the_power_control_example_gives_cvxpys_answer() {
     let out = l.forward(&params).unwrap();
     assert_close("objective", &[out.objective], &[case["objective"].as_f64().unwrap()], 1e-6, 0.0);
     assert_close("P", &out.variables["P"].data, &flat(&case["variables"]["P"]), 1e-6, 0.0);
+}
+
+/// The geometric-program atoms outside a problem marked `geometric`: refused (E0511)
+/// where they are written, with the DCP spelling; a problem that follows the DGP rules
+/// also gets the hint that `geometric` would solve it.
+#[test]
+fn geometric_program_atoms_are_refused_in_a_dcp_problem() {
+    let cases = [
+        ("prod", "variable v[3] nonneg\nmaximize sum(v)\nsubject to\n    prod(v) <= 1"),
+        ("one_minus_pos", "variable x\nmaximize x * one_minus_pos(x)"),
+        (
+            "diff_pos",
+            "variable x\nvariable y\nminimize x + y\nsubject to\n    diff_pos(x, y) >= 1\n    y >= 1",
+        ),
+    ];
+    for (name, text) in cases {
+        let out = check_text(text);
+        assert!(
+            out.contains("E0511") && out.contains(&format!("`{name}` is a geometric-program atom")),
+            "{out}"
+        );
+        insta::assert_snapshot!(format!("dcp_{name}"), out);
+    }
+}
+
+/// A layer at 1e-10 (at 1e-12 Clarabel ends some of these "almost solved", which has
+/// no gradient).
+fn gp_layer(name: &str, text: &str) -> Layer {
+    let ten = Settings { tol_gap_abs: 1e-10, tol_gap_rel: 1e-10, tol_feas: 1e-10, ..Settings::default() };
+    layer(name, text).with_settings(ten)
+}
+
+/// A GP's solution (each variable to its own relative tolerance: an interior maximum
+/// is flat, so a value accurate to 1e-10 places the point only to about 1e-5), its
+/// optimal value, and the gradient of the value in the parameters (`want`), by the
+/// layer and by central differences.
+fn assert_closed_form(
+    name: &str,
+    text: &str,
+    params: &Values,
+    vars: &[(&str, &[f64], f64)],
+    value: f64,
+    want: &Values,
+) {
+    let l = gp_layer(name, text);
+    let out = l.forward(params).unwrap();
+    assert!(matches!(out.status, Status::Optimal | Status::Inaccurate), "{name}: {}", out.status);
+    for (v, x, tol) in vars {
+        assert_close(&format!("{name} {v}"), &out.variables[*v].data, x, *tol, 0.0);
+    }
+    assert_close(&format!("{name} value"), &[out.objective], &[value], 1e-8, 0.0);
+    assert_objective_gradient(name, &l, &out, params, want);
+}
+
+/// Central differences of the optimal value in each parameter entry (relative steps:
+/// a GP's parameters stay positive), against the layer's gradient of the objective.
+fn assert_objective_gradient(name: &str, l: &Layer, out: &dopt::Output, params: &Values, want: &Values) {
+    let g = l.backward(out, &Values::from([("objective".to_string(), Array::scalar(1.0))])).unwrap();
+    for (p, v) in params {
+        assert_close(&format!("{name} dobj/d{p}"), &g.params[p].data, &want[p].data, 1e-5, 1e-6);
+        for i in 0..v.data.len() {
+            let h = 1e-5 * v.data[i];
+            let at = |t: f64| {
+                let mut q = params.clone();
+                q.get_mut(p).unwrap().data[i] += t;
+                loss(l, &q, &Values::new()).1
+            };
+            let fd = (at(h) - at(-h)) / (2.0 * h);
+            assert!((fd - want[p].data[i]).abs() <= 1e-4 * (1.0 + fd.abs()), "{name} d/d{p}[{i}]: fd {fd}");
+        }
+    }
+}
+
+#[test]
+fn prod_has_its_closed_form() {
+    // min Σᵢ 1/Πⱼ Zᵢⱼ + Σⱼ 1/Πᵢ Zᵢⱼ over Z ≤ U is at Z = U, and d/dUᵢⱼ of the value is
+    // −(1/rowᵢ + 1/colⱼ)/Uᵢⱼ with rowᵢ = Πⱼ Uᵢⱼ, colⱼ = Πᵢ Uᵢⱼ.
+    let text = "geometric
+parameter U[2, 3]
+variable Z[2, 3]
+minimize sum(1 / prod(Z, axis=1)) + sum(inv_pos(prod(Z, axis=0, keepdims=True)))
+subject to
+    Z <= U
+";
+    let u = [1.0, 2.0, 0.5, 3.0, 1.5, 0.8];
+    let params = Values::from([("U".to_string(), Array::matrix(2, 3, &u).unwrap())]);
+    let row = [u[0] * u[1] * u[2], u[3] * u[4] * u[5]];
+    let col = [u[0] * u[3], u[1] * u[4], u[2] * u[5]];
+    let value = 1.0 / row[0] + 1.0 / row[1] + col.iter().map(|c| 1.0 / c).sum::<f64>();
+    let grad: Vec<f64> = (0..6).map(|k| -(1.0 / row[k / 3] + 1.0 / col[k % 3]) / u[k]).collect();
+    let want = Values::from([("U".to_string(), Array::matrix(2, 3, &grad).unwrap())]);
+    assert_closed_form("prod.dopt", text, &params, &[("Z", &u, 1e-7)], value, &want);
+}
+
+#[test]
+fn one_minus_pos_has_its_closed_form() {
+    // max x·y·(1 − x − y) is at x = y = 1/3 (value 1/27): one_minus_pos of a
+    // posynomial, at an interior point of its domain x + y < 1. With the factor a,
+    // the value is a/27 and its derivative 1/27.
+    let text = "geometric
+parameter a
+variable x
+variable y
+maximize a * x * y * one_minus_pos(x + y)
+";
+    let params = Values::from([("a".to_string(), Array::scalar(2.0))]);
+    let third = [1.0 / 3.0];
+    let want = Values::from([("a".to_string(), Array::scalar(1.0 / 27.0))]);
+    let vars: [(&str, &[f64], f64); 2] = [("x", &third, 1e-4), ("y", &third, 1e-4)];
+    assert_closed_form("omp.dopt", text, &params, &vars, 2.0 / 27.0, &want);
+}
+
+#[test]
+fn diff_pos_has_its_closed_form() {
+    // max x·(b − x) subject to diff_pos(b, x) ≥ c·x, i.e. x ≤ b/(1 + c). For c = 0.5
+    // the bound is inactive: x = b/2, the value b²/4, its derivatives b/2 in b and 0
+    // in c (an interior maximum is flat: a value accurate to 1e-10 places x to about
+    // 1e-5). For c = 2 it is active: x = b/(1 + c), the value b²c/(1 + c)², with
+    // derivatives 2bc/(1 + c)² in b and b²(1 − c)/(1 + c)³ in c.
+    let text = "geometric
+parameter b
+parameter c
+variable x
+maximize x * diff_pos(b, x)
+subject to
+    diff_pos(b, x) >= c * x
+";
+    let b = 3.0;
+    for (c, x, xtol, value, db, dc) in
+        [(0.5, b / 2.0, 1e-4, b * b / 4.0, b / 2.0, 0.0), (2.0, 1.0, 1e-6, 2.0, 4.0 / 3.0, -1.0 / 3.0)]
+    {
+        let named = |u: f64, v: f64| {
+            Values::from([("b".to_string(), Array::scalar(u)), ("c".to_string(), Array::scalar(v))])
+        };
+        assert_closed_form("dp.dopt", text, &named(b, c), &[("x", &[x], xtol)], value, &named(db, dc));
+    }
 }

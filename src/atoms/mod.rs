@@ -217,7 +217,18 @@ pub trait Atom: Sync + Send {
     fn param_free_args(&self) -> &'static [usize] {
         &[]
     }
+    /// A geometric-program atom (cvxpy's DGP-only `prod`, `one_minus_pos`,
+    /// `diff_pos`): it has a log-log form (`dgp` rewrites it) but no conic one, and
+    /// the analysis refuses it in a problem not marked `geometric`.
+    fn geometric_only(&self) -> bool {
+        false
+    }
 }
+
+/// The error of a geometric-program atom's `canonicalize` (`{}`: its name), which the
+/// analysis never lets run.
+pub const GEOMETRIC_ONLY_FORM: &str =
+    "`{}` is a geometric-program atom: it has no conic form outside a problem marked `geometric`";
 
 pub use crate::ir::hir::AtomId;
 
@@ -277,6 +288,27 @@ macro_rules! renamed_atom {
             ) -> Result<super::Affine, String> {
                 $inner.canonicalize(c, args, shapes, statics, out)
             }
+        }
+    };
+}
+
+/// The conic form and the flag of a geometric-program atom (`prod`, `one_minus_pos`,
+/// `diff_pos`), inside its `impl Atom`: no conic form (the analysis refuses the atom
+/// outside a geometric program, whose log-domain form no longer has it).
+macro_rules! geometric_only_atom {
+    ($name:literal) => {
+        fn canonicalize(
+            &self,
+            _c: &mut super::ConeBuilder,
+            _args: &[super::Affine],
+            _shapes: &[Shape],
+            _statics: &[Option<f64>],
+            _out: Shape,
+        ) -> Result<super::Affine, String> {
+            Err(super::GEOMETRIC_ONLY_FORM.replace("{}", $name))
+        }
+        fn geometric_only(&self) -> bool {
+            true
         }
     };
 }
@@ -370,6 +402,10 @@ atoms! {
     matrix_frac => MatrixFrac,
     tr_inv => TrInv,
     von_neumann_entr => VonNeumannEntr,
+    // geometric programs only
+    prod => Prod,
+    one_minus_pos => OneMinusPos,
+    diff_pos => DiffPos,
 }
 
 /// The atom called `name`, if there is one.

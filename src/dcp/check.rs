@@ -24,6 +24,7 @@ pub struct Analysis {
 
 /// Analyze a program; `Err` with the diagnostics when it is not DCP, or DCP but not DPP.
 pub fn check(p: &Program, src: &SourceFile) -> Result<Analysis, Vec<Diagnostic>> {
+    geometric_only(p)?;
     let none = HashSet::new();
     let dcp = analyze(p, Mode::Dcp, &none);
     let ext: HashSet<NodeId> = objective_terms(p, &dcp).parametric_quad_forms().collect();
@@ -34,6 +35,44 @@ pub fn check(p: &Program, src: &SourceFile) -> Result<Analysis, Vec<Diagnostic>>
         r.rules(&dpp);
     }
     if r.diags.is_empty() { Ok(Analysis { dcp, dpp, parametric_quad_forms: ext }) } else { Err(r.diags) }
+}
+
+/// The geometric-program atoms (`prod`, `one_minus_pos`, `diff_pos`) have no DCP
+/// meaning: a problem that reaches the analysis with one is not marked `geometric` (a
+/// geometric program's log-domain form no longer has them). Each atom is reported
+/// once, where it is first written.
+fn geometric_only(p: &Program) -> Result<(), Vec<Diagnostic>> {
+    let mut seen = HashSet::new();
+    let mut diags = Vec::new();
+    for node in &p.nodes {
+        let Op::Atom(a, _, _) = &node.op else { continue };
+        if !a.atom().geometric_only() || !seen.insert(a.name()) {
+            continue;
+        }
+        let name = a.name();
+        let (curvature, instead) = match name {
+            "prod" => (
+                "log-log affine",
+                "in a DCP problem write `geo_mean(x)` to maximize a product of nonnegative entries (its n-th root), or `inv_prod(x)` for 1/Πxᵢ",
+            ),
+            "one_minus_pos" => ("log-log concave", "in a DCP problem write `1 - x`"),
+            _ => ("log-log concave", "in a DCP problem write `x - y`"),
+        };
+        diags.push(
+            Diagnostic::error(
+                codes::DGP_ONLY,
+                format!("`{name}` is a geometric-program atom, and this problem is not marked `geometric`"),
+            )
+            .primary(node.span, "only a geometric program can use it")
+            .note(format!(
+                "`{name}` (cvxpy's DGP atom) is {curvature} over positive arguments, not convex or concave: it has a form only in the log domain of a geometric program"
+            ))
+            .help(format!(
+                "if every variable and parameter is positive, write `geometric` on a line of its own; {instead}"
+            )),
+        );
+    }
+    if diags.is_empty() { Ok(()) } else { Err(diags) }
 }
 
 /// Collects the diagnostics of one program: the rules are applied here, the

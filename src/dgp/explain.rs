@@ -48,6 +48,14 @@ pub fn check_rules(p: &Program, t: &Transformed, f: &Facts, src: &SourceFile) ->
                 "a matrix product",
                 "each entry of A @ B is a sum of products: its terms must be log-log convex",
             ),
+            (Op::Atom(a, ..), _) if a.name() == "one_minus_pos" => (
+                a.name(),
+                "one_minus_pos(x) = 1 − x is log-log concave and decreasing in x: it needs a log-log convex x (a posynomial)",
+            ),
+            (Op::Atom(a, ..), _) if a.name() == "diff_pos" => (
+                a.name(),
+                "diff_pos(x, y) = x − y is log-log concave, increasing in x and decreasing in y: it needs x log-log concave (a monomial) and y log-log convex (a posynomial)",
+            ),
             (Op::Atom(a, ..), _) => (
                 a.name(),
                 "an atom keeps its argument's log-log curvature only when the argument's curvature fits the atom: max, sum and the norms need log-log convex arguments, min needs log-log concave ones, power(e, p) with p < 0 swaps convex and concave",

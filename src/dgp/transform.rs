@@ -18,7 +18,12 @@
 //! - `max`, `min`, `maximum`, `minimum` and the rearrangements (`transpose`, indexing,
 //!   `reshape`, `vec`, `hstack`, `vstack`, `concatenate`, `diag` of a matrix): the same
 //!   atom of L;
-//! - `geo_mean(x, p)`: Σ wᵢ·L(xᵢ) with w = p/Σp; `inv_prod(x)`: −Σ L(xᵢ).
+//! - `geo_mean(x, p)`: Σ wᵢ·L(xᵢ) with w = p/Σp; `inv_prod(x)`: −Σ L(xᵢ);
+//! - the geometric-program atoms: `prod(x)`: `sum(L)` with the same axis;
+//!   `one_minus_pos(x)`: log(1 − exp(L(x))) (concave, decreasing in L(x); its
+//!   hypograph t ≤ log(1 − e^u) is e^t + e^u ≤ 1, so x < 1 is implied);
+//!   `diff_pos(x, y)`: L(x) + log(1 − exp(L(y) − L(x))) = log(e^L(x) − e^L(y))
+//!   (concave, increasing in L(x), decreasing in L(y); y < x is implied).
 
 use crate::atoms;
 use crate::dcp::analyze::{Facts, Mode, analyze};
@@ -286,6 +291,15 @@ impl Builder<'_> {
         }
     }
 
+    /// log(1 − exp(a)), entry by entry: concave and decreasing in a (DCP: `log` of
+    /// 1 minus the convex `exp`), defined for a < 0.
+    fn log_one_minus_exp(&mut self, a: NodeId, span: Span) -> NodeId {
+        let e = self.atom("exp", vec![a], vec![], span);
+        let one = self.konst(Array::scalar(1.0), span);
+        let d = self.sub(one, e, span);
+        self.atom("log", vec![d], vec![], span)
+    }
+
     /// The log-domain node of an original node, writing a pending sum out.
     fn get(&mut self, id: NodeId) -> Option<NodeId> {
         match self.vals[id.index()].clone()? {
@@ -522,6 +536,20 @@ impl Builder<'_> {
                 let d = self.atom("diag", vec![a], vec![], span);
                 Some(self.atom("log_sum_exp", vec![d], vec![None, None], span))
             }
+            "prod" => {
+                let a = arg(self, 0)?;
+                Some(self.atom("sum", vec![a], st, span))
+            }
+            "one_minus_pos" => {
+                let a = arg(self, 0)?;
+                Some(self.log_one_minus_exp(a, span))
+            }
+            "diff_pos" => {
+                let (a, b) = (arg(self, 0)?, arg(self, 1)?);
+                let d = self.sub(b, a, span);
+                let l = self.log_one_minus_exp(d, span);
+                Some(self.add(a, l, span))
+            }
             "inv_prod" => {
                 let a = arg(self, 0)?;
                 let s = self.atom("sum", vec![a], vec![None, None], span);
@@ -567,7 +595,7 @@ impl Builder<'_> {
                     id,
                     format!("`{name}` in a geometric program"),
                     "this atom has no log-log form in dopt",
-                    "the DGP atoms are: products, quotients, sums, `@`, power, square, sqrt, inv_pos, exp, sum, mean, max, min, maximum, minimum, geo_mean, inv_prod, sum_squares, norm, norm1, norm2, norm_inf, norm_fro, quad_over_lin, trace, and the rearrangements (indexing, transpose, reshape, vec, hstack, vstack, concatenate, diag of a matrix)",
+                    "the DGP atoms are: products, quotients, sums, `@`, power, square, sqrt, inv_pos, exp, sum, mean, max, min, maximum, minimum, geo_mean, inv_prod, prod, one_minus_pos, diff_pos, sum_squares, norm, norm1, norm2, norm_inf, norm_fro, quad_over_lin, trace, and the rearrangements (indexing, transpose, reshape, vec, hstack, vstack, concatenate, diag of a matrix)",
                 );
                 None
             }

@@ -114,6 +114,7 @@ codes! {
     DCP_INDEFINITE = "E0508", Dcp, "quad_form with a matrix that is neither PSD nor NSD";
     DGP_UNSUPPORTED = "E0509", Dcp, "construct a geometric program cannot have (subtraction, a non-positive constant, an atom without a log-log form)";
     DGP_CURVATURE = "E0510", Dcp, "not log-log convex by the DGP rules (expression, objective or constraint of a geometric program)";
+    DGP_ONLY = "E0511", Dcp, "a geometric-program atom (prod, one_minus_pos, diff_pos) in a problem not marked geometric";
 
     DPP_PRODUCT = "E0601", Dpp, "product of two parameter-dependent factors";
     DPP_NONLINEAR_PARAMETER = "E0602", Dpp, "nonlinear function of a parameter used as a coefficient";

@@ -53,10 +53,6 @@ const ALIASES: &[(&str, &str)] = &[
     ("scalene", "`a * pos(x) + b * neg(x)` (cvxpy's `scalene(x, a, b)`)"),
     ("psd_wrap", "a parameter declared `psd`"),
     ("symmetric_wrap", "a parameter or variable declared `symmetric`"),
-    (
-        "prod",
-        "`geo_mean(x)` to maximize a product of nonnegative entries (its n-th root), or `inv_prod(x)` for 1/Πxᵢ (cvxpy's `prod` is a geometric-program atom, not DCP)",
-    ),
 ];
 
 /// cvxpy atoms dopt does not have (yet), and why.
@@ -80,8 +76,6 @@ const MISSING: &[(&str, &str)] = &[
     ("dist_ratio", "not available: dopt has no quasiconvex (DQCP) programs"),
     ("condition_number", "not available: dopt has no quasiconvex (DQCP) programs"),
     ("gen_lambda_max", "not available: dopt has no quasiconvex (DQCP) programs"),
-    ("one_minus_pos", "not available: a DGP atom that dopt's geometric programs lack"),
-    ("diff_pos", "not available: a DGP atom that dopt's geometric programs lack"),
     ("pf_eigenvalue", "not available: a DGP atom that dopt's geometric programs lack"),
     ("eye_minus_inv", "not available: a DGP atom that dopt's geometric programs lack"),
     ("gmatmul", "not available: a DGP atom that dopt's geometric programs lack"),

@@ -156,6 +156,38 @@ subject to
     }
 
 
+def dgp_atoms():
+    # prod, one_minus_pos and diff_pos (cvxpy's DGP-only atoms). The optimum in closed
+    # form: x = min(b/2, 1 - a), y = b - x, z = 1 - w.
+    text = """geometric
+parameter a
+parameter b
+parameter w[2]
+variable x
+variable y
+variable z[2]
+maximize x * y * prod(z)
+subject to
+    one: one_minus_pos(x) >= a
+    two: diff_pos(b, y) >= x
+    three: one_minus_pos(z) >= w
+"""
+    a, b = (cp.Parameter(pos=True, name=k) for k in "ab")
+    w = cp.Parameter(2, pos=True, name="w")
+    x, y = (cp.Variable(pos=True, name=k) for k in "xy")
+    z = cp.Variable(2, pos=True, name="z")
+    one = cp.one_minus_pos(x) >= a
+    two = cp.diff_pos(b, y) >= x
+    three = cp.one_minus_pos(z) >= w
+    prob = cp.Problem(cp.Maximize(x * y * cp.prod(z)), [one, two, three])
+    values = {"a": 0.4, "b": 2.0, "w": [0.3, 0.5]}
+    return text, prob, {"a": a, "b": b, "w": w}, {"x": x, "y": y, "z": z}, {"one": one, "two": two, "three": three}, values, {
+        "x": 1.0,
+        "y": -0.5,
+        "z": [0.3, 2.0],
+    }
+
+
 def case(make):
     text, prob, params, variables, duals, values, weights = make()
     assert prob.is_dgp(dpp=True), make.__name__
@@ -188,5 +220,5 @@ def case(make):
 
 
 if __name__ == "__main__":
-    cases = [case(m) for m in (box_volume, power_control, cvxpy_tutorial, posynomial_vector)]
+    cases = [case(m) for m in (box_volume, power_control, cvxpy_tutorial, posynomial_vector, dgp_atoms)]
     print(json.dumps({"cvxpy": cp.__version__, "cases": cases}, indent=1))
