@@ -86,6 +86,24 @@ fn reseal(mut bytes: Vec<u8>) -> Vec<u8> {
 }
 
 #[test]
+fn a_layer_file_with_huge_cone_sizes_is_refused_before_any_allocation() {
+    // n = 4, m = 4 rows in two cones (zero 2, nonnegative 2), rewritten to m = 2⁶² rows
+    // (zero 2⁶² − 2, nonnegative 2) with the checksum fixed: the cone sizes still add up
+    // to m, so only the validation against the patterns can refuse it; planning the
+    // solver before it allocated m entries and aborted the process.
+    let text = "parameter x[2]\nvariable y[2]\nminimize sum_squares(y - x)\nsubject to\n    pos: y >= 0\n";
+    let base = Problem::from_str("relu.dopt", text).unwrap().compile(&Dims::new()).unwrap().to_bytes();
+    let le = |v: u64| v.to_le_bytes();
+    let sizes = |m: u64| -> Vec<u8> { [&le(4)[..], &le(m), &le(2), &[0], &le(m - 2), &[1], &le(2)].concat() };
+    let (old, new) = (sizes(4), sizes(1 << 62));
+    let at = base.windows(old.len()).position(|w| w == old.as_slice()).expect("the cone sizes in the file");
+    let mut bytes = base.clone();
+    bytes[at..at + old.len()].copy_from_slice(&new);
+    let e = Layer::from_bytes(&reseal(bytes)).unwrap_err().to_string();
+    assert!(e.contains("corrupted layer file"), "{e}");
+}
+
+#[test]
 fn a_resealed_corrupt_payload_never_panics() {
     // Flip bytes all over the payload and fix the checksum: loading must either fail
     // with a message or give a layer whose calls do not panic.

@@ -109,7 +109,7 @@ impl Layer {
             return Err("corrupted layer file: unread bytes at the end of the payload".into());
         }
         validate(&layer).map_err(|e| format!("corrupted layer file: {e}"))?;
-        Ok(layer)
+        Ok(layer.planned())
     }
 
     /// Write the layer file (the format of the module docs): the signature, the cone

@@ -140,7 +140,7 @@ impl Dependence {
 
 impl Clone for Layer {
     fn clone(&self) -> Layer {
-        Layer::from_parts(self.sig.clone(), self.cone.clone(), self.settings, self.diff)
+        Layer::from_parts(self.sig.clone(), self.cone.clone(), self.settings, self.diff).planned()
     }
 }
 
@@ -163,13 +163,22 @@ impl Layer {
             cone,
             Settings::default(),
             DiffOptions::default(),
-        ))
+        )
+        .planned())
+    }
+
+    /// The layer with its solver plan made from its cone program. A layer read from a
+    /// file is planned only after its cone program has been validated: planning reads
+    /// the cone sizes, which a corrupted file could make huge.
+    pub(super) fn planned(mut self) -> Layer {
+        self.plan = qp::Plan::of(&self.cone);
+        self
     }
 
     fn from_parts(sig: Signature, cone: ConeProgram, settings: Settings, diff: DiffOptions) -> Layer {
         let mut layer = Layer {
             sig,
-            plan: qp::Plan::of(&cone),
+            plan: qp::Plan::none(),
             warm: qp::WarmStarts::default(),
             cone,
             settings,

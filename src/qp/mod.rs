@@ -62,17 +62,22 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// No active-set path: a cone program not (yet) planned.
+    pub fn none() -> Plan {
+        Plan { is_qp: false, auto: false, adaptive: false, changes: 0, eq: Vec::new() }
+    }
+
     /// The plan of `cp`: is it a QP, and is it small enough for the dense method to
     /// beat the interior-point solver (the rule of the module docs).
     pub fn of(cp: &ConeProgram) -> Plan {
         let is_qp = cp.n > 0
             && cp.n <= MAX_N
             && cp.cones.iter().all(|c| matches!(c, Cone::Zero(_) | Cone::Nonneg(_)));
-        // A layer file's cone program is planned before it is validated: cones whose
-        // sizes do not add up to m (a corrupted file) make no plan.
+        // Only a QP gets a plan (and a row table of m entries); cones whose sizes do not
+        // add up to m make none (a layer file is planned after its validation anyway).
         let rows = cp.cones.iter().fold(0usize, |a, c| a.saturating_add(c.dim()));
-        if rows != cp.m {
-            return Plan { is_qp: false, auto: false, adaptive: false, changes: 0, eq: Vec::new() };
+        if !is_qp || rows != cp.m {
+            return Plan::none();
         }
         let mut eq = Vec::with_capacity(cp.m);
         for c in &cp.cones {
