@@ -782,3 +782,26 @@ fn degenerate_and_singular_points_take_the_sparse_path() {
     let g = redundant.backward(&a, &vals(&[("x", Array::vector(&[1.0, -1.0, 1.0]))])).unwrap();
     assert!(g.singular && !g.degenerate);
 }
+
+#[test]
+fn huge_constraint_rows_are_not_reported_optimal_when_violated() {
+    // |a| > 1.3e154 overflowed ‖a‖² to ∞: the violated row looked satisfied and the
+    // active set reported y = 1 as optimal for `2a·y <= 1` (found in review). Now such a
+    // solve goes to Clarabel, and whatever answers, an optimal y satisfies the row.
+    let layer =
+        compile("parameter a\nvariable y\nminimize square(y - 1)\nsubject to\n    c: 2 * a * y <= 1\n");
+    for a in [1e160, 1e300, 1e10] {
+        let o =
+            layer.forward_with(&vals(&[("a", Array::scalar(a))]), &with(SolverChoice::ActiveSet)).unwrap();
+        let y = o.variables["y"].data[0];
+        if o.status == Status::Optimal {
+            assert!(2.0 * a * y <= 1.0 + 1e-6, "a = {a:e}: y = {y:e} violates the row ({:?})", o.raw.solver);
+        }
+        if a == 1e10 {
+            assert_eq!((o.status, o.raw.solver), (Status::Optimal, SolvedBy::ActiveSet));
+            assert!((y / 0.5e-10 - 1.0).abs() < 1e-4, "{y:e}"); // the row 2a·y <= 1 is active
+        } else {
+            assert_ne!(o.raw.solver, SolvedBy::ActiveSet, "a = {a:e}");
+        }
+    }
+}

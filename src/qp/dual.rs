@@ -55,8 +55,13 @@ impl Row {
     fn dot(&self, x: &[f64]) -> f64 {
         self.idx.iter().zip(&self.val).map(|(&i, v)| v * x[i]).sum()
     }
+    /// ‖a‖₂, scaled so that entries up to f64's range do not overflow when squared.
     fn norm(&self) -> f64 {
-        self.val.iter().map(|v| v * v).sum::<f64>().sqrt()
+        let big = self.val.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        if big == 0.0 || !big.is_finite() {
+            return big;
+        }
+        big * self.val.iter().map(|v| (v / big) * (v / big)).sum::<f64>().sqrt()
     }
 }
 
@@ -571,7 +576,14 @@ pub fn solve_reusing(
     if qp.p.len() != n * n || qp.q.len() != n || qp.b.len() != m || qp.eq.len() != m {
         return (fail(QpStatus::Numerical), None);
     }
-    if qp.p.iter().chain(&qp.q).chain(&qp.b).any(|v| !v.is_finite()) {
+    if qp
+        .p
+        .iter()
+        .chain(&qp.q)
+        .chain(&qp.b)
+        .chain(qp.rows.iter().flat_map(|r| &r.val))
+        .any(|v| !v.is_finite())
+    {
         return (fail(QpStatus::Numerical), None);
     }
     let factor = factor.filter(|f| f.n == n && f.j.len() == n * n && f.w.iter().all(|&i| i < m));
@@ -745,20 +757,25 @@ fn kkt_status(qp: &Qp, x: &[f64], z: &[f64], tol: f64) -> QpStatus {
     }
     let px = p_mul(qp, x);
     scale = px.iter().fold(scale, |a, t| a.max(t.abs()));
-    if grad.iter().any(|g| g.abs() > tol * scale) || grad.len() != n {
+    // Written as "not within" so that a NaN or an overflow fails the check.
+    if !scale.is_finite() || grad.len() != n || grad.iter().any(|g| !(g.abs() <= tol * scale)) {
         return QpStatus::Numerical;
     }
+    let xmax = x.iter().fold(0.0f64, |a, t| a.max(t.abs()));
     for (i, r) in qp.rows.iter().enumerate() {
         let ax = r.dot(x);
-        let s = 1.0f64.max(qp.b[i].abs()).max(r.norm() * x.iter().fold(0.0f64, |a, t| a.max(t.abs())));
+        let s = 1.0f64.max(qp.b[i].abs()).max(r.norm() * xmax);
         let v = ax - qp.b[i];
-        let primal_bad = if qp.eq[i] { v.abs() > tol * s } else { v > tol * s };
+        if !s.is_finite() || !v.is_finite() {
+            return QpStatus::Numerical;
+        }
+        let primal_bad = if qp.eq[i] { !(v.abs() <= tol * s) } else { !(v <= tol * s) };
         if primal_bad {
             // An equality inconsistent with the others (dependent, skipped) or an
             // inequality left violated.
             return if qp.eq[i] { QpStatus::Infeasible } else { QpStatus::Numerical };
         }
-        if !qp.eq[i] && z[i] < -tol * scale {
+        if !qp.eq[i] && !(z[i] >= -tol * scale) {
             return QpStatus::Numerical;
         }
     }
