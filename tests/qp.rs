@@ -805,3 +805,30 @@ fn huge_constraint_rows_are_not_reported_optimal_when_violated() {
         }
     }
 }
+
+#[test]
+fn auto_keeps_a_qp_whose_constraint_matrix_moves_on_clarabel() {
+    // Learned dynamics: A changes every call, so a warm active-set solve would factor
+    // afresh each time (2–11× Clarabel's cost, measured in review); `auto` stays on
+    // Clarabel, and goes to the active set once A stops moving.
+    let text = MPC.replace(
+        "constant A[nx, nx] = [[1.0, 0.1, 0.0, 0.0], [0.0, 1.0, 0.1, 0.0], [0.0, 0.0, 1.0, 0.1], [0.05, 0.0, 0.0, 1.0]]",
+        "parameter A[nx, nx]",
+    );
+    let layer = compile(&text);
+    assert!(layer.auto_follows_calls());
+    let dynamics = |e: f64| {
+        mat(4, 4, vec![1.0, 0.1, 0.0, 0.0, 0.0, 1.0, 0.1, 0.0, 0.0, 0.0, 1.0, 0.1, 0.05 + e, 0.0, 0.0, 1.0])
+    };
+    let call = |e: f64| {
+        let p = vals(&[("x0", Array::vector(&[1.0, -0.5, 0.3, 0.2])), ("A", dynamics(e))]);
+        let o = layer.forward_with(&p, &Settings::tight()).unwrap();
+        let c = layer.forward_with(&p, &with(SolverChoice::Clarabel)).unwrap();
+        assert!(max_abs_diff(&o.raw.x, &c.raw.x) < 1e-7);
+        o.raw.solver
+    };
+    let moving: Vec<SolvedBy> = (0..6).map(|k| call(1e-4 * k as f64)).collect();
+    assert_eq!(moving, [SolvedBy::Clarabel; 6]);
+    let still: Vec<SolvedBy> = (0..4).map(|_| call(1e-3)).collect();
+    assert_eq!(still, [SolvedBy::Clarabel, SolvedBy::Clarabel, SolvedBy::ActiveSet, SolvedBy::ActiveSet]);
+}

@@ -47,11 +47,12 @@ pub struct Plan {
     pub auto: bool,
     /// The automatic choice follows each slot's calls: a QP that `auto` leaves to
     /// Clarabel (a cold active-set solve would cost more) but where a warm one is
-    /// cheaper, when consecutive calls change the active set little (a training loop,
-    /// MPC's moving initial state). Clarabel answers until two consecutive calls in a
-    /// slot end with active sets that differ in at most [`Plan::changes`] rows; then the
-    /// active set answers, warm started, for as long as each solve takes at most that
-    /// many working-set changes. Decided from the call history alone, so the same
+    /// cheaper, when consecutive calls change the active set little and P and A not at
+    /// all (a training loop of q and b, MPC's moving initial state). Clarabel answers
+    /// until two consecutive calls in a slot have the same P and A and end with active
+    /// sets that differ in at most [`Plan::changes`] rows; then the active set answers,
+    /// warm started, for as long as each solve takes at most that many working-set
+    /// changes with P and A unchanged. Decided from the call history alone, so the same
     /// sequence of calls gets the same answers.
     pub adaptive: bool,
     /// The most working-set changes of a warm solve that still beat Clarabel (see
@@ -332,14 +333,21 @@ pub fn solve(
         let raw = solve::solve_reusing(cp, d, settings, ws);
         if let (Some((w, k)), true) = (warm, follow) {
             // Follow the slot: the active rows of Clarabel's solution, and whether they
-            // are those of the previous call's (give or take `plan.changes`).
+            // are those of the previous call's (give or take `plan.changes`) with the same
+            // P and A (else a warm solve could not reuse its factorization: a layer whose
+            // P or A is learned stays on Clarabel).
+            let same = slot.p == d.p && slot.a == d.a;
             slot.next_active = false;
             if let Ok(r) = &raw
                 && r.status == Status::Optimal
             {
                 let now: Vec<usize> = (0..cp.m).filter(|&i| !plan.eq[i] && r.z.get(i) > r.s.get(i)).collect();
-                slot.next_active = slot.calls > 0 && differ(&slot.active, &now) <= plan.changes;
+                slot.next_active = slot.calls > 0 && same && differ(&slot.active, &now) <= plan.changes;
                 slot.active = now;
+            }
+            if !same {
+                slot.p.clone_from(&d.p);
+                slot.a.clone_from(&d.a);
             }
             slot.calls += 1;
             w.put(k, slot);
@@ -349,7 +357,8 @@ pub fn solve(
     let t = std::time::Instant::now();
     let qp = to_qp(cp, d, plan);
     // The factorization is reused only for exactly the same P and A.
-    let factor = slot.factor.take().filter(|_| slot.p == d.p && slot.a == d.a);
+    let same = slot.p == d.p && slot.a == d.a;
+    let factor = slot.factor.take().filter(|_| same);
     let opts = dual::Options { tol: settings.tol_feas.min(1e-9), ..dual::Options::default() };
     let (mut o, factor) = dual::solve_reusing(&qp, &slot.active, factor, &opts);
     slot.calls += 1;
@@ -357,7 +366,9 @@ pub fn solve(
         center_free_columns(&qp, &mut o);
         let raw = raw_from(cp, d, &qp, &o, t.elapsed().as_secs_f64());
         if let Some((w, k)) = warm {
-            slot.next_active = o.iterations <= plan.changes;
+            // A followed slot stays on the active set while its solves are cheap: few
+            // working-set changes, with P and A those of the call before.
+            slot.next_active = same && o.iterations <= plan.changes;
             slot.active = o.active;
             if slot.p != d.p || slot.a != d.a {
                 slot.p.clone_from(&d.p);
