@@ -179,6 +179,29 @@ fn a_parameter_never_set_and_a_handle_of_another_layer_are_refused() {
     assert!(out3.get(&y).is_err());
 }
 
+#[test]
+fn a_geometric_program_refuses_the_inputs_of_the_same_problem_without_geometric() {
+    // Same parameters and variables, but one is a GP: its values are positive numbers
+    // that it maps to logs. Found in review: p = −1 set through the other layer's
+    // handle reached log and came back `optimal` with a NaN objective.
+    let text = "parameter p\nvariable x\nminimize p * x\nsubject to\n    x >= 1\n";
+    let dcp = Problem::from_str("a.dopt", text).unwrap().compile(&Dims::new()).unwrap();
+    let gp =
+        Problem::from_str("b.dopt", &format!("geometric\n{text}")).unwrap().compile(&Dims::new()).unwrap();
+    let mut inputs = dcp.inputs();
+    inputs.set(&dcp.param("p").unwrap(), -1.0).unwrap();
+    let e = gp.forward(&inputs).unwrap_err();
+    assert!(e.to_string().contains("these inputs were made by another layer"), "{e}");
+    let e = gp.inputs().set(&dcp.param("p").unwrap(), -1.0).unwrap_err();
+    assert!(e.to_string().contains("made by another layer"), "{e}");
+    // Through its own handle the GP refuses a value that is not positive, and solves a
+    // positive one: min p·x over x >= 1 is p.
+    let mut own = gp.inputs();
+    assert!(own.set(&gp.param("p").unwrap(), -1.0).is_err());
+    own.set(&gp.param("p").unwrap(), 2.5).unwrap();
+    assert!((gp.forward(&own).unwrap().objective - 2.5).abs() < 1e-6);
+}
+
 // ---------------------------------------------------------------------------------
 // Batches
 // ---------------------------------------------------------------------------------

@@ -324,13 +324,14 @@ impl Builder<'_> {
         let node = self.p.node(id).clone();
         let span = node.span;
         let val = if let Some(v) = self.constant(id).cloned() {
-            if let Some(i) = v.data.iter().position(|x| x.is_nan() || *x <= 0.0) {
+            if let Some(i) = v.data.iter().position(|x| !(x.is_finite() && *x > 0.0)) {
                 let what = if v.data.len() == 1 { String::new() } else { format!(" (entry {i})") };
                 self.error(
                     id,
                     format!(
-                        "the constant `{{}}` is {}{what}, not positive",
-                        crate::ir::print::number(v.data[i])
+                        "the constant `{{}}` is {}{what}, not {}",
+                        crate::ir::print::number(v.data[i]),
+                        if v.data[i] == f64::INFINITY { "finite" } else { "positive" }
                     ),
                     "a geometric program's constants must be > 0",
                     "",

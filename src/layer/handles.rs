@@ -360,7 +360,10 @@ impl CotangentValues for Cotangents {
 /// in θ, the outputs' names and the cone program's sizes. Equal for a layer, its clones
 /// and its copy read back from a layer file.
 pub(super) fn signature_key(layer: &Layer) -> u64 {
-    let mut text = format!("{} {} {};", layer.cone.nparams, layer.cone.n, layer.cone.m);
+    // A geometric program takes positive values (and maps them to logs): its handles
+    // and inputs must not pass for those of the same problem without `geometric`.
+    let mut text =
+        format!("{} {} {} {};", layer.cone.nparams, layer.cone.n, layer.cone.m, layer.sig.geometric);
     for (d, r) in layer.sig.params.iter().zip(&layer.cone.param_entries) {
         text.push_str(&format!("p {} {} {}..{};", d.name, d.shape, r.start, r.end));
     }
