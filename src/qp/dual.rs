@@ -757,8 +757,8 @@ fn kkt_status(qp: &Qp, x: &[f64], z: &[f64], tol: f64) -> QpStatus {
     }
     let px = p_mul(qp, x);
     scale = px.iter().fold(scale, |a, t| a.max(t.abs()));
-    // Written as "not within" so that a NaN or an overflow fails the check.
-    if !scale.is_finite() || grad.len() != n || grad.iter().any(|g| !(g.abs() <= tol * scale)) {
+    // A NaN or an overflow fails the check.
+    if !scale.is_finite() || grad.len() != n || grad.iter().any(|g| g.is_nan() || g.abs() > tol * scale) {
         return QpStatus::Numerical;
     }
     let xmax = x.iter().fold(0.0f64, |a, t| a.max(t.abs()));
@@ -769,13 +769,13 @@ fn kkt_status(qp: &Qp, x: &[f64], z: &[f64], tol: f64) -> QpStatus {
         if !s.is_finite() || !v.is_finite() {
             return QpStatus::Numerical;
         }
-        let primal_bad = if qp.eq[i] { !(v.abs() <= tol * s) } else { !(v <= tol * s) };
+        let primal_bad = if qp.eq[i] { v.abs() > tol * s } else { v > tol * s };
         if primal_bad {
             // An equality inconsistent with the others (dependent, skipped) or an
             // inequality left violated.
             return if qp.eq[i] { QpStatus::Infeasible } else { QpStatus::Numerical };
         }
-        if !qp.eq[i] && !(z[i] >= -tol * scale) {
+        if !qp.eq[i] && (z[i].is_nan() || z[i] < -tol * scale) {
             return QpStatus::Numerical;
         }
     }
