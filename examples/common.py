@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import sys
@@ -41,8 +42,28 @@ def positive(text: str) -> int:
 
 
 def seed(text: str) -> int:
-    """An argparse type: a random seed, a whole number of at least 0."""
+    """An argparse type: a whole number of at least 0 (a random seed, a step count that may be 0)."""
     return _whole(text, 0)
+
+
+def _real(text: str, zero: bool) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(v) and (v > 0 or (zero and v == 0))):
+        raise argparse.ArgumentTypeError(f"{text} is not a finite number {'≥ 0' if zero else '> 0'}")
+    return v
+
+
+def positive_real(text: str) -> float:
+    """An argparse type: a finite number > 0 (a learning rate, a scale)."""
+    return _real(text, zero=False)
+
+
+def nonnegative_real(text: str) -> float:
+    """An argparse type: a finite number ≥ 0 (a noise level, a weight that may be 0)."""
+    return _real(text, zero=True)
 
 
 def parser(
@@ -51,7 +72,7 @@ def parser(
     """The shared options; `lr` and `batch` add --lr and --batch with those defaults."""
     p = argparse.ArgumentParser(description=description)
     if lr is not None:
-        p.add_argument("--lr", type=float, default=lr, help=f"Adam's learning rate (default {lr})")
+        p.add_argument("--lr", type=positive_real, default=lr, help=f"Adam's learning rate (default {lr})")
     if batch is not None:
         p.add_argument("--batch", type=positive, default=batch, help=f"examples per step (default {batch})")
     p.add_argument("--quick", action="store_true", help="a short run (about 20 s) for the tests")

@@ -124,7 +124,7 @@ def train(name: str, model: torch.nn.Module, args: Any, epochs: int, xte: torch.
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = common.parser(__doc__.splitlines()[0], epochs=25, quick_epochs=3, lr=0.01, batch=16)
     ap.add_argument("--steps", type=common.positive, default=20, help="training steps per epoch")
-    ap.add_argument("--clip", type=float, default=1.0, help="clip the norm of the gradient to this (default 1)")
+    ap.add_argument("--clip", type=common.positive_real, default=1.0, help="clip the norm of the gradient to this (default 1)")
     args, rng, epochs = common.start(ap, argv)
     xte = torch.linspace(0, 2 * np.pi, 100, dtype=F64)
 

@@ -174,9 +174,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--train", type=common.positive, default=200, help="observed games")
     ap.add_argument("--test", type=common.positive, default=500, help="held-out contexts")
     ap.add_argument("--game", choices=("lp", "qre"), default="lp", help="the LP (Nash), or the regularized game")
-    ap.add_argument("--warmup", type=int, default=None, help="inverse-game Adam steps per start (default 600; 300 with --quick; 0 skips)")
+    ap.add_argument("--warmup", type=common.seed, default=None, help="inverse-game Adam steps per start (default 600; 300 with --quick; 0 skips)")
     ap.add_argument("--starts", type=common.positive, default=4, help="random starts of the inverse-game phase")
-    ap.add_argument("--keep", type=float, default=0.1, help="weight of the exploitability in the layer phase")
+    ap.add_argument("--keep", type=common.nonnegative_real, default=0.1, help="weight of the exploitability in the layer phase")
     args, rng, epochs = common.start(ap, argv)
     warmup = args.warmup if args.warmup is not None else (300 if args.quick else 600)
     keep = args.keep

@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--learn", choices=("dynamics", "cost"), default="dynamics")
     ap.add_argument("--train", type=common.positive, default=64, help="expert trajectories")
     ap.add_argument("--test", type=common.positive, default=100, help="held-out initial states")
-    ap.add_argument("--scale", type=float, default=1.0, help="spread of the initial states")
+    ap.add_argument("--scale", type=common.positive_real, default=1.0, help="spread of the initial states")
     args, rng, epochs = common.start(ap, argv)
 
     # initial states large enough that the input bounds are active in many plans

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--d", type=common.positive, default=5, help="features per item")
     ap.add_argument("--train", type=common.positive, default=None, help="training lists (default 400; 120 with --quick)")
     ap.add_argument("--test", type=common.positive, default=500)
-    ap.add_argument("--noise", type=float, default=0.1, help="noise on the hidden scores")
+    ap.add_argument("--noise", type=common.nonnegative_real, default=0.1, help="noise on the hidden scores")
     args, rng, epochs = common.start(ap, argv)
     n_train = args.train or (120 if args.quick else 400)
 

@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--train", type=common.positive, default=None, help="training puzzles (default 1000; 600 with --quick)")
     ap.add_argument("--test", type=common.positive, default=200, help="held-out puzzles")
     ap.add_argument("--m", type=common.positive, default=40, help="rows of the learned A")
-    ap.add_argument("--init", type=float, default=1.0, help="A starts uniform in [0, init)")
+    ap.add_argument("--init", type=common.positive_real, default=1.0, help="A starts uniform in [0, init)")
     args, rng, epochs = common.start(ap, argv)
     n_train = args.train or (600 if args.quick else 1000)
 

@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--d", type=common.positive, default=20, help="features")
     ap.add_argument("--train", type=common.positive, default=None, help="training examples (default 300; 150 with --quick)")
     ap.add_argument("--test", type=common.positive, default=2000)
-    ap.add_argument("--noise", type=float, default=1.0, help="noise on the hidden scores")
+    ap.add_argument("--noise", type=common.nonnegative_real, default=1.0, help="noise on the hidden scores")
     args, rng, epochs = common.start(ap, argv)
     if args.k >= args.n:
         ap.error(f"--k {args.k} must be below --n {args.n} (the labels per example out of all labels)")

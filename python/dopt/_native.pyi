@@ -105,7 +105,7 @@ class Layer:
         """Forget the active-set solver's kept working sets: the next calls start cold."""
     @property
     def settings(self) -> dict[str, Any]:
-        """The solver settings: solver, warm_start, tol, max_iter."""
+        """The solver settings, as with_settings takes them: solver, warm_start, tol, max_iter, verbose, smoothing."""
     @property
     def source(self) -> str:
         """Where the layer was compiled from."""

@@ -49,6 +49,8 @@ def status_names(codes: Any) -> str | list:
     """The status names of an array of status codes (on the host): a ``str`` for a
     scalar, nested lists of them otherwise."""
     a = np.asarray(codes)
+    if not np.issubdtype(a.dtype, np.integer) or ((a < 0) | (a >= len(STATUSES))).any():
+        raise ValueError(f"status codes are whole numbers 0 to {len(STATUSES) - 1}, not {codes!r}")
     if a.ndim == 0:
         return STATUSES[int(a)]
     return [status_names(c) for c in a]
@@ -165,6 +167,8 @@ class Layer(Named):
         self.layer = resolve_layer(source, dims, layer)
         self._sig = Signature(self.layer, parameters, outputs)
         self._raise = raise_
+        if not isinstance(return_status, (bool, np.bool_)):
+            raise TypeError(f"return_status must be True or False, not {return_status!r}")
         self._return_status = bool(return_status)
         self._build()
 

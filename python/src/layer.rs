@@ -527,18 +527,30 @@ impl PyLayer {
         max_iter: Option<i64>,
         verbose: Option<bool>,
         smoothing: Option<f64>,
-        solver: Option<&str>,
-        warm_start: Option<bool>,
+        solver: Option<Bound<'_, PyAny>>,
+        warm_start: Option<Bound<'_, PyAny>>,
     ) -> PyResult<PyLayer> {
-        let solver = match solver.map(|s| (s, dopt::SolverChoice::parse(s))) {
-            Some((_, Some(c))) => Some(c),
-            Some((s, None)) => {
+        let solver = match &solver {
+            None => None,
+            Some(s) => match s.extract::<String>().ok().and_then(|t| dopt::SolverChoice::parse(&t)) {
+                Some(c) => Some(c),
+                None => {
+                    return Err(errors::parameter(
+                        py,
+                        format!("solver must be \"auto\", \"clarabel\" or \"active-set\", not {}", s.repr()?),
+                    ));
+                }
+            },
+        };
+        let warm_start = match &warm_start {
+            None => None,
+            Some(w) if w.is_instance_of::<pyo3::types::PyBool>() => Some(w.is_truthy()?),
+            Some(w) => {
                 return Err(errors::parameter(
                     py,
-                    format!("solver must be \"auto\", \"clarabel\" or \"active-set\", not {s:?}"),
+                    format!("warm_start must be True or False, not {}", w.repr()?),
                 ));
             }
-            None => None,
         };
         let max_iter = match max_iter.map(u32::try_from) {
             Some(Ok(m)) if m > 0 => Some(m),
@@ -596,8 +608,8 @@ impl PyLayer {
         self.inner.forget_warm_starts();
     }
 
-    /// The layer's solver settings: `solver` (`"auto"`, `"clarabel"`, `"active-set"`),
-    /// `warm_start`, `tol`, `max_iter`.
+    /// The layer's solver settings, as `with_settings` takes them: `solver` (`"auto"`,
+    /// `"clarabel"`, `"active-set"`), `warm_start`, `tol`, `max_iter`, `verbose`, `smoothing`.
     #[getter]
     fn settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = &self.inner.settings;
@@ -606,6 +618,8 @@ impl PyLayer {
         d.set_item("warm_start", s.warm_start)?;
         d.set_item("tol", s.tol_feas)?;
         d.set_item("max_iter", s.max_iter)?;
+        d.set_item("verbose", s.verbose)?;
+        d.set_item("smoothing", self.inner.diff.smoothing.unwrap_or(0.0))?;
         Ok(d)
     }
 

@@ -182,6 +182,8 @@ def test_bad_settings(ball):
         ({"smoothing": float("nan")}, "smoothing"),
         ({"max_iter": -3}, "max_iter"),
         ({"solver": "ipm"}, "solver"),
+        ({"solver": 1}, "solver"),
+        ({"warm_start": "yes"}, "warm_start"),
     ):
         with pytest.raises(dopt.ParameterError) as ei:
             ball.with_settings(**kw)

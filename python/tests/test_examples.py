@@ -171,11 +171,13 @@ def test_dcem_learns_an_energy_whose_minimizer_regresses(tmp_path):
     assert r["unrolled_test_loss"] < 6.0
 
 
-def test_counts_and_seeds_on_the_command_line():
+def test_counts_seeds_and_rates_on_the_command_line():
     common = _script("common")
     p = common.parser("test", epochs=3, quick_epochs=1)
     assert p.parse_args(["--seed", "0", "--epochs", "2"]).seed == 0
     assert p.parse_args(["--seed", "7"]).seed == 7
-    for bad in (["--epochs", "0"], ["--seed", "-1"], ["--epochs", "two"]):
+    p = common.parser("test", epochs=3, quick_epochs=1, lr=0.1)
+    assert p.parse_args(["--lr", "0.5"]).lr == 0.5
+    for bad in (["--epochs", "0"], ["--seed", "-1"], ["--epochs", "two"], ["--lr", "-1"], ["--lr", "nan"], ["--lr", "0"]):
         with pytest.raises(SystemExit):
             p.parse_args(bad)

@@ -388,3 +388,8 @@ def test_on_failure_is_checked_and_pickled():
     y, st = again(jnp.ones(4), jnp.full(4, 0.1))
     assert int(st) == 1 and dopt.jax.status_names(st) == "infeasible"
     assert "on_failure='status'" in repr(again)
+    with pytest.raises(TypeError, match="return_status must be True or False, not 'no'"):
+        dopt.jax.Layer("std:sparsemax", dims={"n": 4}, return_status="no")
+    for bad in (7, -1, 1.5):
+        with pytest.raises(ValueError, match="status codes are whole numbers 0 to 6"):
+            dopt.jax.status_names(bad)

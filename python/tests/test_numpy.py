@@ -430,6 +430,10 @@ def test_the_solver_is_chosen_in_the_settings():
     layer = ref_layer("box_qp")
     j = ref_json("box_qp")
     assert layer.settings["solver"] == "auto" and layer.settings["warm_start"] is True
+    # the settings read back are the ones with_settings takes
+    smooth = layer.with_settings(smoothing=0.1, tol=1e-9)
+    assert smooth.settings["smoothing"] == 0.1 and smooth.settings["tol"] == 1e-9
+    assert layer.with_settings(**smooth.settings).settings == smooth.settings
     sols = {}
     for choice in ("auto", "clarabel", "active-set"):
         tuned = layer.with_settings(solver=choice, tol=1e-10)
@@ -444,6 +448,7 @@ def test_the_solver_is_chosen_in_the_settings():
     cold = layer.with_settings(warm_start=False)
     assert cold.settings["warm_start"] is False
     a = cold.forward(j["params"])
+    assert cold.forward(j["params"]).iterations == a.iterations > 0  # nothing kept
     layer.forward(j["params"])
     warm = layer.forward(j["params"])
     assert warm.iterations == 0  # the right working set from the call before: no step
