@@ -634,7 +634,9 @@ pub fn training(case: &Case, solver: SolverChoice, calls: usize) -> Result<Train
     let warm = Settings { solver, warm_start: true, ..Settings::default() };
     let cold = Settings { solver, warm_start: false, ..Settings::default() };
     layer.forget_warm_starts();
-    // Warm first on each call: the cold call after it stores the same working set.
+    // Warm first on each call; the cold call (no warm start) neither reads nor stores
+    // the slot, but its backward may reuse the slot's factorization when it fits, so the
+    // cold step is if anything understated and the ratio with it.
     let (fwd, step, _, warm_active) = alternate(&layer, &inputs, [&warm, &cold]);
     let sum = |v: &Vec<f64>| v.iter().sum::<f64>();
     Ok(TrainRow {
